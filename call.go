@@ -1,0 +1,156 @@
+package synchronicity
+
+import (
+	"context"
+	"runtime/pprof"
+)
+
+// Call runs fn as a task of loop l and returns its result: the blocking form.
+//
+// On a concurrent loop fn runs on the caller's goroutine (after waiting for a
+// turn under [Limit]); on a serial loop it runs on the loop's goroutine, or
+// inline when Call is made from that goroutine. Either way fn's context is
+// done when ctx is done or the loop closes, and Call returns only once fn
+// has returned: no goroutine outlives it. If ctx is already done when fn's
+// turn comes, fn is not called and Call returns ctx's error.
+//
+// A panic in fn re-panics in the caller as a *[PanicError] carrying fn's
+// stack. On a closed loop Call returns an error matching [ErrClosed].
+func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)) (T, error) {
+	mustArgs("Call", ctx, fn == nil)
+	l = orDefault(l)
+	if !l.acquire() {
+		var zero T
+		return zero, l.closedError("Call")
+	}
+	if l.serial && !l.onLoop() {
+		return callSerial(l, ctx, fn)
+	}
+	defer l.release()
+	tctx := l.under(ctx)
+	if tctx == nil {
+		c, cancel := l.bind(ctx)
+		defer cancel(nil)
+		tctx = c
+	}
+	pprof.SetGoroutineLabels(l.ctx)
+	defer pprof.SetGoroutineLabels(ctx)
+	v, p, err := runTask(l, tctx, fn)
+	if p != nil {
+		panic(p)
+	}
+	return v, err
+}
+
+// callSerial runs fn on a serial loop's goroutine and waits for it. The
+// caller has counted the task in.
+func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	tctx, cancel := l.bind(ctx)
+	defer cancel(nil)
+	var (
+		v    T
+		err  = errGoexit // stays if fn calls runtime.Goexit
+		p    *PanicError
+		done = make(chan struct{})
+	)
+	l.enqueue(func() {
+		defer close(done)
+		defer l.release()
+		v, p, err = runTask(l, tctx, fn)
+	})
+	<-done
+	if p != nil {
+		panic(p)
+	}
+	return v, err
+}
+
+// runTask runs fn on the current goroutine as one of l's tasks: it waits for
+// a turn under Limit, skips fn if ctx is already done, and turns a panic into
+// a *PanicError. A task that calls runtime.Goexit does not return here; its
+// callers preset their results to errGoexit for that case.
+func runTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
+	if !l.takeSlot(ctx) || ctx.Err() != nil {
+		return v, nil, explain(ctx, ctx.Err())
+	}
+	defer l.freeSlot()
+	defer func() {
+		if r := recover(); r != nil {
+			p = newPanicError(r)
+		}
+	}()
+	v, err = fn(ctx)
+	return v, nil, explain(ctx, err)
+}
+
+// Go starts fn as a task of loop l and returns its future at once: the async
+// form of [Call]. The task's context is done when ctx is done, the future is
+// cancelled, or the loop closes. On a closed loop the future is already
+// settled with an error matching [ErrClosed].
+func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)) *Future[T] {
+	mustArgs("Go", ctx, fn == nil)
+	l = orDefault(l)
+	f := &Future[T]{loop: l}
+	if !l.acquire() {
+		var zero T
+		f.settle(zero, l.closedError("Go"), nil)
+		return f
+	}
+	tctx, cancel := l.bind(ctx)
+	f.cancel = cancel
+	if l.serial {
+		l.enqueue(func() { f.run(l, tctx, fn) })
+	} else {
+		go f.run(l, tctx, fn)
+	}
+	return f
+}
+
+func (f *Future[T]) run(l *Loop, ctx context.Context, fn func(context.Context) (T, error)) {
+	var (
+		v   T
+		err = errGoexit // stays if fn calls runtime.Goexit
+		p   *PanicError
+	)
+	defer func() {
+		f.cancel(nil) // frees the task's context
+		f.settle(v, err, p)
+		l.release()
+	}()
+	if !l.serial {
+		pprof.SetGoroutineLabels(l.ctx)
+	}
+	v, p, err = runTask(l, ctx, fn)
+}
+
+// Func is one function exported both ways: [Func.Call] blocks, [Func.Go]
+// returns a future. Make one with [Wrap].
+type Func[A, R any] struct {
+	loop *Loop
+	fn   func(context.Context, A) (R, error)
+}
+
+// Wrap exports fn both ways on loop l (nil means [Default], looked up at each
+// call). It panics if fn is nil.
+func Wrap[A, R any](l *Loop, fn func(context.Context, A) (R, error)) *Func[A, R] {
+	if fn == nil {
+		panic("synchronicity.Wrap: nil function")
+	}
+	return &Func[A, R]{loop: l, fn: fn}
+}
+
+// Call calls the wrapped function with a and waits for its result, as [Call]
+// does.
+func (f *Func[A, R]) Call(ctx context.Context, a A) (R, error) {
+	return Call(ctx, f.loop, f.bind(a))
+}
+
+// Go starts the wrapped function with a and returns its future, as [Go]
+// does.
+func (f *Func[A, R]) Go(ctx context.Context, a A) *Future[R] {
+	return Go(ctx, f.loop, f.bind(a))
+}
+
+func (f *Func[A, R]) bind(a A) func(context.Context) (R, error) {
+	return func(ctx context.Context) (R, error) { return f.fn(ctx, a) }
+}

@@ -1,0 +1,48 @@
+package synchronicity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrClosed is returned for work submitted to a closed Loop. It is also the
+// cause (see [context.Cause]) of the cancellation that [Loop.Close] delivers
+// to work in flight, so a task cut short by Close reports it too.
+var ErrClosed = errors.New("synchronicity: loop closed")
+
+// ErrInterrupted is the cancellation cause of a loop's work after an
+// interrupt signal reached a loop made with [CancelOnInterrupt].
+var ErrInterrupted = errors.New("synchronicity: interrupted")
+
+// errGoexit is what a task that called runtime.Goexit (as t.FailNow does)
+// settles with: it neither returned nor panicked.
+var errGoexit = errors.New("synchronicity: task called runtime.Goexit")
+
+// explain adds ctx's cause to err when err is just ctx's own error, so that a
+// task that returned ctx.Err() after Close or an interrupt says why:
+// errors.Is works for both context.Canceled and ErrClosed.
+func explain(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	ctxErr := ctx.Err()
+	if ctxErr == nil || !errors.Is(err, ctxErr) {
+		return err
+	}
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(err, cause) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, cause)
+}
+
+// mustArgs panics with a message naming op when ctx or fn is nil.
+func mustArgs(op string, ctx context.Context, fnIsNil bool) {
+	if ctx == nil {
+		panic("synchronicity." + op + ": nil context (use context.Background())")
+	}
+	if fnIsNil {
+		panic("synchronicity." + op + ": nil function")
+	}
+}

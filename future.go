@@ -1,0 +1,286 @@
+package synchronicity
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// A Future is the outcome of a task started with [Go], or of a promise made
+// with [NewPromise]: a value and an error, available once it settles.
+//
+// Done gives a channel for select; Result blocks; Wait blocks until a
+// context ends; Cancel cancels the task. A future that settled with a panic
+// re-panics (with a *[PanicError]) in whoever observes it; if nobody does,
+// the loop's Close reports it. A Future is safe for use by many goroutines.
+type Future[T any] struct {
+	state  atomic.Uint32 // pending → settling → settled
+	val    T
+	err    error
+	pe     *PanicError
+	seen   atomic.Bool // the panic was observed
+	loop   *Loop
+	cancel context.CancelCauseFunc // the task's; nil for a promise
+
+	mu     sync.Mutex
+	closed bool          // settled, under mu
+	done   chan struct{} // made on the first Done of a pending future
+	subs   []sub         // combinators waiting for it
+}
+
+// sub is a combinator's subscription: on settling, i is sent on ch, whose
+// buffer has room for it.
+type sub struct {
+	ch chan<- int
+	i  int
+}
+
+const (
+	pending uint32 = iota
+	settling
+	settled
+)
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// settle records the outcome if the future is still pending, and reports
+// whether it did: the first settle wins.
+func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
+	if !f.state.CompareAndSwap(pending, settling) {
+		return false
+	}
+	f.val, f.err, f.pe = v, err, p
+	f.state.Store(settled)
+	f.mu.Lock()
+	f.closed = true
+	done, subs := f.done, f.subs
+	f.subs = nil
+	f.mu.Unlock()
+	if done != nil {
+		close(done)
+	}
+	for _, s := range subs {
+		s.ch <- s.i
+	}
+	if p != nil && f.loop != nil {
+		f.loop.notePanic(f)
+	}
+	return true
+}
+
+// subscribe sends i on ch once f settles (at once if it has).
+func (f *Future[T]) subscribe(ch chan<- int, i int) {
+	f.mu.Lock()
+	if !f.closed {
+		f.subs = append(f.subs, sub{ch, i})
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	ch <- i
+}
+
+// Done returns a channel that is closed when the future settles.
+func (f *Future[T]) Done() <-chan struct{} {
+	if f.state.Load() == settled {
+		return closedChan
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		f.done = make(chan struct{})
+		if f.closed {
+			close(f.done)
+		}
+	}
+	return f.done
+}
+
+// Result waits for the future to settle and returns its value and error. If
+// the task panicked, Result panics with its *PanicError.
+func (f *Future[T]) Result() (T, error) {
+	if f.state.Load() != settled {
+		<-f.Done()
+	}
+	return f.outcome()
+}
+
+// Wait is Result that stops waiting when ctx is done, returning ctx's error.
+// It does not cancel the task; [Future.Cancel] does.
+func (f *Future[T]) Wait(ctx context.Context) (T, error) {
+	mustArgs("Future.Wait", ctx, false)
+	if f.state.Load() != settled {
+		select {
+		case <-f.Done():
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	return f.outcome()
+}
+
+// Cancel cancels the task's context (cause [context.Canceled]) and returns
+// at once; the future settles when the task returns. Cancel settles a
+// pending promise with context.Canceled. Cancelling a settled future does
+// nothing.
+func (f *Future[T]) Cancel() {
+	if f.cancel != nil {
+		f.cancel(context.Canceled)
+		return
+	}
+	var zero T
+	f.settle(zero, context.Canceled, nil)
+}
+
+// outcome returns the settled result, re-panicking a task's panic.
+func (f *Future[T]) outcome() (T, error) {
+	if f.pe != nil {
+		panic(f.observe())
+	}
+	return f.val, f.err
+}
+
+// observe marks a settled future's panic as seen and returns it.
+func (f *Future[T]) observe() *PanicError {
+	f.seen.Store(true)
+	return f.pe
+}
+
+// unobserved returns the panic if nobody has observed it, and marks it seen.
+func (f *Future[T]) unobserved() *PanicError {
+	if f.seen.Swap(true) {
+		return nil
+	}
+	return f.pe
+}
+
+// NewPromise returns a pending future and the function that settles it, for
+// bridging callback APIs. The first call to settle wins and reports true;
+// later calls change nothing and report false. A promise belongs to no loop.
+func NewPromise[T any]() (*Future[T], func(T, error) bool) {
+	f := &Future[T]{}
+	return f, func(v T, err error) bool { return f.settle(v, err, nil) }
+}
+
+// completed yields the indices of fs in the order they settle. When the
+// consumer stops early, or ctx ends, it cancels the futures still pending
+// and waits for them before returning, so nothing it waited on outlives it.
+func completed[T any](ctx context.Context, fs []*Future[T]) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		ch := make(chan int, len(fs))
+		for i, f := range fs {
+			if f == nil {
+				panic("synchronicity: nil *Future at index " + strconv.Itoa(i))
+			}
+			f.subscribe(ch, i)
+		}
+		left := len(fs)
+		defer func() {
+			if left == 0 {
+				return
+			}
+			for _, f := range fs {
+				f.Cancel()
+			}
+			for ; left > 0; left-- {
+				<-ch
+			}
+		}()
+		for left > 0 {
+			select {
+			case i := <-ch:
+				left--
+				if !yield(i) {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// All waits for every future and returns their values in order. The first
+// error, or the end of ctx, cancels the futures still pending; All waits for
+// them and returns that error. A panic in any of them does the same and
+// then re-panics.
+func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
+	mustArgs("All", ctx, false)
+	out := make([]T, len(fs))
+	n := 0
+	var failed *Future[T]
+	for i := range completed(ctx, fs) {
+		f := fs[i]
+		if f.pe != nil || f.err != nil {
+			failed = f
+			break
+		}
+		out[i] = f.val
+		n++
+	}
+	switch {
+	case failed != nil:
+		_, err := failed.outcome()
+		return nil, err
+	case n < len(fs):
+		return nil, ctx.Err()
+	}
+	return out, nil
+}
+
+// Any returns the value of the first future to succeed, cancelling the rest
+// and waiting for them. If none succeeds it returns all their errors,
+// joined. A panic in any of them cancels the rest and re-panics.
+func Any[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
+	mustArgs("Any", ctx, false)
+	var zero T
+	if len(fs) == 0 {
+		return zero, errors.New("synchronicity.Any: no futures")
+	}
+	var errs []error
+	for i := range completed(ctx, fs) {
+		f := fs[i]
+		if f.pe == nil && f.err != nil {
+			errs = append(errs, f.err)
+			continue
+		}
+		return f.outcome()
+	}
+	if len(errs) < len(fs) {
+		return zero, ctx.Err()
+	}
+	return zero, errors.Join(errs...)
+}
+
+// Race returns the outcome of the first future to settle, successfully or
+// not, cancelling the rest and waiting for them. A panic in the first
+// re-panics.
+func Race[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
+	mustArgs("Race", ctx, false)
+	if len(fs) == 0 {
+		var zero T
+		return zero, errors.New("synchronicity.Race: no futures")
+	}
+	for i := range completed(ctx, fs) {
+		return fs[i].outcome()
+	}
+	var zero T
+	return zero, ctx.Err()
+}
+
+// AsCompleted yields the futures in the order they settle, each already
+// settled, so its Result does not block. Breaking out of the loop cancels
+// the futures still pending and waits for them.
+func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
+	return func(yield func(*Future[T]) bool) {
+		for i := range completed(context.Background(), fs) {
+			if !yield(fs[i]) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,435 @@
+package synchronicity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// A Loop owns the lifetime of the work started through it: it runs tasks,
+// cancels them when it closes, waits for every goroutine it started, and
+// reports panics nobody observed.
+//
+// A concurrent loop (the default) runs each task on a goroutine of its own,
+// or on the caller's goroutine for blocking calls, where it adds tracking,
+// cancellation and panic capture but no hand-off. A serial loop ([Serial],
+// [LockOSThread]) runs all work on one goroutine in submission order.
+//
+// A nil *Loop passed to any function of this package means [Default].
+// A Loop is safe for use by many goroutines; it must not be copied.
+type Loop struct {
+	name    string
+	serial  bool
+	lockOS  bool
+	limit   int
+	onPanic func(*PanicError)
+
+	ctx    context.Context // the parent of every task's context; carries the pprof labels
+	cancel context.CancelCauseFunc
+
+	// state counts tasks in flight, with closedBit set once the loop refuses
+	// new work and drainedBit once the count reached zero after that.
+	state   atomic.Int64
+	drained chan struct{}
+	bg      sync.WaitGroup // the loop's own goroutines: the serial runner, the interrupt watcher
+
+	slots     chan struct{} // one token per running task, with Limit
+	interrupt bool
+
+	// Serial loops: a queue the runner goroutine drains in order.
+	mu    sync.Mutex
+	queue []func()
+	wake  chan struct{}
+	batch []func() // jobs taken from queue, run from next on; owned by the runner
+	next  int
+	owner atomic.Uint64 // id of the goroutine running a job, 0 when idle
+
+	closeOnce sync.Once
+	closeErr  error
+	panicMu   sync.Mutex
+	panicked  []interface{ unobserved() *PanicError }
+}
+
+const (
+	closedBit  = 1 << 62
+	drainedBit = 1 << 61
+	countMask  = drainedBit - 1
+)
+
+type loopKey struct{}
+
+var loopCount atomic.Int64
+
+// An Option configures a Loop made by [New].
+type Option func(*Loop)
+
+// Serial makes a loop that runs all of its work on one goroutine, one piece
+// at a time, in submission order: tasks, and the steps of producers and
+// context managers run through it. A blocking call made from that goroutine
+// runs inline instead of deadlocking. Use it for resources that are not safe
+// for concurrent use.
+func Serial() Option { return func(l *Loop) { l.serial = true } }
+
+// LockOSThread makes a serial loop whose goroutine is locked to one OS thread
+// for the loop's whole life, for C libraries and system calls with
+// thread-local state. The thread exits with the loop, taking that state with
+// it. It implies [Serial].
+func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
+
+// Limit bounds how many tasks of a concurrent loop run at once. Waiting for a
+// turn respects the task's context; futures wait on a goroutine of their own,
+// so [Go] never blocks. Limit panics if n < 1, and New panics if it is
+// combined with Serial, which already runs one task at a time.
+func Limit(n int) Option {
+	if n < 1 {
+		panic("synchronicity.Limit: n must be at least 1, got " + strconv.Itoa(n))
+	}
+	return func(l *Loop) { l.limit = n }
+}
+
+// Name names a loop in pprof labels (key "synchronicity.loop"), goroutine
+// dumps and panic reports. Loops are named "loop-N" by default.
+func Name(name string) Option { return func(l *Loop) { l.name = name } }
+
+// OnPanic sets a handler that Close calls, once each, with panics that
+// happened in the loop's futures and were never observed through Result,
+// Wait or a combinator. Close returns them as well.
+func OnPanic(fn func(*PanicError)) Option {
+	if fn == nil {
+		panic("synchronicity.OnPanic: nil function")
+	}
+	return func(l *Loop) { l.onPanic = fn }
+}
+
+// CancelOnInterrupt makes the first interrupt signal (SIGINT, Ctrl-C) cancel
+// all of the loop's work with cause [ErrInterrupted] and close it to new
+// work, so that deferred cleanup and context-manager exits run and blocking
+// callers return. If the loop has nothing in flight, or on a second
+// interrupt, the process is interrupted as usual. The default loop has it.
+func CancelOnInterrupt() Option {
+	return func(l *Loop) { l.interrupt = true }
+}
+
+// New starts a loop. Close it when done with it: Close cancels its work and
+// waits for every goroutine it started.
+func New(opts ...Option) *Loop {
+	l := &Loop{drained: make(chan struct{})}
+	base, cancel := context.WithCancelCause(context.Background())
+	l.cancel = cancel
+	for _, o := range opts {
+		if o == nil {
+			panic("synchronicity.New: nil Option")
+		}
+		o(l)
+	}
+	if l.name == "" {
+		l.name = "loop-" + strconv.FormatInt(loopCount.Add(1), 10)
+	}
+	if l.serial && l.limit > 0 {
+		panic("synchronicity.New: Limit cannot be combined with Serial, which runs one task at a time")
+	}
+	l.ctx = context.WithValue(pprof.WithLabels(base, pprof.Labels("synchronicity.loop", l.name)), loopKey{}, l)
+	if l.limit > 0 {
+		l.slots = make(chan struct{}, l.limit)
+	}
+	if l.serial {
+		l.wake = make(chan struct{}, 1)
+		l.bg.Add(1)
+		go l.serve()
+	}
+	if l.interrupt {
+		l.bg.Add(1)
+		go l.watchInterrupts()
+	}
+	return l
+}
+
+var defaultLoop = sync.OnceValue(func() *Loop { return New(Name("default"), CancelOnInterrupt()) })
+
+// Default returns the process-wide concurrent loop, starting it on first use.
+// It cancels its work on the first interrupt ([CancelOnInterrupt]). Closing
+// it is allowed but final: later work on it fails with ErrClosed.
+func Default() *Loop { return defaultLoop() }
+
+func orDefault(l *Loop) *Loop {
+	if l == nil {
+		return Default()
+	}
+	return l
+}
+
+// String returns the loop's name.
+func (l *Loop) String() string { return "synchronicity.Loop(" + l.name + ")" }
+
+// Context returns a context that is done once the loop closes (cause
+// ErrClosed) or is interrupted (cause ErrInterrupted). Every task's context
+// derives from it; it carries the loop's pprof labels.
+func (l *Loop) Context() context.Context { return l.ctx }
+
+// acquire counts a new task in, or reports false once the loop is closed.
+func (l *Loop) acquire() bool {
+	if l.state.Add(1)&closedBit != 0 {
+		l.release()
+		return false
+	}
+	return true
+}
+
+// release counts a task out; the last one out after Close opens drained.
+func (l *Loop) release() {
+	if l.state.Add(-1) == closedBit {
+		l.tryDrain()
+	}
+}
+
+func (l *Loop) tryDrain() {
+	if l.state.CompareAndSwap(closedBit, closedBit|drainedBit) {
+		close(l.drained)
+	}
+}
+
+// refuse closes the loop to new work; work in flight goes on.
+func (l *Loop) refuse() {
+	if l.state.Or(closedBit)&countMask == 0 {
+		l.tryDrain()
+	}
+}
+
+// Close closes the loop: new work fails with ErrClosed, the context of all
+// work in flight is cancelled with cause ErrClosed, producers are stopped and
+// their cleanup runs. Close returns once every goroutine the loop started has
+// returned, with the panics that happened in its futures and were never
+// observed (joined, each a *PanicError), which also go to the OnPanic
+// handler. Close is idempotent: later calls wait the same way and return the
+// same error. Close must not be called from the loop's own work.
+func (l *Loop) Close() error {
+	l.refuse()
+	l.cancel(ErrClosed)
+	<-l.drained
+	l.bg.Wait()
+	l.closeOnce.Do(func() { l.closeErr = l.reportPanics() })
+	return l.closeErr
+}
+
+// Shutdown closes the loop to new work and waits until the work in flight
+// finishes by itself or ctx is done, then does what Close does. It returns
+// Close's error, joined with ctx's error if ctx ended first.
+func (l *Loop) Shutdown(ctx context.Context) error {
+	mustArgs("Loop.Shutdown", ctx, false)
+	l.refuse()
+	var waitErr error
+	select {
+	case <-l.drained:
+	case <-ctx.Done():
+		waitErr = ctx.Err()
+	}
+	return errors.Join(waitErr, l.Close())
+}
+
+// notePanic remembers a future whose task panicked, so Close can report it if
+// nobody observes it.
+func (l *Loop) notePanic(f interface{ unobserved() *PanicError }) {
+	l.panicMu.Lock()
+	l.panicked = append(l.panicked, f)
+	l.panicMu.Unlock()
+}
+
+func (l *Loop) reportPanics() error {
+	l.panicMu.Lock()
+	fs := l.panicked
+	l.panicked = nil
+	l.panicMu.Unlock()
+	var errs []error
+	for _, f := range fs {
+		if p := f.unobserved(); p != nil {
+			if l.onPanic != nil {
+				l.onPanic(p)
+			}
+			errs = append(errs, p)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// watchInterrupts turns the first SIGINT into cancellation of the loop's work.
+func (l *Loop) watchInterrupts() {
+	defer l.bg.Done()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig) // from here on an interrupt ends the process as usual
+	select {
+	case <-sig:
+	case <-l.ctx.Done():
+		return
+	}
+	if l.state.Load()&countMask == 0 {
+		// Nothing to cancel: let the process see the interrupt it would have.
+		signal.Stop(sig)
+		if p, err := os.FindProcess(os.Getpid()); err != nil || p.Signal(os.Interrupt) != nil {
+			os.Exit(130)
+		}
+		return
+	}
+	l.refuse()
+	l.cancel(ErrInterrupted)
+}
+
+// under returns a context with ctx's values that is done when ctx is done or
+// the loop closes, if that takes no more than a wrapper: ctx never ends by
+// itself, or is already under the loop. Otherwise it returns nil.
+func (l *Loop) under(ctx context.Context) context.Context {
+	switch {
+	case ctx == context.Background() || ctx == context.TODO():
+		return l.ctx
+	case ctx.Done() == nil:
+		return withLoop{l.ctx, ctx}
+	case ctx.Value(loopKey{}) == l:
+		return ctx
+	}
+	return nil
+}
+
+// bind returns the context for one task started from parent: it keeps
+// parent's values and is done when parent is done, the loop closes, or the
+// returned function is called.
+func (l *Loop) bind(parent context.Context) (context.Context, context.CancelCauseFunc) {
+	if p := l.under(parent); p != nil {
+		return context.WithCancelCause(p)
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	stop := context.AfterFunc(l.ctx, func() { cancel(context.Cause(l.ctx)) })
+	return ctx, func(err error) { stop(); cancel(err) }
+}
+
+// withLoop gives a parent context that is never cancelled the loop's
+// cancellation, keeping the parent's values. Because Done and the context
+// package's internal lookups resolve to the loop's own cancelCtx, contexts
+// derived from it register with the loop's context directly: no goroutine.
+type withLoop struct {
+	context.Context // the loop's
+	values          context.Context
+}
+
+func (c withLoop) Value(key any) any {
+	if v := c.values.Value(key); v != nil {
+		return v
+	}
+	return c.Context.Value(key)
+}
+
+// serve is a serial loop's goroutine: it runs queued jobs in order until the
+// loop has closed and drained.
+func (l *Loop) serve() {
+	if l.lockOS {
+		// Never unlocked: the thread ends with this goroutine, so no other
+		// goroutine inherits state a thread-affine library left on it.
+		runtime.LockOSThread()
+	}
+	pprof.SetGoroutineLabels(l.ctx)
+	id := goid()
+	normal := false
+	defer func() {
+		if !normal {
+			// A job called runtime.Goexit on this goroutine: carry on in a new one.
+			l.bg.Add(1)
+			go l.serve()
+		}
+		l.bg.Done()
+	}()
+	for {
+		for ; l.next < len(l.batch); l.next++ {
+			job := l.batch[l.next]
+			l.batch[l.next] = nil
+			l.owner.Store(id)
+			job()
+			l.owner.Store(0)
+		}
+		l.mu.Lock()
+		l.batch, l.queue, l.next = l.queue, l.batch[:0], 0
+		l.mu.Unlock()
+		if len(l.batch) > 0 {
+			continue
+		}
+		select {
+		case <-l.wake:
+		case <-l.drained:
+			normal = true
+			return
+		}
+	}
+}
+
+// enqueue hands a job to a serial loop's goroutine. The queue is unbounded,
+// so a job may enqueue more work without deadlocking.
+func (l *Loop) enqueue(job func()) {
+	l.mu.Lock()
+	l.queue = append(l.queue, job)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// onLoop reports whether the caller is the goroutine running the serial
+// loop's current job. Only a busy loop pays for the goroutine id.
+func (l *Loop) onLoop() bool {
+	o := l.owner.Load()
+	return o != 0 && o == goid()
+}
+
+// goid returns the current goroutine's id, parsed from its stack header
+// ("goroutine 18 [running]:").
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = b[len("goroutine "):]
+	var id uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
+
+// takeSlot waits for a turn on a loop with Limit. It reports false if ctx
+// ends first.
+func (l *Loop) takeSlot(ctx context.Context) bool {
+	if l.slots == nil {
+		return true
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (l *Loop) freeSlot() {
+	if l.slots != nil {
+		<-l.slots
+	}
+}
+
+// closedError is the error for work refused by a closed loop.
+func (l *Loop) closedError(op string) error {
+	if cause := context.Cause(l.ctx); cause != nil && cause != ErrClosed {
+		return fmt.Errorf("synchronicity.%s: %w (%w)", op, ErrClosed, cause)
+	}
+	return fmt.Errorf("synchronicity.%s: %w", op, ErrClosed)
+}
