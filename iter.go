@@ -1,0 +1,558 @@
+package synchronicity
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"runtime/pprof"
+	"strconv"
+	"sync/atomic"
+)
+
+// A Producer is the author's side of a sequence: it calls yield with each
+// value in turn and returns nil when done or an error when it fails. yield
+// returns false when the consumer has stopped or ctx has ended; the producer
+// must then return soon, without calling yield again. The same Producer
+// serves blocking consumers ([Seq]) and async ones ([Start]).
+type Producer[T any] func(ctx context.Context, yield func(T) bool) error
+
+// A SeqOption configures how [Seq] and [Start] run a producer.
+type SeqOption func(*seqConfig)
+
+type seqConfig struct{ prefetch int }
+
+// Prefetch lets the producer run up to n items ahead of the consumer, on a
+// goroutine of its own (on a serial loop: up to n items per step of the
+// loop), to overlap production with consumption. Items are handed over as
+// they are produced, without a channel operation per item. For [Start], n
+// is the capacity of the stream's channel. Prefetch panics if n < 1.
+func Prefetch(n int) SeqOption {
+	if n < 1 {
+		panic("synchronicity.Prefetch: n must be at least 1, got " + strconv.Itoa(n))
+	}
+	return func(c *seqConfig) { c.prefetch = n }
+}
+
+func configure(op string, opts []SeqOption) seqConfig {
+	var c seqConfig
+	for _, o := range opts {
+		if o == nil {
+			panic("synchronicity." + op + ": nil SeqOption")
+		}
+		o(&c)
+	}
+	return c
+}
+
+// errStopped is the cause of the cancellation a producer sees when its
+// consumer stops early.
+var errStopped = errors.New("synchronicity: consumer stopped")
+
+// Seq returns a sequence that runs producer p on loop l each time it is
+// ranged over, yielding its values with a nil error and, if p fails, a last
+// pair (zero, err).
+//
+// By default iteration is lockstep: p runs only while the loop body waits
+// for the next value, as with any iter.Seq (on a concurrent loop it runs on
+// the ranging goroutine; on a serial loop it is stepped on the loop's
+// goroutine as a coroutine, and other work runs between steps). [Prefetch]
+// lets it run ahead.
+//
+// Breaking out of the loop, returning from it or panicking in it makes
+// yield return false and cancels p's context; p's deferred cleanup has run
+// before the range statement ends. If ctx ends or the loop closes, the last
+// pair carries ctx's error. A panic in p re-panics in the ranging goroutine
+// as a *[PanicError].
+func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) iter.Seq2[T, error] {
+	mustArgs("Seq", ctx, p == nil)
+	n := configure("Seq", opts).prefetch
+	return func(yield func(T, error) bool) {
+		l := orDefault(l)
+		if !l.acquire() {
+			var zero T
+			yield(zero, l.closedError("Seq"))
+			return
+		}
+		defer l.release()
+		tctx, cancel := l.bind(ctx)
+		defer cancel(errStopped)
+		pprof.SetGoroutineLabels(l.ctx)
+		defer pprof.SetGoroutineLabels(ctx)
+		if err := drive(tctx, cancel, l, p, n, yield); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
+
+// drive runs p and passes its values to body until either stops. It returns
+// the error the consumer should see last: p's error, ctx's error if p was cut
+// short by ctx, or nil if p succeeded or body stopped first. A panic in p
+// re-panics here as a *PanicError; a panic in body passes through untouched
+// once p has been stopped.
+func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, p Producer[T], n int, body func(T, error) bool) error {
+	r := &run[T]{ctx: ctx, cancel: cancel, p: p}
+	stop := context.AfterFunc(ctx, func() { r.ended.Store(true) })
+	defer stop()
+	var broke bool
+	switch {
+	case l.serial && !l.onLoop():
+		broke = r.serial(l, n, body)
+	case n > 0 && !l.serial:
+		broke = r.prefetch(l, n, body)
+	default:
+		broke = r.inline(body)
+	}
+	if r.pe != nil {
+		panic(r.pe)
+	}
+	if broke {
+		return nil
+	}
+	if r.err == nil && r.cut {
+		return explain(ctx, ctx.Err())
+	}
+	return explain(ctx, r.err)
+}
+
+// run is one run of a producer.
+type run[T any] struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	p      Producer[T]
+	ended  atomic.Bool // ctx is done
+	closed bool        // yield has returned false
+	cut    bool        // ... because ctx ended
+	inBody bool        // the consumer's body is running inside p (inline)
+	err    error       // what p returned
+	pe     *PanicError // how p panicked
+}
+
+// produce calls p, catching its panic but not one of an inline body's.
+func (r *run[T]) produce(yield func(T) bool) {
+	defer func() {
+		if !r.inBody {
+			if v := recover(); v != nil {
+				r.pe = newPanicError(v)
+			}
+		}
+	}()
+	r.err = r.p(r.ctx, yield)
+}
+
+// admit is the check at the top of every yield: it panics on a yield after
+// false, and turns the end of ctx into false.
+func (r *run[T]) admit() bool {
+	if r.closed {
+		if r.cut {
+			panic("synchronicity: producer called yield after it returned false (its context had ended)")
+		}
+		panic("synchronicity: producer called yield after it returned false")
+	}
+	if r.ended.Load() {
+		r.closed, r.cut = true, true
+		return false
+	}
+	return true
+}
+
+// inline runs p on this goroutine with body inside its yield: lockstep.
+func (r *run[T]) inline(body func(T, error) bool) (broke bool) {
+	r.produce(func(v T) bool {
+		if !r.admit() {
+			return false
+		}
+		r.inBody = true
+		ok := body(v, nil)
+		r.inBody = false
+		if !ok {
+			r.closed, broke = true, true
+		}
+		return ok
+	})
+	return broke
+}
+
+// serial steps p as a coroutine on the loop's goroutine, taking up to n
+// values per step, and hands each batch to body on this goroutine.
+func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
+	n = max(n, 1)
+	seq := func(yield func(T) bool) {
+		id := goid()
+		l.owner.Store(id) // blocking calls p makes to the loop run inline
+		r.produce(func(v T) bool {
+			if !r.admit() {
+				return false
+			}
+			if !yield(v) {
+				r.closed = true
+				return false
+			}
+			l.owner.Store(id)
+			return true
+		})
+	}
+	var (
+		next  func() (T, bool)
+		stop  = func() {}
+		batch = make([]T, 0, n)
+		more  = true
+		reply = make(chan struct{}, 1)
+	)
+	onLoop := func(job func()) func() {
+		return func() {
+			l.enqueue(func() {
+				defer func() { reply <- struct{}{} }()
+				defer l.owner.Store(l.owner.Load())
+				job()
+			})
+			<-reply
+		}
+	}
+	step := onLoop(func() {
+		if next == nil {
+			// The coroutine must start on the loop's goroutine, whose
+			// thread lock it shares.
+			next, stop = iter.Pull(seq)
+		}
+		batch = batch[:0]
+		for len(batch) < n {
+			v, ok := next()
+			if !ok {
+				more = false
+				return
+			}
+			batch = append(batch, v)
+		}
+	})
+	defer onLoop(func() { stop() })() // p's cleanup runs on the loop too
+	for more {
+		step()
+		for _, v := range batch {
+			if !body(v, nil) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// prefetch runs p on a goroutine of its own, up to n values ahead, handing
+// values over through a ring buffer: one atomic store per value, and a
+// wake-up only when a side had to wait.
+func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool) {
+	q := &ring[T]{buf: make([]T, n), exited: make(chan struct{}), cwake: make(chan struct{}, 1), pwake: make(chan struct{}, 1)}
+	go q.produce(l, r)
+	defer func() {
+		q.left.Store(true)
+		r.cancel(errStopped) // the producer may be busy elsewhere than in yield
+		q.pwait.wake(q.pwake)
+		<-q.exited
+	}()
+	every := uint64(max(1, n/4))
+	var head, released, tail uint64
+	pos := 0
+	for {
+		if head == tail {
+			if tail = q.tail.Load(); head == tail {
+				q.release(head)
+				released = head
+				if q.done.Load() {
+					if tail = q.tail.Load(); head == tail {
+						return false
+					}
+					continue
+				}
+				q.cwait.park(q.cwake, func() bool { return q.tail.Load() != head || q.done.Load() })
+				continue
+			}
+		}
+		v := q.buf[pos]
+		if pos++; pos == n {
+			pos = 0
+		}
+		if head++; head-released >= every {
+			q.release(head)
+			released = head
+		}
+		if !body(v, nil) {
+			return true
+		}
+	}
+}
+
+// ring is a single-producer, single-consumer queue of fixed size.
+type ring[T any] struct {
+	buf          []T
+	tail         atomic.Uint64 // values published by the producer
+	_            [56]byte      // the two counters live on separate cache lines
+	head         atomic.Uint64 // values released by the consumer
+	_            [56]byte
+	cwait, pwait waiter // consumer waiting for values, producer for room
+	cwake, pwake chan struct{}
+	done         atomic.Bool // the producer has returned
+	left         atomic.Bool // the consumer has left
+	exited       chan struct{}
+}
+
+func (q *ring[T]) release(head uint64) {
+	q.head.Store(head)
+	q.pwait.wake(q.pwake)
+}
+
+// produce is the producer's goroutine.
+func (q *ring[T]) produce(l *Loop, r *run[T]) {
+	pprof.SetGoroutineLabels(l.ctx)
+	defer close(q.exited)
+	defer func() {
+		q.done.Store(true)
+		q.cwait.wake(q.cwake)
+	}()
+	size := uint64(len(q.buf))
+	var tail, head uint64
+	pos := 0
+	r.produce(func(v T) bool {
+		if !r.admit() {
+			return false
+		}
+		for tail-head == size {
+			if head = q.head.Load(); tail-head < size {
+				break
+			}
+			if q.left.Load() {
+				r.closed = true
+				return false
+			}
+			q.pwait.park(q.pwake, func() bool { return q.head.Load() != head || q.left.Load() })
+		}
+		q.buf[pos] = v
+		if pos++; pos == len(q.buf) {
+			pos = 0
+		}
+		tail++
+		q.tail.Store(tail)
+		q.cwait.wake(q.cwake)
+		return true
+	})
+}
+
+// waiter is one side's "I am parked" flag; paired with a channel of
+// capacity one, it lets the other side wake it without losing a wake-up.
+type waiter struct{ parked atomic.Bool }
+
+// park blocks until woken, unless ready already holds once the flag is up.
+func (w *waiter) park(ch chan struct{}, ready func() bool) {
+	w.parked.Store(true)
+	if ready() && w.parked.CompareAndSwap(true, false) {
+		return
+	}
+	<-ch
+}
+
+// wake wakes the parked side, if any.
+func (w *waiter) wake(ch chan struct{}) {
+	if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
+		ch <- struct{}{}
+	}
+}
+
+// FromSeq turns a blocking iterator into a producer, so that it can be
+// moved onto a loop, prefetched or streamed.
+func FromSeq[T any](seq iter.Seq[T]) Producer[T] {
+	if seq == nil {
+		panic("synchronicity.FromSeq: nil sequence")
+	}
+	return func(_ context.Context, yield func(T) bool) error {
+		for v := range seq {
+			if !yield(v) {
+				break
+			}
+		}
+		return nil
+	}
+}
+
+// Gen is one producer with an argument, exported both ways: [Gen.Seq] for
+// range loops, [Gen.Start] for streams. Make one with [WrapProducer].
+type Gen[A, T any] struct {
+	loop *Loop
+	p    func(context.Context, A, func(T) bool) error
+	opts []SeqOption
+}
+
+// WrapProducer exports producer p, which takes an argument, both ways on
+// loop l (nil means [Default]). opts apply to every run. It panics if p is
+// nil.
+func WrapProducer[A, T any](l *Loop, p func(ctx context.Context, a A, yield func(T) bool) error, opts ...SeqOption) *Gen[A, T] {
+	if p == nil {
+		panic("synchronicity.WrapProducer: nil producer")
+	}
+	configure("WrapProducer", opts)
+	return &Gen[A, T]{loop: l, p: p, opts: opts}
+}
+
+// Seq returns the sequence of the producer's values for a, as [Seq] does.
+func (g *Gen[A, T]) Seq(ctx context.Context, a A) iter.Seq2[T, error] {
+	return Seq(ctx, g.loop, g.bind(a), g.opts...)
+}
+
+// Start starts the producer for a and returns its stream, as [Start] does.
+func (g *Gen[A, T]) Start(ctx context.Context, a A) *Stream[T] {
+	return Start(ctx, g.loop, g.bind(a), g.opts...)
+}
+
+func (g *Gen[A, T]) bind(a A) Producer[T] {
+	return func(ctx context.Context, yield func(T) bool) error { return g.p(ctx, a, yield) }
+}
+
+// DefaultBuffer is the capacity of a stream's channel unless [Prefetch] sets
+// another.
+const DefaultBuffer = 64
+
+// A Stream is a producer running on a loop, delivering its values on a
+// channel: the async form of [Seq], for select. Make one with [Start].
+//
+// Receive from C until it is closed, then read Err; or call Stop to end the
+// stream early. A stream nobody stops is stopped when its loop closes, and
+// when the *Stream becomes unreachable (so keep it reachable while
+// receiving from C, for instance with defer s.Stop()).
+type Stream[T any] struct{ s *stream[T] }
+
+// stream is the state the producer's goroutine shares with the handle; it
+// never refers to the handle, so the handle can be collected.
+type stream[T any] struct {
+	ch     chan T
+	done   chan struct{} // closed after ch, once err and pe are set
+	err    error
+	pe     *PanicError
+	seen   atomic.Bool // pe was observed
+	ranged atomic.Bool
+	cancel context.CancelCauseFunc
+}
+
+// Start runs producer p on loop l and returns a stream of its values at
+// once. The producer runs ahead of the receiver by up to the channel's
+// capacity ([DefaultBuffer], or n with [Prefetch](n)). Its context is done
+// when ctx is done, the stream is stopped or the loop closes. On a closed
+// loop the stream is already closed, with Err reporting [ErrClosed].
+func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) *Stream[T] {
+	mustArgs("Start", ctx, p == nil)
+	size := configure("Start", opts).prefetch
+	if size == 0 {
+		size = DefaultBuffer
+	}
+	l = orDefault(l)
+	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{})}
+	if !l.acquire() {
+		s.err = l.closedError("Start")
+		close(s.ch)
+		close(s.done)
+		return &Stream[T]{s}
+	}
+	tctx, cancel := l.bind(ctx)
+	s.cancel = cancel
+	go s.run(tctx, l, p, size)
+	h := &Stream[T]{s}
+	reclaim(h, s.cancel)
+	return h
+}
+
+// run is the stream's goroutine: it drives p straight into the channel (on a
+// serial loop, in steps of up to size values).
+func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
+	defer l.release()
+	defer close(s.done)
+	defer close(s.ch)
+	defer s.cancel(errStopped)
+	defer func() {
+		if v := recover(); v != nil {
+			s.pe = newPanicError(v)
+			l.notePanic(s)
+		}
+	}()
+	pprof.SetGoroutineLabels(l.ctx)
+	n := 0
+	if l.serial {
+		n = size
+	}
+	cut := false
+	s.err = drive(ctx, s.cancel, l, p, n, func(v T, _ error) bool {
+		select {
+		case s.ch <- v:
+			return true
+		case <-ctx.Done():
+			cut = true
+			return false
+		}
+	})
+	if cut && s.err == nil {
+		s.err = explain(ctx, ctx.Err())
+	}
+}
+
+func (s *stream[T]) unobserved() *PanicError {
+	if s.seen.Swap(true) {
+		return nil
+	}
+	return s.pe
+}
+
+// C returns the channel of the stream's values. It is closed when the
+// producer has returned, after which Err reports how it ended.
+func (s *Stream[T]) C() <-chan T { return s.s.ch }
+
+// Err returns nil while the stream runs, and once C is closed the
+// producer's error, or the context's if the stream was cut short. If the
+// producer panicked, Err panics with its *PanicError.
+func (s *Stream[T]) Err() error {
+	select {
+	case <-s.s.done:
+	default:
+		return nil
+	}
+	if s.s.pe != nil {
+		s.s.seen.Store(true)
+		panic(s.s.pe)
+	}
+	return s.s.err
+}
+
+// Stop cancels the producer and waits for it to return, then returns Err,
+// leaving out the cancellation Stop itself caused. Values still in C are
+// dropped. Stop is idempotent.
+func (s *Stream[T]) Stop() error {
+	s.s.cancel(errStopped)
+	<-s.s.done
+	if err := s.Err(); !errors.Is(err, errStopped) {
+		return err
+	}
+	return nil
+}
+
+// Seq returns the stream's values as a sequence for a range loop, ending
+// with (zero, err) if the stream failed. Breaking out of the loop stops the
+// stream. A stream's values are delivered once: ranging over Seq a second
+// time panics.
+func (s *Stream[T]) Seq() iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		if !s.s.ranged.CompareAndSwap(false, true) {
+			panic("synchronicity: Stream.Seq ranged over twice; a stream delivers its values once")
+		}
+		finished := false
+		defer func() {
+			if !finished {
+				s.Stop()
+			}
+		}()
+		for v := range s.s.ch {
+			if !yield(v, nil) {
+				return
+			}
+		}
+		finished = true
+		if err := s.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}

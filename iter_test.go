@@ -1,0 +1,505 @@
+package synchronicity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	sy "github.com/synchronicity-go/synchronicity"
+)
+
+// mode is one way of running a producer: a kind of loop and the options.
+type mode struct {
+	name string
+	loop *sy.Loop
+	opts []sy.SeqOption
+}
+
+// modes returns every way of running a producer, on loops closed when the
+// test ends.
+func modes(t *testing.T) []mode {
+	t.Helper()
+	conc, serial, locked := sy.New(), sy.New(sy.Serial()), sy.New(sy.LockOSThread())
+	for _, l := range []*sy.Loop{conc, serial, locked} {
+		t.Cleanup(func() { assert.NoError(t, l.Close()) })
+	}
+	var ms []mode
+	for _, l := range []struct {
+		name string
+		loop *sy.Loop
+	}{{"concurrent", conc}, {"serial", serial}, {"locked", locked}} {
+		ms = append(ms,
+			mode{l.name + "/lockstep", l.loop, nil},
+			mode{l.name + "/prefetch1", l.loop, []sy.SeqOption{sy.Prefetch(1)}},
+			mode{l.name + "/prefetch4", l.loop, []sy.SeqOption{sy.Prefetch(4)}},
+		)
+	}
+	return ms
+}
+
+// counter is a producer of 0..n-1 that fails with err at the end (if not
+// nil) and counts its runs and cleanups.
+type counter struct {
+	n        int
+	err      error
+	produced atomic.Int64
+	runs     atomic.Int64
+	cleanups atomic.Int64
+}
+
+func (c *counter) produce(ctx context.Context, yield func(int) bool) error {
+	c.runs.Add(1)
+	defer c.cleanups.Add(1)
+	for i := 0; i < c.n; i++ {
+		c.produced.Add(1)
+		if !yield(i) {
+			return nil
+		}
+	}
+	return c.err
+}
+
+func collect[T any](seq func(func(T, error) bool)) (vs []T, errs []error) {
+	for v, err := range seq {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		vs = append(vs, v)
+	}
+	return vs, errs
+}
+
+func TestSeqValuesInOrder(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 100}
+			seq := sy.Seq(context.Background(), m.loop, c.produce, m.opts...)
+			for range 2 { // each range is a fresh run
+				vs, errs := collect(seq)
+				assert.Empty(t, errs)
+				assert.Equal(t, seqInts(100), vs)
+			}
+			assert.EqualValues(t, 2, c.runs.Load())
+			assert.EqualValues(t, 2, c.cleanups.Load())
+		})
+	}
+}
+
+func seqInts(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func TestSeqErrorIsLastPair(t *testing.T) {
+	boom := errors.New("boom")
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 5, err: boom}
+			var got []string
+			for v, err := range sy.Seq(context.Background(), m.loop, c.produce, m.opts...) {
+				got = append(got, fmt.Sprint(v, err))
+			}
+			assert.Equal(t, []string{"0 <nil>", "1 <nil>", "2 <nil>", "3 <nil>", "4 <nil>", "0 boom"}, got)
+		})
+	}
+}
+
+func TestSeqBreakRunsCleanupOnce(t *testing.T) {
+	for _, m := range modes(t) {
+		for _, at := range []int{0, 9} { // the first and the last item
+			t.Run(fmt.Sprint(m.name, "/at", at), func(t *testing.T) {
+				c := &counter{n: 10, err: errors.New("never seen after a break")}
+				var got []int
+				for v, err := range sy.Seq(context.Background(), m.loop, c.produce, m.opts...) {
+					require.NoError(t, err)
+					got = append(got, v)
+					if v == at {
+						break
+					}
+				}
+				assert.EqualValues(t, 1, c.cleanups.Load(), "cleanup has run, once, before the range ends")
+				assert.Equal(t, seqInts(at+1), got)
+			})
+		}
+	}
+}
+
+func TestSeqLockstepNeverRunsAhead(t *testing.T) {
+	for _, m := range modes(t) {
+		if len(m.opts) > 0 {
+			continue
+		}
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 50}
+			consumed := int64(0)
+			for v := range sy.Seq(context.Background(), m.loop, c.produce) {
+				consumed++
+				assert.Equal(t, consumed, c.produced.Load(), "at item %d", v)
+			}
+		})
+	}
+}
+
+func TestSeqPrefetchBoundsReadAhead(t *testing.T) {
+	for _, m := range modes(t) {
+		if len(m.opts) == 0 || m.name[len(m.name)-1] != '4' {
+			continue
+		}
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 200}
+			consumed := int64(0)
+			for range sy.Seq(context.Background(), m.loop, c.produce, m.opts...) {
+				consumed++
+				// Up to 4 waiting in the buffer, and one more about to be yielded.
+				assert.LessOrEqual(t, c.produced.Load()-consumed, int64(4+1))
+				runtime.Gosched()
+			}
+			assert.EqualValues(t, 200, consumed)
+		})
+	}
+}
+
+func TestSeqProducerPanic(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			cleanups := 0
+			p := func(ctx context.Context, yield func(int) bool) error {
+				defer func() { cleanups++ }()
+				yield(1)
+				panic("producer broke")
+			}
+			var got []int
+			pe := catchPanic(t, func() {
+				for v := range sy.Seq(context.Background(), m.loop, p, m.opts...) {
+					got = append(got, v)
+				}
+			})
+			assert.Equal(t, "producer broke", pe.Value)
+			assert.Contains(t, string(pe.Stack), "TestSeqProducerPanic")
+			assert.Equal(t, []int{1}, got)
+			assert.Equal(t, 1, cleanups)
+		})
+	}
+}
+
+func TestSeqPanicInProducerCleanupAfterBreak(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			p := func(ctx context.Context, yield func(int) bool) error {
+				defer func() { panic("cleanup broke") }()
+				for i := 0; yield(i); i++ {
+				}
+				return nil
+			}
+			pe := catchPanic(t, func() {
+				for range sy.Seq(context.Background(), m.loop, p, m.opts...) {
+					break
+				}
+			})
+			assert.Equal(t, "cleanup broke", pe.Value)
+		})
+	}
+}
+
+func TestSeqBodyPanicStopsProducer(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 10}
+			var recovered any
+			func() {
+				defer func() { recovered = recover() }()
+				for v := range sy.Seq(context.Background(), m.loop, c.produce, m.opts...) {
+					if v == 3 {
+						panic("body broke")
+					}
+				}
+			}()
+			assert.Equal(t, "body broke", recovered, "the body's panic keeps its own value")
+			assert.EqualValues(t, 1, c.cleanups.Load())
+		})
+	}
+}
+
+func TestSeqCancelMidItem(t *testing.T) {
+	for _, m := range modes(t) {
+		for _, honours := range []bool{true, false} {
+			t.Run(fmt.Sprint(m.name, "/honours-ctx=", honours), func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				cleanups := 0
+				p := func(ctx context.Context, yield func(int) bool) error {
+					defer func() { cleanups++ }()
+					for i := 0; ; i++ {
+						if honours && ctx.Err() != nil {
+							return ctx.Err()
+						}
+						if !yield(i) {
+							return nil
+						}
+					}
+				}
+				var last error
+				n := 0
+				for v, err := range sy.Seq(ctx, m.loop, p, m.opts...) {
+					if err != nil {
+						last = err
+						continue
+					}
+					n++
+					if v == 5 {
+						cancel() // while the body runs item 5
+					}
+					require.Less(t, n, 1000, "iteration must end once ctx is cancelled")
+				}
+				assert.ErrorIs(t, last, context.Canceled)
+				assert.Equal(t, 1, cleanups)
+			})
+		}
+	}
+}
+
+func TestSeqYieldAfterFalsePanics(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			p := func(ctx context.Context, yield func(int) bool) error {
+				for i := range 1000 {
+					yield(i) // ignores the break
+				}
+				return nil
+			}
+			pe := catchPanic(t, func() {
+				for range sy.Seq(context.Background(), m.loop, p, m.opts...) {
+					break
+				}
+			})
+			assert.Contains(t, fmt.Sprint(pe.Value), "yield after it returned false")
+		})
+	}
+}
+
+func TestSeqOnClosedLoop(t *testing.T) {
+	l := sy.New()
+	require.NoError(t, l.Close())
+	c := &counter{n: 3}
+	vs, errs := collect(sy.Seq(context.Background(), l, c.produce))
+	assert.Empty(t, vs)
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], sy.ErrClosed)
+	assert.Zero(t, c.runs.Load())
+}
+
+func TestSeqCloseWhileRanging(t *testing.T) {
+	for _, kind := range []sy.Option{sy.Serial(), sy.Limit(4)} {
+		l := sy.New(kind)
+		c := &counter{n: 1 << 30}
+		var last error
+		for v, err := range sy.Seq(context.Background(), l, c.produce, sy.Prefetch(8)) {
+			if err != nil {
+				last = err
+			}
+			if v == 10 {
+				go l.Close() // Close waits for this range to end
+			}
+		}
+		assert.ErrorIs(t, last, sy.ErrClosed)
+		assert.ErrorIs(t, last, context.Canceled)
+		assert.NoError(t, l.Close())
+		assert.EqualValues(t, 1, c.cleanups.Load())
+	}
+}
+
+func TestSeqManyGoroutines(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			var wg sync.WaitGroup
+			sums := make([]int, 100)
+			for g := range sums {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c := &counter{n: 100}
+					for v, err := range sy.Seq(context.Background(), m.loop, c.produce, m.opts...) {
+						if err == nil {
+							sums[g] += v + g
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			for g, s := range sums {
+				assert.Equal(t, 4950+100*g, s)
+			}
+		})
+	}
+}
+
+func TestSeqBadInput(t *testing.T) {
+	assert.PanicsWithValue(t, "synchronicity.Seq: nil function", func() { sy.Seq[int](context.Background(), nil, nil) })
+	assert.PanicsWithValue(t, "synchronicity.Prefetch: n must be at least 1, got 0", func() { sy.Prefetch(0) })
+	assert.PanicsWithValue(t, "synchronicity.FromSeq: nil sequence", func() { sy.FromSeq[int](nil) })
+	assert.PanicsWithValue(t, "synchronicity.WrapProducer: nil producer", func() { sy.WrapProducer[int, int](nil, nil) })
+}
+
+func TestFromSeqAndWrapProducer(t *testing.T) {
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	vs, errs := collect(sy.Seq(context.Background(), l, sy.FromSeq(slices.Values([]string{"a", "b"})), sy.Prefetch(2)))
+	assert.Empty(t, errs)
+	assert.Equal(t, []string{"a", "b"}, vs)
+
+	pages := sy.WrapProducer(l, func(ctx context.Context, n int, yield func(int) bool) error {
+		for i := range n {
+			if !yield(i * i) {
+				return nil
+			}
+		}
+		return nil
+	})
+	vs2, _ := collect(pages.Seq(context.Background(), 4))
+	assert.Equal(t, []int{0, 1, 4, 9}, vs2)
+	s := pages.Start(context.Background(), 3)
+	defer s.Stop()
+	var got []int
+	for v := range s.C() {
+		got = append(got, v)
+	}
+	assert.NoError(t, s.Err())
+	assert.Equal(t, []int{0, 1, 4}, got)
+}
+
+func TestStream(t *testing.T) {
+	boom := errors.New("boom")
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 100, err: boom}
+			s := sy.Start(context.Background(), m.loop, c.produce, m.opts...)
+			assert.NoError(t, s.Err(), "no error while running")
+			var got []int
+			for v := range s.C() {
+				got = append(got, v)
+			}
+			assert.Equal(t, seqInts(100), got)
+			assert.ErrorIs(t, s.Err(), boom)
+			assert.ErrorIs(t, s.Stop(), boom)
+			assert.EqualValues(t, 1, c.cleanups.Load())
+		})
+	}
+}
+
+func TestStreamStopMidway(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 1 << 30}
+			s := sy.Start(context.Background(), m.loop, c.produce, m.opts...)
+			assert.Equal(t, 0, <-s.C())
+			assert.Equal(t, 1, <-s.C())
+			assert.NoError(t, s.Stop(), "the cancellation Stop caused is not an error")
+			assert.NoError(t, s.Stop(), "Stop is idempotent")
+			assert.EqualValues(t, 1, c.cleanups.Load())
+		})
+	}
+}
+
+func TestStreamSeq(t *testing.T) {
+	c := &counter{n: 5, err: errors.New("boom")}
+	s := sy.Start(context.Background(), nil, c.produce)
+	vs, errs := collect(s.Seq())
+	assert.Equal(t, seqInts(5), vs)
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "boom")
+	assert.PanicsWithValue(t, "synchronicity: Stream.Seq ranged over twice; a stream delivers its values once", func() {
+		for range s.Seq() {
+		}
+	})
+
+	c2 := &counter{n: 1 << 30}
+	s2 := sy.Start(context.Background(), nil, c2.produce)
+	for v := range s2.Seq() {
+		if v == 3 {
+			break // stops the stream
+		}
+	}
+	<-s2.C() // drains what was buffered; closed, so this does not block for ever
+	assert.EqualValues(t, 1, c2.cleanups.Load())
+}
+
+func TestStreamProducerPanic(t *testing.T) {
+	l := sy.New()
+	p := func(ctx context.Context, yield func(int) bool) error { panic("stream broke") }
+	s := sy.Start(context.Background(), l, p)
+	for range s.C() {
+	}
+	pe := catchPanic(t, func() { s.Err() })
+	assert.Equal(t, "stream broke", pe.Value)
+	assert.NoError(t, l.Close(), "an observed panic is not reported again")
+
+	l2 := sy.New()
+	s2 := sy.Start(context.Background(), l2, p)
+	for range s2.C() {
+	}
+	err := l2.Close()
+	var pe2 *sy.PanicError
+	require.ErrorAs(t, err, &pe2, "Close reports the panic nobody observed")
+	assert.Equal(t, "stream broke", pe2.Value)
+}
+
+func TestStreamCloseInFlight(t *testing.T) {
+	l := sy.New()
+	var cs []*counter
+	var ss []*sy.Stream[int]
+	for range 10 {
+		c := &counter{n: 1 << 30}
+		cs = append(cs, c)
+		ss = append(ss, sy.Start(context.Background(), l, c.produce))
+	}
+	require.NoError(t, l.Close())
+	for i, s := range ss {
+		for range s.C() {
+		}
+		assert.ErrorIs(t, s.Err(), sy.ErrClosed)
+		assert.EqualValues(t, 1, cs[i].cleanups.Load())
+	}
+	assert.ErrorIs(t, sy.Start(context.Background(), l, cs[0].produce).Err(), sy.ErrClosed)
+}
+
+func TestStreamDroppedIsReclaimed(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	l := sy.New()
+	defer l.Close()
+	c := &counter{n: 1 << 30}
+	func() {
+		s := sy.Start(context.Background(), l, c.produce)
+		<-s.C() // running, and blocked on a full channel from here on
+	}()
+	for i := 0; i < 100 && c.cleanups.Load() == 0; i++ {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	assert.EqualValues(t, 1, c.cleanups.Load())
+}
+
+// catchPanic runs f and returns the *PanicError it panicked with.
+func catchPanic(t *testing.T, f func()) (pe *sy.PanicError) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		var ok bool
+		pe, ok = r.(*sy.PanicError)
+		require.True(t, ok, "want a *PanicError panic, got %T: %v", r, r)
+	}()
+	f()
+	return nil
+}
