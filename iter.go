@@ -143,6 +143,11 @@ func (r *run[T]) produce(yield func(T) bool) {
 // admit is the check at the top of every yield: it panics on a yield after
 // false, and turns the end of ctx into false.
 func (r *run[T]) admit() bool {
+	return !r.closed && !r.ended.Load() || r.refuse()
+}
+
+// refuse is admit's slow path.
+func (r *run[T]) refuse() bool {
 	if r.closed {
 		if r.cut {
 			panic("synchronicity: producer called yield after it returned false (its context had ended)")
@@ -153,7 +158,7 @@ func (r *run[T]) admit() bool {
 		r.closed, r.cut = true, true
 		return false
 	}
-	return true
+	return true // unreachable: admit calls refuse only when closed or ended
 }
 
 // inline runs p on this goroutine with body inside its yield: lockstep.
@@ -173,29 +178,39 @@ func (r *run[T]) inline(body func(T, error) bool) (broke bool) {
 	return broke
 }
 
-// serial steps p as a coroutine on the loop's goroutine, taking up to n
-// values per step, and hands each batch to body on this goroutine.
+// serial steps p as a coroutine on the loop's goroutine and hands each
+// step's values to body on this goroutine. A step runs p until it has
+// produced n values (or ends); the values are batched inside the coroutine,
+// so a step costs one coroutine switch pair however large n is.
 func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 	n = max(n, 1)
-	seq := func(yield func(T) bool) {
+	steps := func(yield func([]T) bool) {
 		id := goid()
 		l.owner.Store(id) // blocking calls p makes to the loop run inline
+		batch := make([]T, 0, n)
 		r.produce(func(v T) bool {
 			if !r.admit() {
 				return false
 			}
-			if !yield(v) {
-				r.closed = true
-				return false
+			if batch = append(batch, v); len(batch) < n {
+				return true
 			}
+			ok := yield(batch)
+			batch = batch[:0] // the consumer is done with it by the time we resume
 			l.owner.Store(id)
-			return true
+			if !ok {
+				r.closed = true
+			}
+			return ok
 		})
+		if len(batch) > 0 && !r.closed {
+			yield(batch)
+		}
 	}
 	var (
-		next  func() (T, bool)
+		next  func() ([]T, bool)
 		stop  = func() {}
-		batch = make([]T, 0, n)
+		batch []T
 		more  = true
 		reply = make(chan struct{}, 1)
 	)
@@ -213,28 +228,22 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 		if next == nil {
 			// The coroutine must start on the loop's goroutine, whose
 			// thread lock it shares.
-			next, stop = iter.Pull(seq)
+			next, stop = iter.Pull(steps)
 		}
-		batch = batch[:0]
-		for len(batch) < n {
-			v, ok := next()
-			if !ok {
-				more = false
-				return
-			}
-			batch = append(batch, v)
-		}
+		batch, more = next()
 	})
 	defer onLoop(func() { stop() })() // p's cleanup runs on the loop too
-	for more {
+	for {
 		step()
+		if !more {
+			return false
+		}
 		for _, v := range batch {
 			if !body(v, nil) {
 				return true
 			}
 		}
 	}
-	return false
 }
 
 // prefetch runs p on a goroutine of its own, up to n values ahead, handing
@@ -477,6 +486,11 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	}
 	cut := false
 	s.err = drive(ctx, s.cancel, l, p, n, func(v T, _ error) bool {
+		select { // while the channel has room, skip the two-channel select
+		case s.ch <- v:
+			return true
+		default:
+		}
 		select {
 		case s.ch <- v:
 			return true

@@ -1,0 +1,156 @@
+package synchronicity_test
+
+import (
+	"context"
+	"iter"
+	"testing"
+
+	sy "github.com/synchronicity-go/synchronicity"
+)
+
+const benchItems = 1 << 16
+
+// ints is the producer every range benchmark consumes. It is a variable so
+// that, as in real use, the compiler cannot inline it into the loop.
+var ints sy.Producer[int] = func(ctx context.Context, yield func(int) bool) error {
+	for i := range benchItems {
+		if !yield(i) {
+			return nil
+		}
+	}
+	return nil
+}
+
+var sink int
+
+func perItem(b *testing.B) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchItems, "ns/item")
+}
+
+// sumSeq2 ranges over seq and checks it saw every item.
+func sumSeq2(b *testing.B, seq iter.Seq2[int, error]) {
+	s := 0
+	for v, err := range seq {
+		if err != nil {
+			b.Fatal(err)
+		}
+		s += v
+	}
+	if s != benchItems*(benchItems-1)/2 {
+		b.Fatalf("sum %d", s)
+	}
+	sink = s
+}
+
+func BenchmarkRange(b *testing.B) {
+	ctx := context.Background()
+	conc, serial := sy.New(), sy.New(sy.Serial())
+	defer conc.Close()
+	defer serial.Close()
+
+	// Hand-written baselines.
+	b.Run("inline", func(b *testing.B) {
+		for range b.N {
+			s := 0
+			for v := range func(yield func(int) bool) { _ = ints(ctx, yield) } {
+				s += v
+			}
+			sink = s
+		}
+		perItem(b)
+	})
+	b.Run("pull", func(b *testing.B) {
+		for range b.N {
+			next, stop := iter.Pull(func(yield func(int) bool) { _ = ints(ctx, yield) })
+			s := 0
+			for v, ok := next(); ok; v, ok = next() {
+				s += v
+			}
+			stop()
+			sink = s
+		}
+		perItem(b)
+	})
+	b.Run("chan64", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		for range b.N {
+			s := 0
+			for v := range handwrittenStream(ctx, 64) {
+				s += v
+			}
+			sink = s
+		}
+		perItem(b)
+	})
+
+	// The library.
+	for _, c := range []struct {
+		name string
+		loop *sy.Loop
+		opts []sy.SeqOption
+	}{
+		{"lockstep", conc, nil},
+		{"prefetch", conc, []sy.SeqOption{sy.Prefetch(256)}},
+		{"serial-lockstep", serial, nil},
+		{"serial-prefetch", serial, []sy.SeqOption{sy.Prefetch(256)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			seq := sy.Seq(ctx, c.loop, ints, c.opts...)
+			for range b.N {
+				sumSeq2(b, seq)
+			}
+			perItem(b)
+		})
+	}
+}
+
+// handwrittenStream is what a stream replaces: a goroutine feeding a
+// buffered channel, stopping when ctx ends. Callers pass a context that can
+// be cancelled, as a stream's can.
+func handwrittenStream(ctx context.Context, size int) <-chan int {
+	ch := make(chan int, size)
+	go func() {
+		defer close(ch)
+		_ = ints(ctx, func(v int) bool {
+			select {
+			case ch <- v:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	return ch
+}
+
+func BenchmarkStream(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := sy.New()
+	defer l.Close()
+	b.Run("handwritten", func(b *testing.B) {
+		for range b.N {
+			s := 0
+			for v := range handwrittenStream(ctx, sy.DefaultBuffer) {
+				s += v
+			}
+			sink = s
+		}
+		perItem(b)
+	})
+	b.Run("library", func(b *testing.B) {
+		for range b.N {
+			st := sy.Start(ctx, l, ints)
+			s := 0
+			for v := range st.C() {
+				s += v
+			}
+			if err := st.Err(); err != nil {
+				b.Fatal(err)
+			}
+			sink = s
+		}
+		perItem(b)
+	})
+}
