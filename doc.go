@@ -20,6 +20,16 @@
 // [AsCompleted] combine futures; breaking out of them cancels and waits for
 // what they started.
 //
+// # Producers
+//
+// The author writes a [Producer], func(ctx, yield func(T) bool) error. [Seq]
+// turns it into an iter.Seq2[T, error] for range loops, lockstep by default
+// (the producer never runs ahead of the loop body) or running ahead with
+// [Prefetch]; [Start] turns it into a [Stream], whose channel works in
+// select. [WrapProducer] exports one producer both ways; [FromSeq] moves any
+// blocking iterator onto a loop. Breaking out of a loop stops the producer
+// and its cleanup has run when the range statement ends.
+//
 // # Decisions
 //
 //   - A function whose context is already done when its turn comes is not
@@ -33,6 +43,13 @@
 //     All, Any, Race) re-panics; an unobserved one is returned by Close.
 //   - A task that calls runtime.Goexit settles with an error saying so; on a
 //     serial loop the loop carries on in a fresh goroutine.
+//   - A producer's values reach the consumer one by one as they are made,
+//     even with [Prefetch]: the hand-off is a ring buffer with one atomic
+//     store per value, never held back for a batch to fill, so a producer
+//     that pauses between values (a paginated client fetching its next page)
+//     never stalls a consumer that could be working.
+//   - A stream is stopped when its loop closes and when its *Stream is
+//     garbage collected, so a dropped stream does not leak its goroutine.
 //   - [NewPromise]'s settle function reports whether it won: the first
 //     settle wins and later ones are ignored.
 package synchronicity

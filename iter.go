@@ -61,8 +61,9 @@ var errStopped = errors.New("synchronicity: consumer stopped")
 // Breaking out of the loop, returning from it or panicking in it makes
 // yield return false and cancels p's context; p's deferred cleanup has run
 // before the range statement ends. If ctx ends or the loop closes, the last
-// pair carries ctx's error. A panic in p re-panics in the ranging goroutine
-// as a *[PanicError].
+// pair carries ctx's error; p should watch ctx, and for one that does not
+// (such as [FromSeq]'s) yield starts returning false moments after ctx
+// ends. A panic in p re-panics in the ranging goroutine as a *[PanicError].
 func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) iter.Seq2[T, error] {
 	mustArgs("Seq", ctx, p == nil)
 	n := configure("Seq", opts).prefetch
@@ -92,6 +93,9 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 // once p has been stopped.
 func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, p Producer[T], n int, body func(T, error) bool) error {
 	r := &run[T]{ctx: ctx, cancel: cancel, p: p}
+	// A flag, not ctx.Err() on every value: that would double the cost of a
+	// lockstep step. The flag is set moments after ctx ends; a producer that
+	// watches ctx itself stops at once.
 	stop := context.AfterFunc(ctx, func() { r.ended.Store(true) })
 	defer stop()
 	var broke bool

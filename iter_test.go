@@ -246,6 +246,9 @@ func TestSeqCancelMidItem(t *testing.T) {
 						if honours && ctx.Err() != nil {
 							return ctx.Err()
 						}
+						// One that does not is stopped by yield returning
+						// false, moments after ctx ends.
+						runtime.Gosched()
 						if !yield(i) {
 							return nil
 						}
