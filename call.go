@@ -29,9 +29,9 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	defer l.release()
 	tctx := l.under(ctx)
 	if tctx == nil {
-		c, cancel := l.bind(ctx)
-		defer cancel(nil)
-		tctx = c
+		t := &task{parent: ctx, loop: l}
+		defer t.cancel(context.Canceled, false)
+		tctx = t
 	}
 	pprof.SetGoroutineLabels(l.ctx)
 	defer pprof.SetGoroutineLabels(ctx)
@@ -45,8 +45,9 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
 // caller has counted the task in.
 func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
-	tctx, cancel := l.bind(ctx)
-	defer cancel(nil)
+	t := new(task)
+	t.init(ctx, l)
+	defer t.cancel(context.Canceled, false)
 	var (
 		v    T
 		err  = errGoexit // stays if fn calls runtime.Goexit
@@ -56,7 +57,7 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	l.enqueue(func() {
 		defer close(done)
 		defer l.release()
-		v, p, err = runTask(l, tctx, fn)
+		v, p, err = runTask(l, t, fn)
 	})
 	<-done
 	if p != nil {
@@ -96,31 +97,30 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 		f.settle(zero, l.closedError("Go"), nil)
 		return f
 	}
-	tctx, cancel := l.bind(ctx)
-	f.cancel = cancel
+	f.ctx.init(ctx, l)
 	if l.serial {
-		l.enqueue(func() { f.run(l, tctx, fn) })
+		l.enqueue(func() { f.run(l, fn) })
 	} else {
-		go f.run(l, tctx, fn)
+		go f.run(l, fn)
 	}
 	return f
 }
 
-func (f *Future[T]) run(l *Loop, ctx context.Context, fn func(context.Context) (T, error)) {
+func (f *Future[T]) run(l *Loop, fn func(context.Context) (T, error)) {
 	var (
 		v   T
 		err = errGoexit // stays if fn calls runtime.Goexit
 		p   *PanicError
 	)
 	defer func() {
-		f.cancel(nil) // frees the task's context
+		f.ctx.cancel(context.Canceled, false) // lets go of its parents
 		f.settle(v, err, p)
 		l.release()
 	}()
 	if !l.serial {
 		pprof.SetGoroutineLabels(l.ctx)
 	}
-	v, p, err = runTask(l, ctx, fn)
+	v, p, err = runTask(l, &f.ctx, fn)
 }
 
 // Func is one function exported both ways: [Func.Call] blocks, [Func.Go]

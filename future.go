@@ -17,18 +17,19 @@ import (
 // re-panics (with a *[PanicError]) in whoever observes it; if nobody does,
 // the loop's Close reports it. A Future is safe for use by many goroutines.
 type Future[T any] struct {
-	state  atomic.Uint32 // pending → settling → settled
-	val    T
-	err    error
-	pe     *PanicError
-	seen   atomic.Bool // the panic was observed
-	loop   *Loop
-	cancel context.CancelCauseFunc // the task's; nil for a promise
+	state atomic.Uint32 // pending → settling → settled
+	val   T
+	err   error
+	pe    *PanicError
+	seen  atomic.Bool // the panic was observed
+	loop  *Loop       // nil for a promise
+	ctx   task        // the task's context
 
 	mu     sync.Mutex
 	closed bool          // settled, under mu
 	done   chan struct{} // made on the first Done of a pending future
-	subs   []sub         // combinators waiting for it
+	sub    sub           // the first combinator waiting for it
+	subs   []sub         // the others
 }
 
 // sub is a combinator's subscription: on settling, i is sent on ch, whose
@@ -56,11 +57,14 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 	f.state.Store(settled)
 	f.mu.Lock()
 	f.closed = true
-	done, subs := f.done, f.subs
-	f.subs = nil
+	done, first, subs := f.done, f.sub, f.subs
+	f.sub, f.subs = sub{}, nil
 	f.mu.Unlock()
 	if done != nil {
 		close(done)
+	}
+	if first.ch != nil {
+		first.ch <- first.i
 	}
 	for _, s := range subs {
 		s.ch <- s.i
@@ -75,7 +79,11 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 func (f *Future[T]) subscribe(ch chan<- int, i int) {
 	f.mu.Lock()
 	if !f.closed {
-		f.subs = append(f.subs, sub{ch, i})
+		if f.sub.ch == nil {
+			f.sub = sub{ch, i}
+		} else {
+			f.subs = append(f.subs, sub{ch, i})
+		}
 		f.mu.Unlock()
 		return
 	}
@@ -128,8 +136,8 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 // pending promise with context.Canceled. Cancelling a settled future does
 // nothing.
 func (f *Future[T]) Cancel() {
-	if f.cancel != nil {
-		f.cancel(context.Canceled)
+	if f.loop != nil {
+		f.ctx.cancel(context.Canceled, false)
 		return
 	}
 	var zero T
