@@ -182,6 +182,8 @@ type keyProbe struct {
 	seen func(any)
 }
 
+func (keyProbe) Err() error { return context.Canceled } // Cause looks up the key only for an ended context
+
 func (p keyProbe) Value(key any) any {
 	p.seen(key)
 	return nil
