@@ -38,10 +38,11 @@ type Loop struct {
 	// new work and drainedBit once the count reached zero after that.
 	state   atomic.Int64
 	drained chan struct{}
-	bg      sync.WaitGroup // the loop's own goroutines: the serial runner, the interrupt watcher
+	bg      sync.WaitGroup // the serial runner
 
 	slots     chan struct{} // one token per running task, with Limit
 	interrupt bool
+	watcher   *watcher // with CancelOnInterrupt
 
 	// Serial loops: a queue the runner goroutine drains in order.
 	mu    sync.Mutex
@@ -80,7 +81,8 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // LockOSThread makes a serial loop whose goroutine is locked to one OS thread
 // for the loop's whole life, for C libraries and system calls with
 // thread-local state. The thread exits with the loop, taking that state with
-// it. It implies [Serial].
+// it. It implies [Serial]. (A task that calls runtime.Goexit there ends
+// the thread too; the loop goes on, on a new one.)
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
 // Limit bounds how many tasks of a concurrent loop run at once. Waiting for a
@@ -145,8 +147,7 @@ func New(opts ...Option) *Loop {
 		go l.serve()
 	}
 	if l.interrupt {
-		l.bg.Add(1)
-		go l.watchInterrupts()
+		l.listen()
 	}
 	return l
 }
@@ -214,7 +215,12 @@ func (l *Loop) Close() error {
 	l.cancel(ErrClosed)
 	<-l.drained
 	l.bg.Wait()
-	l.closeOnce.Do(func() { l.closeErr = l.reportPanics() })
+	l.closeOnce.Do(func() {
+		if l.interrupt {
+			l.unlisten()
+		}
+		l.closeErr = l.reportPanics()
+	})
 	return l.closeErr
 }
 
@@ -258,27 +264,83 @@ func (l *Loop) reportPanics() error {
 	return errors.Join(errs...)
 }
 
-// watchInterrupts turns the first SIGINT into cancellation of the loop's work.
-func (l *Loop) watchInterrupts() {
-	defer l.bg.Done()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig) // from here on an interrupt ends the process as usual
+// interrupts routes the process's first SIGINT to every loop made with
+// CancelOnInterrupt. One watcher serves them all, so a loop with nothing to
+// cancel cannot end the process while another one is still cleaning up.
+var interrupts struct {
+	mu      sync.Mutex
+	current *watcher // nil when no loop is listening
+}
+
+type watcher struct {
+	sig   chan os.Signal
+	stop  chan struct{} // closed when the last loop leaves
+	done  chan struct{} // closed when watchInterrupts has returned
+	loops map[*Loop]struct{}
+}
+
+// listen adds l to the loops the first interrupt cancels. The subscription
+// is in place when it returns, so no interrupt slips past a new loop.
+func (l *Loop) listen() {
+	interrupts.mu.Lock()
+	defer interrupts.mu.Unlock()
+	w := interrupts.current
+	if w == nil {
+		w = &watcher{sig: make(chan os.Signal, 1), stop: make(chan struct{}), done: make(chan struct{}), loops: map[*Loop]struct{}{}}
+		signal.Notify(w.sig, os.Interrupt)
+		interrupts.current = w
+		go watchInterrupts(w)
+	}
+	w.loops[l] = struct{}{}
+	l.watcher = w
+}
+
+// unlisten takes a closing loop out, and waits for the watcher to return if
+// it was the last loop or the interrupt has come.
+func (l *Loop) unlisten() {
+	interrupts.mu.Lock()
+	w := l.watcher
+	if _, ok := w.loops[l]; ok {
+		delete(w.loops, l)
+		if len(w.loops) > 0 {
+			interrupts.mu.Unlock()
+			return
+		}
+		signal.Stop(w.sig)
+		close(w.stop)
+		interrupts.current = nil
+	}
+	interrupts.mu.Unlock()
+	<-w.done
+}
+
+// watchInterrupts waits for the interrupt and cancels every listening loop's
+// work. If none had work in flight, it lets the process see the interrupt it
+// would have seen without them.
+func watchInterrupts(w *watcher) {
+	defer close(w.done)
 	select {
-	case <-sig:
-	case <-l.ctx.Done():
+	case <-w.sig:
+	case <-w.stop:
 		return
 	}
-	if l.state.Load()&countMask == 0 {
-		// Nothing to cancel: let the process see the interrupt it would have.
-		signal.Stop(sig)
+	interrupts.mu.Lock()
+	signal.Stop(w.sig) // from here on an interrupt ends the process as usual
+	loops := w.loops
+	w.loops = nil
+	interrupts.current = nil
+	interrupts.mu.Unlock()
+	busy := false
+	for l := range loops {
+		busy = busy || l.state.Load()&countMask != 0
+		l.refuse()
+		l.cancel(ErrInterrupted)
+	}
+	if !busy {
 		if p, err := os.FindProcess(os.Getpid()); err != nil || p.Signal(os.Interrupt) != nil {
 			os.Exit(130)
 		}
-		return
 	}
-	l.refuse()
-	l.cancel(ErrInterrupted)
 }
 
 // under returns a context with ctx's values that is done when ctx is done or
@@ -344,9 +406,10 @@ func (l *Loop) serve() {
 		l.bg.Done()
 	}()
 	for {
-		for ; l.next < len(l.batch); l.next++ {
+		for l.next < len(l.batch) {
 			job := l.batch[l.next]
 			l.batch[l.next] = nil
+			l.next++ // before job, which may end this goroutine
 			l.owner.Store(id)
 			job()
 			l.owner.Store(0)

@@ -8,5 +8,5 @@ import (
 
 func TestMain(m *testing.M) {
 	// The default loop's interrupt watcher lives as long as the process.
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/synchronicity-go/synchronicity.(*Loop).watchInterrupts"))
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/synchronicity-go/synchronicity.watchInterrupts"))
 }
