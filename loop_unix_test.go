@@ -1,0 +1,96 @@
+//go:build unix
+
+package synchronicity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	sy "github.com/synchronicity-go/synchronicity"
+)
+
+// The interrupt tests run in a child process, since an interrupt that is
+// not caught ends the process.
+const interruptEnv = "SYNCHRONICITY_INTERRUPT_CHILD"
+
+func TestCancelOnInterrupt(t *testing.T) {
+	t.Run("busy loop cancels its work", func(t *testing.T) {
+		out, err := interruptChild(t, "busy")
+		require.NoError(t, err, out)
+		assert.Equal(t, "cancelled: synchronicity: interrupted\nthen: synchronicity.Call: synchronicity: loop closed (synchronicity: interrupted)\n", out)
+	})
+	t.Run("idle loops let the process be interrupted", func(t *testing.T) {
+		out, err := interruptChild(t, "idle")
+		assertInterrupted(t, err)
+		assert.Empty(t, out)
+	})
+	t.Run("second interrupt ends the process", func(t *testing.T) {
+		out, err := interruptChild(t, "twice")
+		assertInterrupted(t, err)
+		assert.Equal(t, "cancelled\n", out)
+	})
+}
+
+func interruptChild(t *testing.T, mode string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestInterruptChild$")
+	cmd.Env = append(os.Environ(), interruptEnv+"="+mode)
+	out, err := cmd.Output()
+	return strings.TrimSuffix(string(out), "PASS\n"), err
+}
+
+func assertInterrupted(t *testing.T, err error) {
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	ws := exit.Sys().(syscall.WaitStatus)
+	assert.True(t, ws.Signaled() && ws.Signal() == syscall.SIGINT, "want death by SIGINT, got %v", exit)
+}
+
+// TestInterruptChild is the child process of TestCancelOnInterrupt.
+func TestInterruptChild(t *testing.T) {
+	mode := os.Getenv(interruptEnv)
+	if mode == "" {
+		t.Skip("runs as a child of TestCancelOnInterrupt")
+	}
+	interrupt := func() { _ = syscall.Kill(os.Getpid(), syscall.SIGINT) }
+	sy.Default() // an idle loop listening too must not end the process early
+	l := sy.New(sy.CancelOnInterrupt())
+	defer l.Close()
+	switch mode {
+	case "busy":
+		_, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+			interrupt()
+			<-ctx.Done()
+			return 0, context.Cause(ctx)
+		})
+		fmt.Println("cancelled:", err)
+		_, err = sy.Call(context.Background(), l, func(ctx context.Context) (int, error) { return 0, nil })
+		fmt.Println("then:", err)
+		if !errors.Is(err, sy.ErrInterrupted) {
+			os.Exit(3)
+		}
+	case "idle":
+		interrupt()
+		time.Sleep(time.Minute) // the interrupt ends the process first
+	case "twice":
+		_, _ = sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+			interrupt()
+			<-ctx.Done()
+			fmt.Println("cancelled")
+			interrupt()
+			time.Sleep(time.Minute)
+			return 0, nil
+		})
+	}
+}
