@@ -1,0 +1,645 @@
+package synchronicity
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"sync"
+)
+
+// A ContextManager is a resource with setup and teardown, like a Python
+// context manager: Enter sets it up and returns the value to use, Exit tears
+// it down.
+//
+// Exit is called once after every successful Enter, and never after a failed
+// one. It receives how the body ended: nil, the body's error, or a
+// *[PanicError] if the body panicked. What it returns is the final error:
+// returning err unchanged passes it on, returning nil suppresses it,
+// returning another error replaces it (managers that fail in teardown
+// usually return errors.Join(err, theirErr)). A panic cannot be suppressed:
+// it keeps panicking after Exit has run, whatever Exit returns.
+//
+// Use a manager with [Enter] and a deferred exit, the range form [With], the
+// callback form [Do], or an [ExitStack]. Write one as a type with the two
+// methods, or as one function with [Scoped].
+type ContextManager[T any] interface {
+	Enter(ctx context.Context) (T, error)
+	Exit(ctx context.Context, err error) error
+}
+
+// exiter is the teardown half of one use of a manager.
+type exiter interface {
+	Exit(ctx context.Context, err error) error
+}
+
+// opener is implemented by managers whose uses are independent of each
+// other ([Scoped], [OnLoop], [Closing]): open starts a use and returns its own
+// teardown, so one manager value can be entered by many goroutines at once.
+// The package's functions prefer it to Enter and Exit.
+type opener[T any] interface {
+	open(ctx context.Context) (T, exiter, error)
+}
+
+// enter starts one use of cm.
+func enter[T any](ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
+	if o, ok := cm.(opener[T]); ok {
+		return o.open(ctx)
+	}
+	v, err := cm.Enter(ctx)
+	if err != nil {
+		return v, nil, err
+	}
+	return v, cm, nil
+}
+
+func mustManager[T any](op string, ctx context.Context, cm ContextManager[T]) {
+	mustArgs(op, ctx, false)
+	if cm == nil {
+		panic("synchronicity." + op + ": nil ContextManager")
+	}
+}
+
+// errBodyGoexit is what Exit sees when the body called runtime.Goexit (as
+// t.FailNow does) inside [With] or [Do].
+var errBodyGoexit = errors.New("synchronicity: body called runtime.Goexit")
+
+// leave ends a use: it calls x.Exit with err, or with r as a *PanicError if
+// the body panicked, and then keeps panicking.
+func leave(ctx context.Context, x exiter, err error, r any) error {
+	if r != nil {
+		p := newPanicError(r)
+		x.Exit(ctx, p)
+		panic(p)
+	}
+	return x.Exit(ctx, err)
+}
+
+// Enter enters cm and returns its value and the function that exits it,
+// meant to be deferred at once with a pointer to the caller's named error
+// result:
+//
+//	v, exit, err := synchronicity.Enter(ctx, cm)
+//	if err != nil {
+//		return err
+//	}
+//	defer exit(&err)
+//
+// The exit function calls cm's Exit with *errp and writes Exit's result back
+// into *errp. If the body panics, exit recovers the panic, passes it to Exit
+// as a *[PanicError] and panics again with that *PanicError (if Exit panics
+// itself, that panic goes on instead). To see the panic, exit must be the
+// deferred function itself, as above, not called from another deferred
+// function, because Go's recover works only there. Exit cannot tell a body
+// that called runtime.Goexit from one that returned; [With] and [Do] can.
+//
+// With a nil errp, Exit sees a nil error and its result is dropped, as with
+// defer f.Close(). Calling exit again does nothing. If cm's Enter fails,
+// Enter returns its error and an exit function that does nothing, and cm's
+// Exit is never called.
+//
+// Enter panics if ctx or cm is nil.
+func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *error), error) {
+	mustManager("Enter", ctx, cm)
+	v, x, err := enter(ctx, cm)
+	if err != nil {
+		var zero T
+		return zero, noExit, err
+	}
+	done := false
+	return v, func(errp *error) {
+		if done {
+			return
+		}
+		done = true
+		var err error
+		if errp != nil {
+			err = *errp
+		}
+		err = leave(ctx, x, err, recover())
+		if errp != nil {
+			*errp = err
+		}
+	}, nil
+}
+
+func noExit(*error) {}
+
+// scope runs body as the body of a use whose teardown is x, and returns
+// Exit's result. Exit sees body's error, its panic (which then goes on), or
+// errBodyGoexit.
+func scope(ctx context.Context, x exiter, body func() error) error {
+	finished := false
+	defer func() {
+		if !finished {
+			r := recover()
+			if r == nil { // runtime.Goexit: it goes on once Exit has run
+				x.Exit(ctx, errBodyGoexit)
+				return
+			}
+			leave(ctx, x, nil, r)
+		}
+	}()
+	err := body()
+	finished = true
+	return x.Exit(ctx, err)
+}
+
+// With enters cm and returns a one-iteration sequence for a range loop: the
+// loop body runs once with the manager's value, and cm's Exit runs when it
+// ends, by completing, break, return or panic. If Enter fails the body runs
+// once with (zero, err) instead, and Exit is not called.
+//
+//	for f, err := range synchronicity.With(ctx, cm) {
+//		if err != nil {
+//			return err
+//		}
+//		use(f)
+//	}
+//
+// A loop body cannot hand an error to Exit: Exit sees nil, or a *[PanicError]
+// if the body panicked (the panic then goes on). If Exit returns an error
+// after a body that completed, the body runs a second time with (zero, err);
+// after break or return that error has nowhere to go and is dropped. Use
+// [Enter] or [Do] for managers whose Exit acts on the body's error, such as
+// transactions.
+//
+// Each range over the sequence enters cm afresh. With panics if ctx or cm is
+// nil.
+func With[T any](ctx context.Context, cm ContextManager[T]) iter.Seq2[T, error] {
+	mustManager("With", ctx, cm)
+	return func(yield func(T, error) bool) {
+		var zero T
+		v, x, err := enter(ctx, cm)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		more := false
+		err = scope(ctx, x, func() error {
+			more = yield(v, nil)
+			return nil
+		})
+		if err != nil && more {
+			yield(zero, err)
+		}
+	}
+}
+
+// Do enters cm, calls body with its value and exits cm with body's error,
+// returning Exit's result. If Enter fails, Do returns its error without
+// calling body. A panic in body reaches Exit as a *[PanicError] and goes on
+// after Exit has run; a body that calls runtime.Goexit (as t.FailNow does)
+// has Exit see an error saying so. Do panics if ctx, cm or body is nil.
+func Do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
+	mustManager("Do", ctx, cm)
+	if body == nil {
+		panic("synchronicity.Do: nil body")
+	}
+	v, x, err := enter(ctx, cm)
+	if err != nil {
+		return err
+	}
+	return scope(ctx, x, func() error { return body(v) })
+}
+
+// once gives a manager that implements opener the plain Enter and Exit
+// methods, for callers that use them directly: one use at a time, since
+// Exit has to find the use that Enter started.
+type once struct {
+	mu   sync.Mutex
+	busy bool
+	x    exiter
+}
+
+func enterOnce[T any](s *once, op string, ctx context.Context, open func(context.Context) (T, exiter, error)) (T, error) {
+	s.mu.Lock()
+	if s.busy {
+		s.mu.Unlock()
+		panic("synchronicity." + op + ": Enter called again before Exit; the functions Enter, With, Do and Push give each use its own run")
+	}
+	s.busy = true
+	s.mu.Unlock()
+	v, x, err := open(ctx)
+	s.mu.Lock()
+	s.x, s.busy = x, err == nil
+	s.mu.Unlock()
+	return v, err
+}
+
+func (s *once) exit(op string, ctx context.Context, err error) error {
+	s.mu.Lock()
+	x := s.x
+	s.x, s.busy = nil, false
+	s.mu.Unlock()
+	if x == nil {
+		panic("synchronicity." + op + ": Exit called without a successful Enter")
+	}
+	return x.Exit(ctx, err)
+}
+
+// Scoped makes a context manager from one function, like Python's
+// @contextmanager: fn sets up, calls yield with the value for the body, and
+// tears down. yield returns how the body ended: nil, the body's error, or a
+// *[PanicError] if it panicked. What fn returns is the final error, as with
+// Exit: return yield's error to pass it on, nil to suppress it.
+//
+//	tx := synchronicity.Scoped(func(ctx context.Context, yield func(*Tx) error) error {
+//		t, err := db.Begin(ctx)
+//		if err != nil {
+//			return err // Enter fails; the body does not run
+//		}
+//		if err := yield(t); err != nil {
+//			return errors.Join(err, t.Rollback())
+//		}
+//		return t.Commit()
+//	})
+//
+// Enter runs fn up to its yield and parks it there, as a coroutine; Exit
+// resumes it with the body's outcome and lets it finish. fn keeps Enter's
+// ctx throughout; Exit's ctx is not passed to it. Every Enter starts a fresh
+// run of fn, so one manager serves any number of uses, concurrent or nested,
+// through [Enter], [With], [Do] and [Push] (calling the Enter and Exit
+// methods directly allows one use at a time). A use that is entered must be
+// exited, or its parked fn is never resumed.
+//
+// If fn returns before calling yield, Enter returns its error, or an error
+// saying so if it returned nil. If fn calls yield a second time, that yield
+// returns an error at once and Exit reports the misuse. A panic in fn, before
+// or after its yield, comes out of Enter or Exit as a *[PanicError]. Scoped
+// panics if fn is nil.
+func Scoped[T any](fn func(ctx context.Context, yield func(T) error) error) ContextManager[T] {
+	if fn == nil {
+		panic("synchronicity.Scoped: nil function")
+	}
+	return &scoped[T]{fn: fn}
+}
+
+var (
+	errNoYield      = errors.New("synchronicity.Scoped: function returned without calling yield")
+	errYieldedTwice = errors.New("synchronicity.Scoped: function called yield more than once")
+)
+
+type scoped[T any] struct {
+	fn func(context.Context, func(T) error) error
+	once
+}
+
+// Enter starts a run of fn and returns the value it yields.
+func (s *scoped[T]) Enter(ctx context.Context) (T, error) {
+	return enterOnce(&s.once, "Scoped", ctx, s.open)
+}
+
+// Exit resumes the run Enter started with err and returns fn's result.
+func (s *scoped[T]) Exit(ctx context.Context, err error) error {
+	return s.once.exit("Scoped", ctx, err)
+}
+
+// scopedRun is one run of a Scoped function, parked at its yield.
+type scopedRun[T any] struct {
+	ctx    context.Context
+	fn     func(context.Context, func(T) error) error
+	out    func(T) bool // the coroutine's yield
+	next   func() (T, bool)
+	yields int
+	body   error       // how the body ended, for fn's yield to return
+	err    error       // what fn returned
+	pe     *PanicError // how fn panicked
+}
+
+func (s *scoped[T]) open(ctx context.Context) (T, exiter, error) {
+	r := &scopedRun[T]{ctx: ctx, fn: s.fn}
+	var stop func()
+	r.next, stop = iter.Pull(r.run)
+	v, ok := r.next()
+	if ok {
+		return v, r, nil
+	}
+	stop()
+	if r.pe != nil {
+		panic(r.pe)
+	}
+	if r.err == nil {
+		r.err = errNoYield
+	}
+	return v, nil, r.err
+}
+
+// run is the coroutine: fn, with its panic caught.
+func (r *scopedRun[T]) run(out func(T) bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.pe = newPanicError(v)
+		}
+	}()
+	r.out = out
+	r.err = r.fn(r.ctx, r.yield)
+}
+
+func (r *scopedRun[T]) yield(v T) error {
+	if r.yields++; r.yields > 1 {
+		return errYieldedTwice
+	}
+	r.out(v) // parks fn until Exit resumes it
+	return r.body
+}
+
+// Exit resumes fn with the body's outcome and waits for it to return.
+func (r *scopedRun[T]) Exit(_ context.Context, err error) error {
+	r.body = err
+	r.next() // fn cannot yield again, so this runs it to its end
+	if r.pe != nil {
+		panic(r.pe)
+	}
+	if r.yields > 1 && !errors.Is(r.err, errYieldedTwice) {
+		return errors.Join(r.err, errYieldedTwice)
+	}
+	return r.err
+}
+
+// OnLoop returns a manager that runs cm's Enter and Exit as work of loop l
+// (nil means [Default]), while the body runs on the caller's goroutine. On a
+// serial loop they run on the loop's goroutine, so a manager for a resource
+// tied to a thread ([LockOSThread]) sets up and tears down on that thread.
+//
+// Enter runs as [Call] does: it fails with [ErrClosed] on a closed loop,
+// and its ctx is done when the caller's ctx is done or the loop closes. That
+// ctx stays valid until Exit has run (a [Scoped] function keeps it
+// throughout). Between Enter and Exit the use counts as work in flight, so
+// the loop's Close waits for Exit; Exit always runs, even after ctx has
+// ended or the loop has begun closing. A panic in Enter or Exit comes out
+// in the caller as a *[PanicError]. OnLoop panics if cm is nil.
+func OnLoop[T any](l *Loop, cm ContextManager[T]) ContextManager[T] {
+	if cm == nil {
+		panic("synchronicity.OnLoop: nil ContextManager")
+	}
+	return &onLoop[T]{loop: l, cm: cm}
+}
+
+type onLoop[T any] struct {
+	loop *Loop
+	cm   ContextManager[T]
+	once
+}
+
+// Enter enters the wrapped manager on the loop.
+func (m *onLoop[T]) Enter(ctx context.Context) (T, error) {
+	return enterOnce(&m.once, "OnLoop", ctx, m.open)
+}
+
+// Exit exits the wrapped manager on the loop.
+func (m *onLoop[T]) Exit(ctx context.Context, err error) error {
+	return m.once.exit("OnLoop", ctx, err)
+}
+
+func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
+	mustArgs("OnLoop", ctx, false)
+	l := orDefault(m.loop)
+	if !l.acquire() { // held until Exit, so the loop stays up for it
+		return v, nil, l.closedError("OnLoop")
+	}
+	x := &loopExit{loop: l}
+	x.ctx, x.cancel = l.bind(ctx)
+	defer func() {
+		if x.inner == nil {
+			x.end()
+		}
+	}()
+	v, err = Call(x.ctx, l, func(context.Context) (T, error) {
+		// The inner manager gets x.ctx, not Call's, which ends with Call.
+		v, inner, err := enter(x.ctx, m.cm)
+		x.inner = inner
+		return v, err
+	})
+	if err != nil {
+		return v, nil, err
+	}
+	return v, x, nil
+}
+
+// loopExit is the teardown of one OnLoop use.
+type loopExit struct {
+	loop   *Loop
+	inner  exiter
+	ctx    context.Context // the use's, from Enter to Exit
+	cancel context.CancelCauseFunc
+}
+
+func (x *loopExit) end() {
+	x.cancel(context.Canceled)
+	x.loop.release()
+}
+
+func (x *loopExit) Exit(ctx context.Context, err error) error {
+	defer x.end()
+	ectx, cancel := x.loop.bind(ctx)
+	defer cancel(context.Canceled)
+	res := errBodyGoexit // stays if the inner Exit calls runtime.Goexit
+	var p *PanicError
+	exit := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				p = newPanicError(r)
+			}
+		}()
+		res = x.inner.Exit(ectx, err)
+	}
+	if x.loop.serial && !x.loop.onLoop() {
+		// Not through Call: teardown must run even on a closing loop and
+		// with a done ctx. The count held since Enter keeps the loop's
+		// goroutine serving.
+		done := make(chan struct{})
+		x.loop.enqueue(func() {
+			defer close(done)
+			exit()
+		})
+		<-done
+	} else {
+		exit()
+	}
+	if p != nil {
+		panic(p)
+	}
+	return res
+}
+
+// ExitStack unwinds several context managers and deferred functions in
+// reverse order, like Python's contextlib.ExitStack, for a number of
+// resources not known when the code is written, or set up one after another
+// where any step may fail:
+//
+//	var stack synchronicity.ExitStack
+//	defer stack.Unwind(ctx, &err)
+//	a, err := synchronicity.Push(&stack, ctx, openA)
+//	if err != nil {
+//		return err // a's Exit runs, with this error
+//	}
+//	b, err := synchronicity.Push(&stack, ctx, openB)
+//	...
+//
+// Unwinding passes each Exit the error so far and hands what it returns on
+// to the next, so the final error is the last one's result: managers join
+// their own teardown errors to it, and one may suppress it. The zero value
+// is an empty stack ready to use; it is not safe for concurrent use.
+type ExitStack struct {
+	exits []exiter
+}
+
+// Push enters cm and, if Enter succeeds, pushes its Exit onto s. If Enter
+// fails, Push returns its error and s is unchanged: unwinding s (as a
+// deferred [ExitStack.Unwind] does) exits the managers entered before.
+// Push panics if s, ctx or cm is nil.
+func Push[T any](s *ExitStack, ctx context.Context, cm ContextManager[T]) (T, error) {
+	mustManager("Push", ctx, cm)
+	if s == nil {
+		panic("synchronicity.Push: nil *ExitStack")
+	}
+	v, x, err := enter(ctx, cm)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	s.exits = append(s.exits, x)
+	return v, nil
+}
+
+// Defer pushes fn onto s, to be called when s unwinds with the error so far;
+// what it returns becomes the error so far, as an Exit's result does. It
+// panics if fn is nil.
+func (s *ExitStack) Defer(fn func(ctx context.Context, err error) error) {
+	if fn == nil {
+		panic("synchronicity.ExitStack.Defer: nil function")
+	}
+	s.exits = append(s.exits, exitFunc(fn))
+}
+
+type exitFunc func(ctx context.Context, err error) error
+
+func (f exitFunc) Exit(ctx context.Context, err error) error { return f(ctx, err) }
+
+// Close unwinds s: it exits what was pushed, last first, passing each the
+// error so far, starting with err, and returns the final error. If an Exit
+// panics, the rest still run, seeing the panic as a *[PanicError], and Close
+// panics with it at the end. Afterwards s is empty and may be used again.
+// Close panics if ctx is nil.
+func (s *ExitStack) Close(ctx context.Context, err error) error {
+	mustArgs("ExitStack.Close", ctx, false)
+	return s.unwind(ctx, err, nil)
+}
+
+// Unwind is Close for a deferred call, as the exit function of [Enter] is:
+// it unwinds s with *errp and writes the final error back into *errp. If
+// the function deferring it panics, every Exit sees the panic as a
+// *[PanicError] and the panic goes on afterwards. Unwind must itself be the
+// deferred call (defer stack.Unwind(ctx, &err)) to see a panic. With a nil
+// errp the stack unwinds with a nil error and the result is dropped.
+func (s *ExitStack) Unwind(ctx context.Context, errp *error) {
+	mustArgs("ExitStack.Unwind", ctx, false)
+	var err error
+	if errp != nil {
+		err = *errp
+	}
+	var p *PanicError
+	if r := recover(); r != nil {
+		p = newPanicError(r)
+	}
+	err = s.unwind(ctx, err, p)
+	if errp != nil {
+		*errp = err
+	}
+}
+
+// unwind pops and exits everything on s; p is a panic in flight, which
+// every Exit sees and which goes on at the end.
+func (s *ExitStack) unwind(ctx context.Context, err error, p *PanicError) error {
+	for n := len(s.exits); n > 0; n = len(s.exits) {
+		x := s.exits[n-1]
+		s.exits[n-1] = nil
+		s.exits = s.exits[:n-1]
+		if p != nil {
+			err = p
+		}
+		if q := exitCatching(ctx, x, &err); q != nil {
+			p = q
+		}
+	}
+	if p != nil {
+		panic(p)
+	}
+	return err
+}
+
+func exitCatching(ctx context.Context, x exiter, err *error) (p *PanicError) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = newPanicError(r)
+		}
+	}()
+	*err = x.Exit(ctx, *err)
+	return nil
+}
+
+// Closing returns a manager whose Enter calls open and whose Exit closes
+// what open returned, joining Close's error to the error so far. Each use
+// opens its own value. Closing panics if open is nil.
+func Closing[T io.Closer](open func(ctx context.Context) (T, error)) ContextManager[T] {
+	if open == nil {
+		panic("synchronicity.Closing: nil function")
+	}
+	return &closing[T]{openFn: open}
+}
+
+type closing[T io.Closer] struct {
+	openFn func(context.Context) (T, error)
+	once
+}
+
+// Enter opens a value.
+func (c *closing[T]) Enter(ctx context.Context) (T, error) {
+	return enterOnce(&c.once, "Closing", ctx, c.open)
+}
+
+// Exit closes the value Enter opened.
+func (c *closing[T]) Exit(ctx context.Context, err error) error {
+	return c.once.exit("Closing", ctx, err)
+}
+
+func (c *closing[T]) open(ctx context.Context) (T, exiter, error) {
+	v, err := c.openFn(ctx)
+	if err != nil {
+		return v, nil, err
+	}
+	return v, closer{v}, nil
+}
+
+type closer struct{ c io.Closer }
+
+func (c closer) Exit(_ context.Context, err error) error { return errors.Join(err, c.c.Close()) }
+
+// Locking returns a manager that locks l in Enter and unlocks it in Exit,
+// passing the error on unchanged. Lock does not watch ctx, but Enter
+// returns ctx's error without locking if ctx is already done. Locking
+// panics if l is nil.
+func Locking(l sync.Locker) ContextManager[struct{}] {
+	if l == nil {
+		panic("synchronicity.Locking: nil sync.Locker")
+	}
+	return locking{l}
+}
+
+type locking struct{ l sync.Locker }
+
+// Enter locks the Locker.
+func (m locking) Enter(ctx context.Context) (struct{}, error) {
+	if err := ctx.Err(); err != nil {
+		return struct{}{}, err
+	}
+	m.l.Lock()
+	return struct{}{}, nil
+}
+
+// Exit unlocks the Locker.
+func (m locking) Exit(_ context.Context, err error) error {
+	m.l.Unlock()
+	return err
+}

@@ -1,0 +1,797 @@
+package synchronicity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	sy "github.com/synchronicity-go/synchronicity"
+)
+
+// probe is a manager that counts its calls and records what Exit saw.
+type probe struct {
+	name     string
+	enterErr error
+	exit     func(error) error // what Exit returns for what it saw; nil passes it on
+	log      *[]string         // shared by several probes, for order
+
+	mu      sync.Mutex
+	entered int
+	seen    []error // one per Exit
+}
+
+func (p *probe) Enter(ctx context.Context) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.entered++
+	if p.log != nil {
+		*p.log = append(*p.log, "enter "+p.name)
+	}
+	if p.enterErr != nil {
+		return "", p.enterErr
+	}
+	return "value of " + p.name, nil
+}
+
+func (p *probe) Exit(ctx context.Context, err error) error {
+	p.mu.Lock()
+	p.seen = append(p.seen, err)
+	if p.log != nil {
+		*p.log = append(*p.log, "exit "+p.name)
+	}
+	p.mu.Unlock()
+	if p.exit != nil {
+		return p.exit(err)
+	}
+	return err
+}
+
+func (p *probe) exits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.seen)
+}
+
+// catch runs fn and returns what it panicked with.
+func recovered(fn func()) (r any) {
+	defer func() { r = recover() }()
+	fn()
+	return nil
+}
+
+// panicValue asserts that r is a *PanicError carrying v and returns it.
+func panicValue(t *testing.T, r any, v any) *sy.PanicError {
+	t.Helper()
+	p, ok := r.(*sy.PanicError)
+	require.True(t, ok, "panicked with %T %v, want *PanicError", r, r)
+	assert.Equal(t, v, p.Value)
+	return p
+}
+
+var (
+	errBody = errors.New("body failed")
+	errExit = errors.New("exit failed")
+	errOpen = errors.New("enter failed")
+)
+
+// useEnter is the documented pattern: Enter, then defer exit(&err).
+func useEnter[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) error) (err error) {
+	v, exit, err := sy.Enter(ctx, cm)
+	if err != nil {
+		return err
+	}
+	defer exit(&err)
+	return body(v)
+}
+
+func TestEnterPassesBodyErrorToExit(t *testing.T) {
+	ctx := context.Background()
+	t.Run("passed on", func(t *testing.T) {
+		p := &probe{}
+		var got string
+		err := useEnter(ctx, p, func(v string) error { got = v; return errBody })
+		assert.ErrorIs(t, err, errBody)
+		assert.Equal(t, "value of ", got)
+		assert.Equal(t, []error{errBody}, p.seen)
+	})
+	t.Run("replaced", func(t *testing.T) {
+		p := &probe{exit: func(error) error { return errExit }}
+		err := useEnter(ctx, p, func(string) error { return errBody })
+		assert.Equal(t, errExit, err)
+		assert.Equal(t, []error{errBody}, p.seen)
+	})
+	t.Run("suppressed", func(t *testing.T) {
+		p := &probe{exit: func(error) error { return nil }}
+		err := useEnter(ctx, p, func(string) error { return errBody })
+		assert.NoError(t, err)
+		assert.Equal(t, 1, p.exits())
+	})
+	t.Run("success", func(t *testing.T) {
+		p := &probe{}
+		assert.NoError(t, useEnter(ctx, p, func(string) error { return nil }))
+		assert.Equal(t, []error{nil}, p.seen)
+	})
+}
+
+func TestEnterFailureSkipsExit(t *testing.T) {
+	p := &probe{enterErr: errOpen}
+	v, exit, err := sy.Enter(context.Background(), p)
+	assert.ErrorIs(t, err, errOpen)
+	assert.Zero(t, v)
+	require.NotNil(t, exit)
+	err = errBody
+	exit(&err) // does nothing
+	assert.Equal(t, errBody, err)
+	assert.Equal(t, 1, p.entered)
+	assert.Zero(t, p.exits())
+}
+
+func TestEnterBodyPanicReachesExit(t *testing.T) {
+	p := &probe{exit: func(error) error { return nil }} // cannot suppress a panic
+	r := recovered(func() {
+		_ = useEnter(context.Background(), p, func(string) error { panic("boom") })
+	})
+	pe := panicValue(t, r, "boom")
+	require.Len(t, p.seen, 1)
+	assert.Same(t, pe, p.seen[0], "Exit saw the *PanicError that goes on")
+	assert.Contains(t, string(pe.Stack), "TestEnterBodyPanicReachesExit", "the stack is the body's")
+}
+
+func TestEnterExitPanics(t *testing.T) {
+	p := &probe{exit: func(error) error { panic("exit boom") }}
+	r := recovered(func() { _ = useEnter(context.Background(), p, func(string) error { return errBody }) })
+	assert.Equal(t, "exit boom", r)
+	assert.Equal(t, []error{errBody}, p.seen)
+
+	// A panic in Exit while the body panics goes on instead of the body's.
+	p = &probe{exit: func(error) error { panic("exit boom") }}
+	r = recovered(func() { _ = useEnter(context.Background(), p, func(string) error { panic("boom") }) })
+	assert.Equal(t, "exit boom", r)
+	require.Len(t, p.seen, 1)
+	panicValue(t, p.seen[0], "boom")
+}
+
+func TestEnterExitIdempotent(t *testing.T) {
+	p := &probe{exit: func(error) error { return errExit }}
+	_, exit, err := sy.Enter(context.Background(), p)
+	require.NoError(t, err)
+	exit(&err)
+	assert.Equal(t, errExit, err)
+	err = errBody
+	exit(&err)
+	assert.Equal(t, errBody, err, "a second call leaves err alone")
+	assert.Equal(t, 1, p.exits())
+
+	// A second exit deferred during a panic lets the panic go on.
+	p = &probe{}
+	r := recovered(func() {
+		_, exit, _ := sy.Enter(context.Background(), p)
+		defer exit(nil)
+		defer exit(nil)
+		panic("boom")
+	})
+	panicValue(t, r, "boom")
+	assert.Equal(t, 1, p.exits())
+}
+
+func TestEnterNilErrorPointer(t *testing.T) {
+	p := &probe{exit: func(error) error { return errExit }}
+	func() {
+		_, exit, err := sy.Enter(context.Background(), p)
+		require.NoError(t, err)
+		defer exit(nil) // Exit's error is dropped, as with defer f.Close()
+	}()
+	assert.Equal(t, []error{nil}, p.seen)
+
+	p = &probe{}
+	r := recovered(func() {
+		_, exit, _ := sy.Enter(context.Background(), p)
+		defer exit(nil)
+		panic("boom")
+	})
+	panicValue(t, r, "boom")
+	require.Len(t, p.seen, 1)
+	panicValue(t, p.seen[0], "boom")
+}
+
+func TestContextManagerMisuse(t *testing.T) {
+	ctx := context.Background()
+	var nilCtx context.Context
+	p := &probe{}
+	for _, c := range []struct {
+		msg string
+		fn  func()
+	}{
+		{"synchronicity.Enter: nil context", func() { sy.Enter(nilCtx, p) }},
+		{"synchronicity.Enter: nil ContextManager", func() { sy.Enter[int](ctx, nil) }},
+		{"synchronicity.With: nil ContextManager", func() { sy.With[int](ctx, nil) }},
+		{"synchronicity.With: nil context", func() { sy.With(nilCtx, p) }},
+		{"synchronicity.Do: nil body", func() { sy.Do(ctx, p, nil) }},
+		{"synchronicity.Do: nil ContextManager", func() { sy.Do[int](ctx, nil, func(int) error { return nil }) }},
+		{"synchronicity.Scoped: nil function", func() { sy.Scoped[int](nil) }},
+		{"synchronicity.OnLoop: nil ContextManager", func() { sy.OnLoop[int](nil, nil) }},
+		{"synchronicity.Push: nil ContextManager", func() { sy.Push[int](new(sy.ExitStack), ctx, nil) }},
+		{"synchronicity.Push: nil *ExitStack", func() { sy.Push(nil, ctx, p) }},
+		{"synchronicity.ExitStack.Defer: nil function", func() { new(sy.ExitStack).Defer(nil) }},
+		{"synchronicity.ExitStack.Close: nil context", func() { new(sy.ExitStack).Close(nilCtx, nil) }},
+		{"synchronicity.Closing: nil function", func() { sy.Closing[*file](nil) }},
+		{"synchronicity.Locking: nil sync.Locker", func() { sy.Locking(nil) }},
+	} {
+		r := recovered(c.fn)
+		require.NotNil(t, r, c.msg)
+		assert.Contains(t, fmt.Sprint(r), c.msg)
+	}
+	assert.Zero(t, p.entered)
+}
+
+// Calling a Scoped manager's methods directly allows one use at a time;
+// the package's functions give each use its own run.
+func TestScopedMethodsOneUseAtATime(t *testing.T) {
+	ctx := context.Background()
+	runs := 0
+	cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+		runs++
+		return yield(runs)
+	})
+	v, err := cm.Enter(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
+	r := recovered(func() { cm.Enter(ctx) })
+	assert.Contains(t, fmt.Sprint(r), "synchronicity.Scoped: Enter called again before Exit")
+	assert.Equal(t, errBody, cm.Exit(ctx, errBody))
+	r = recovered(func() { cm.Exit(ctx, nil) })
+	assert.Contains(t, fmt.Sprint(r), "synchronicity.Scoped: Exit called without a successful Enter")
+
+	// Reusable after Exit.
+	v, err = cm.Enter(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, v)
+	assert.NoError(t, cm.Exit(ctx, nil))
+}
+
+func TestWith(t *testing.T) {
+	ctx := context.Background()
+	t.Run("completes", func(t *testing.T) {
+		p := &probe{}
+		var got []string
+		for v, err := range sy.With(ctx, p) {
+			require.NoError(t, err)
+			got = append(got, v)
+		}
+		assert.Equal(t, []string{"value of "}, got)
+		assert.Equal(t, []error{nil}, p.seen)
+	})
+	t.Run("exit error arrives second", func(t *testing.T) {
+		p := &probe{exit: func(error) error { return errExit }}
+		var errs []error
+		for _, err := range sy.With(ctx, p) {
+			errs = append(errs, err)
+		}
+		assert.Equal(t, []error{nil, errExit}, errs)
+	})
+	t.Run("break", func(t *testing.T) {
+		p := &probe{exit: func(error) error { return errExit }}
+		n := 0
+		for range sy.With(ctx, p) {
+			n++
+			break
+		}
+		assert.Equal(t, 1, n)
+		assert.Equal(t, []error{nil}, p.seen)
+	})
+	t.Run("return", func(t *testing.T) {
+		p := &probe{}
+		f := func() string {
+			for v := range sy.With(ctx, p) {
+				return v
+			}
+			return "not reached"
+		}
+		assert.Equal(t, "value of ", f())
+		assert.Equal(t, []error{nil}, p.seen)
+	})
+	t.Run("panic", func(t *testing.T) {
+		p := &probe{}
+		r := recovered(func() {
+			for range sy.With(ctx, p) {
+				panic("boom")
+			}
+		})
+		pe := panicValue(t, r, "boom")
+		require.Len(t, p.seen, 1)
+		assert.Same(t, pe, p.seen[0])
+	})
+	t.Run("enter fails", func(t *testing.T) {
+		p := &probe{enterErr: errOpen}
+		var vs []string
+		var errs []error
+		for v, err := range sy.With(ctx, p) {
+			vs, errs = append(vs, v), append(errs, err)
+		}
+		assert.Equal(t, []string{""}, vs)
+		assert.Equal(t, []error{errOpen}, errs)
+		assert.Zero(t, p.exits())
+	})
+	t.Run("each range enters afresh", func(t *testing.T) {
+		p := &probe{}
+		seq := sy.With(ctx, p)
+		for range 3 {
+			for range seq {
+			}
+		}
+		assert.Equal(t, 3, p.entered)
+		assert.Equal(t, 3, p.exits())
+	})
+}
+
+func TestDo(t *testing.T) {
+	ctx := context.Background()
+	p := &probe{exit: func(err error) error { return errors.Join(err, errExit) }}
+	var got string
+	err := sy.Do(ctx, p, func(v string) error { got = v; return errBody })
+	assert.ErrorIs(t, err, errBody)
+	assert.ErrorIs(t, err, errExit)
+	assert.Equal(t, "value of ", got)
+	assert.Equal(t, []error{errBody}, p.seen)
+
+	p = &probe{enterErr: errOpen}
+	called := false
+	assert.Equal(t, errOpen, sy.Do(ctx, p, func(string) error { called = true; return nil }))
+	assert.False(t, called)
+	assert.Zero(t, p.exits())
+
+	p = &probe{}
+	r := recovered(func() { _ = sy.Do(ctx, p, func(string) error { panic("boom") }) })
+	pe := panicValue(t, r, "boom")
+	assert.Equal(t, []error{pe}, p.seen)
+}
+
+// A body that calls runtime.Goexit (as t.FailNow does) still runs Exit, which
+// can tell it from success.
+func TestDoGoexit(t *testing.T) {
+	p := &probe{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = sy.Do(context.Background(), p, func(string) error {
+			runtime.Goexit()
+			return nil
+		})
+	}()
+	<-done
+	require.Len(t, p.seen, 1)
+	assert.ErrorContains(t, p.seen[0], "Goexit")
+}
+
+// slowEnter is a manager whose Enter waits until ctx ends (after telling
+// started), like a dial that never connects.
+type slowEnter struct {
+	started chan struct{}
+	exits   atomic.Int32
+}
+
+func (s *slowEnter) Enter(ctx context.Context) (int, error) {
+	close(s.started)
+	<-ctx.Done()
+	return 0, context.Cause(ctx)
+}
+
+func (s *slowEnter) Exit(ctx context.Context, err error) error {
+	s.exits.Add(1)
+	return err
+}
+
+func TestEnterCancelledWhileSlow(t *testing.T) {
+	cases := map[string]func(*sy.Loop, sy.ContextManager[int]) sy.ContextManager[int]{
+		"direct": func(_ *sy.Loop, cm sy.ContextManager[int]) sy.ContextManager[int] { return cm },
+		"OnLoop": sy.OnLoop[int],
+	}
+	for name, wrap := range cases {
+		for lname, l := range loops(t) {
+			t.Run(name+"/"+lname, func(t *testing.T) {
+				s := &slowEnter{started: make(chan struct{})}
+				ctx, cancel := context.WithCancelCause(context.Background())
+				go func() {
+					<-s.started
+					cancel(errBody)
+				}()
+				_, exit, err := sy.Enter(ctx, wrap(l, s))
+				assert.ErrorIs(t, err, errBody)
+				exit(nil)
+				assert.Zero(t, s.exits.Load())
+			})
+		}
+	}
+}
+
+func TestScoped(t *testing.T) {
+	ctx := context.Background()
+	t.Run("body error reaches fn", func(t *testing.T) {
+		var setups, teardowns int
+		var seen []error
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			setups++
+			defer func() { teardowns++ }()
+			err := yield(42)
+			seen = append(seen, err)
+			return err
+		})
+		var got int
+		assert.Equal(t, errBody, useEnter(ctx, cm, func(v int) error {
+			got = v
+			assert.Equal(t, 1, setups)
+			assert.Zero(t, teardowns, "fn is parked at yield during the body")
+			return errBody
+		}))
+		assert.Equal(t, 42, got)
+		assert.NoError(t, sy.Do(ctx, cm, func(int) error { return nil }))
+		assert.Equal(t, 2, setups)
+		assert.Equal(t, 2, teardowns)
+		assert.Equal(t, []error{errBody, nil}, seen)
+	})
+	t.Run("fn suppresses and replaces", func(t *testing.T) {
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			if err := yield(1); errors.Is(err, errBody) {
+				return nil
+			}
+			return errExit
+		})
+		assert.NoError(t, sy.Do(ctx, cm, func(int) error { return errBody }))
+		assert.Equal(t, errExit, sy.Do(ctx, cm, func(int) error { return nil }))
+	})
+	t.Run("never yields", func(t *testing.T) {
+		cleanups := 0
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			defer func() { cleanups++ }()
+			return nil
+		})
+		called := false
+		err := sy.Do(ctx, cm, func(int) error { called = true; return nil })
+		assert.ErrorContains(t, err, "synchronicity.Scoped: function returned without calling yield")
+		assert.False(t, called)
+		assert.Equal(t, 1, cleanups)
+
+		// An error before yield is Enter's error.
+		cm = sy.Scoped(func(ctx context.Context, yield func(int) error) error { return errOpen })
+		_, exit, err := sy.Enter(ctx, cm)
+		assert.Equal(t, errOpen, err)
+		exit(nil)
+	})
+	t.Run("yields twice", func(t *testing.T) {
+		var second error
+		cleanups := 0
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			defer func() { cleanups++ }()
+			yield(1)
+			second = yield(2)
+			return nil // ignores the misuse: Exit reports it anyway
+		})
+		bodies := 0
+		err := sy.Do(ctx, cm, func(int) error { bodies++; return nil })
+		assert.ErrorContains(t, err, "synchronicity.Scoped: function called yield more than once")
+		assert.ErrorContains(t, second, "synchronicity.Scoped: function called yield more than once")
+		assert.Equal(t, 1, bodies)
+		assert.Equal(t, 1, cleanups)
+	})
+	t.Run("panics before yield", func(t *testing.T) {
+		cleanups := 0
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			defer func() { cleanups++ }()
+			panic("setup boom")
+		})
+		called := false
+		r := recovered(func() { _ = sy.Do(ctx, cm, func(int) error { called = true; return nil }) })
+		pe := panicValue(t, r, "setup boom")
+		assert.Contains(t, string(pe.Stack), "TestScoped", "the stack is fn's")
+		assert.False(t, called)
+		assert.Equal(t, 1, cleanups)
+	})
+	t.Run("panics after yield", func(t *testing.T) {
+		var seen error
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			seen = yield(1)
+			panic("teardown boom")
+		})
+		r := recovered(func() { _ = useEnter(ctx, cm, func(int) error { return errBody }) })
+		panicValue(t, r, "teardown boom")
+		assert.Equal(t, errBody, seen)
+	})
+	t.Run("body panic reaches fn", func(t *testing.T) {
+		var seen error
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			seen = yield(1)
+			return nil
+		})
+		r := recovered(func() {
+			for range sy.With(ctx, cm) {
+				panic("boom")
+			}
+		})
+		pe := panicValue(t, r, "boom")
+		assert.Same(t, pe, seen)
+	})
+	t.Run("concurrent and nested uses", func(t *testing.T) {
+		var live, runs atomic.Int32
+		cm := sy.Scoped(func(ctx context.Context, yield func(int32) error) error {
+			id := runs.Add(1)
+			live.Add(1)
+			defer live.Add(-1)
+			return yield(id)
+		})
+		var wg sync.WaitGroup
+		ids := make([]int32, 8)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				assert.NoError(t, sy.Do(ctx, cm, func(outer int32) error {
+					return sy.Do(ctx, cm, func(inner int32) error {
+						assert.NotEqual(t, outer, inner)
+						ids[i] = outer
+						return nil
+					})
+				}))
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(16), runs.Load())
+		assert.Zero(t, live.Load(), "every run finished")
+		seen := map[int32]bool{}
+		for _, id := range ids {
+			assert.False(t, seen[id])
+			seen[id] = true
+		}
+	})
+}
+
+func TestOnLoop(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			p := &probe{exit: func(err error) error { return errors.Join(err, errExit) }}
+			cm := sy.OnLoop[string](l, p)
+			err := useEnter(ctx, cm, func(v string) error {
+				assert.Equal(t, "value of ", v)
+				return errBody
+			})
+			assert.ErrorIs(t, err, errBody)
+			assert.ErrorIs(t, err, errExit)
+			assert.Equal(t, 1, p.entered)
+			assert.Equal(t, []error{errBody}, p.seen)
+
+			// A Scoped function keeps a live ctx from Enter through Exit.
+			var during error
+			sc := sy.OnLoop(l, sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+				err := yield(1)
+				during = ctx.Err()
+				return err
+			}))
+			assert.NoError(t, sy.Do(ctx, sc, func(int) error { return nil }))
+			assert.NoError(t, during)
+		})
+	}
+}
+
+func TestOnLoopPanics(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			p := &probe{exit: func(error) error { panic("exit boom") }}
+			r := recovered(func() { _ = sy.Do(ctx, sy.OnLoop[string](l, p), func(string) error { return nil }) })
+			panicValue(t, r, "exit boom")
+			assert.Equal(t, 1, p.exits())
+
+			// The body's panic reaches the inner Exit and goes on.
+			p = &probe{}
+			r = recovered(func() { _ = sy.Do(ctx, sy.OnLoop[string](l, p), func(string) error { panic("boom") }) })
+			pe := panicValue(t, r, "boom")
+			assert.Equal(t, []error{pe}, p.seen)
+		})
+	}
+}
+
+func TestOnLoopClosed(t *testing.T) {
+	l := sy.New(sy.Serial())
+	require.NoError(t, l.Close())
+	p := &probe{}
+	_, exit, err := sy.Enter(context.Background(), sy.OnLoop[string](l, p))
+	assert.ErrorIs(t, err, sy.ErrClosed)
+	exit(nil)
+	assert.Zero(t, p.entered)
+}
+
+// Close waits for a use that is in its body, and its Exit still runs on the
+// closing loop.
+func TestOnLoopCloseWaitsForExit(t *testing.T) {
+	for _, opt := range []sy.Option{sy.Serial(), sy.Name("concurrent")} {
+		l := sy.New(opt)
+		p := &probe{}
+		closed := make(chan error)
+		err := sy.Do(context.Background(), sy.OnLoop[string](l, p), func(string) error {
+			go func() { closed <- l.Close() }()
+			<-l.Context().Done() // Close has begun
+			select {
+			case <-closed:
+				t.Error("Close returned while the body ran")
+			default:
+			}
+			return nil
+		})
+		assert.NoError(t, err)
+		assert.NoError(t, <-closed)
+		assert.Equal(t, 1, p.exits())
+	}
+}
+
+func TestExitStack(t *testing.T) {
+	ctx := context.Background()
+	t.Run("third fails", func(t *testing.T) {
+		var log []string
+		a, b := &probe{name: "a", log: &log}, &probe{name: "b", log: &log}
+		c := &probe{name: "c", log: &log, enterErr: errOpen}
+		setup := func() (err error) {
+			var stack sy.ExitStack
+			defer stack.Unwind(ctx, &err)
+			for _, p := range []*probe{a, b, c} {
+				if _, err := sy.Push(&stack, ctx, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		assert.Equal(t, errOpen, setup())
+		assert.Equal(t, []string{"enter a", "enter b", "enter c", "exit b", "exit a"}, log)
+		assert.Equal(t, []error{errOpen}, a.seen)
+		assert.Equal(t, []error{errOpen}, b.seen)
+		assert.Zero(t, c.exits())
+	})
+	t.Run("chains errors in reverse order", func(t *testing.T) {
+		var stack sy.ExitStack
+		var log []string
+		errA := errors.New("a failed")
+		a := &probe{name: "a", log: &log, exit: func(err error) error { return errors.Join(err, errA) }}
+		_, err := sy.Push(&stack, ctx, a)
+		require.NoError(t, err)
+		var deferSaw error
+		stack.Defer(func(ctx context.Context, err error) error {
+			log = append(log, "deferred")
+			deferSaw = err
+			return nil // suppresses
+		})
+		b := &probe{name: "b", log: &log, exit: func(err error) error { return errExit }}
+		_, err = sy.Push(&stack, ctx, b)
+		require.NoError(t, err)
+
+		err = stack.Close(ctx, errBody)
+		assert.Equal(t, []string{"enter a", "enter b", "exit b", "deferred", "exit a"}, log)
+		assert.Equal(t, []error{errBody}, b.seen)
+		assert.Equal(t, errExit, deferSaw)
+		assert.Equal(t, []error{nil}, a.seen)
+		assert.ErrorIs(t, err, errA)
+		assert.NotErrorIs(t, err, errBody, "suppressed by the deferred function")
+		assert.NotErrorIs(t, err, errExit)
+
+		// Empty and reusable afterwards.
+		assert.Equal(t, errBody, stack.Close(ctx, errBody))
+		_, err = sy.Push(&stack, ctx, a)
+		require.NoError(t, err)
+		assert.ErrorIs(t, stack.Close(ctx, nil), errA)
+		assert.Equal(t, 2, a.exits())
+	})
+	t.Run("panicking exit", func(t *testing.T) {
+		var stack sy.ExitStack
+		a := &probe{}
+		_, _ = sy.Push(&stack, ctx, a)
+		stack.Defer(func(ctx context.Context, err error) error { panic("exit boom") })
+		c := &probe{}
+		_, _ = sy.Push(&stack, ctx, c)
+		r := recovered(func() { stack.Close(ctx, nil) })
+		pe := panicValue(t, r, "exit boom")
+		assert.Equal(t, []error{nil}, c.seen)
+		assert.Equal(t, []error{pe}, a.seen, "the rest still run and see the panic")
+	})
+	t.Run("body panic", func(t *testing.T) {
+		a := &probe{exit: func(error) error { return nil }}
+		b := &probe{}
+		r := recovered(func() {
+			var stack sy.ExitStack
+			defer stack.Unwind(ctx, nil)
+			_, _ = sy.Push(&stack, ctx, a)
+			_, _ = sy.Push(&stack, ctx, b)
+			panic("boom")
+		})
+		pe := panicValue(t, r, "boom")
+		assert.Equal(t, []error{pe}, b.seen)
+		assert.Equal(t, []error{pe}, a.seen)
+	})
+	t.Run("scoped managers", func(t *testing.T) {
+		var log []string
+		mk := func(name string) sy.ContextManager[string] {
+			return sy.Scoped(func(ctx context.Context, yield func(string) error) error {
+				log = append(log, "setup "+name)
+				err := yield(name)
+				log = append(log, "teardown "+name)
+				return err
+			})
+		}
+		var stack sy.ExitStack
+		for _, n := range []string{"a", "b", "c"} {
+			v, err := sy.Push(&stack, ctx, mk(n))
+			require.NoError(t, err)
+			assert.Equal(t, n, v)
+		}
+		assert.NoError(t, stack.Close(ctx, nil))
+		assert.Equal(t, []string{"setup a", "setup b", "setup c", "teardown c", "teardown b", "teardown a"}, log)
+	})
+}
+
+// file is an io.Closer that counts its Close calls.
+type file struct {
+	name   string
+	closed int
+	err    error
+}
+
+func (f *file) Close() error {
+	f.closed++
+	return f.err
+}
+
+func TestClosing(t *testing.T) {
+	ctx := context.Background()
+	var opened []*file
+	cm := sy.Closing(func(ctx context.Context) (*file, error) {
+		f := &file{name: fmt.Sprint(len(opened)), err: errExit}
+		opened = append(opened, f)
+		return f, nil
+	})
+	err := sy.Do(ctx, cm, func(f *file) error {
+		return sy.Do(ctx, cm, func(g *file) error {
+			assert.NotSame(t, f, g, "each use opens its own")
+			return errBody
+		})
+	})
+	assert.ErrorIs(t, err, errBody)
+	assert.ErrorIs(t, err, errExit)
+	require.Len(t, opened, 2)
+	assert.Equal(t, 1, opened[0].closed)
+	assert.Equal(t, 1, opened[1].closed)
+
+	failing := sy.Closing(func(ctx context.Context) (*file, error) { return nil, errOpen })
+	assert.Equal(t, errOpen, sy.Do(ctx, failing, func(*file) error { return nil }))
+}
+
+func TestLocking(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				assert.NoError(t, sy.Do(context.Background(), sy.Locking(&mu), func(struct{}) error {
+					n++
+					return nil
+				}))
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 800, n)
+	assert.True(t, mu.TryLock(), "unlocked afterwards")
+	mu.Unlock()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, sy.Do(ctx, sy.Locking(&mu), func(struct{}) error { return nil }), context.Canceled)
+	assert.True(t, mu.TryLock(), "not locked by a done ctx")
+	mu.Unlock()
+}
