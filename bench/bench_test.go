@@ -1,0 +1,72 @@
+package bench
+
+import "testing"
+
+// Sizes of one op. The metric each job reports divides the op's time by its
+// size, so figures stay comparable if the sizes change.
+const (
+	produceItems = 1 << 16
+	breakAfter   = 10
+	fanOutTasks  = 10_000
+	mapItems     = 100_000
+)
+
+var sink int
+
+// each runs op for every implementation as a sub-benchmark and reports the
+// time per unit of work, an op being size units.
+func each[F any](b *testing.B, impls []Impl[F], size int, unit string, op func(F)) {
+	for _, im := range impls {
+		b.Run(im.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				op(im.Run)
+			}
+			if unit != "ns/op" {
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(size), unit)
+			}
+		})
+	}
+}
+
+func BenchmarkProducerRange(b *testing.B) {
+	each(b, ProducerRange, produceItems, "ns/item", func(run func(int) int) { sink = run(produceItems) })
+}
+
+func BenchmarkProducerChan(b *testing.B) {
+	each(b, ProducerChan, produceItems, "ns/item", func(run func(int) int) { sink = run(produceItems) })
+}
+
+// BenchmarkEarlyBreak leaves out the implementations that leak: each op
+// would leave a goroutine behind (see TestEarlyBreakLeaks).
+func BenchmarkEarlyBreak(b *testing.B) {
+	var fine []Break
+	for _, im := range EarlyBreak {
+		if !LeaksOnBreak[im.Name] {
+			fine = append(fine, im)
+		}
+	}
+	each(b, fine, 1, "ns/op", func(run func(int) (int, func())) { sink, _ = run(breakAfter) })
+}
+
+func BenchmarkFanOut(b *testing.B) {
+	each(b, FanOut, fanOutTasks, "ns/task", func(run func(int) []int) { sink = len(run(fanOutTasks)) })
+}
+
+func BenchmarkOrderedMap(b *testing.B) {
+	each(b, OrderedMap, mapItems, "ns/item", func(run func(int) []int) { sink = len(run(mapItems)) })
+}
+
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, im := range RoundTrip {
+		b.Run(im.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			call, stop := im.Run()
+			defer stop()
+			b.ResetTimer()
+			for i := range b.N {
+				sink = call(i)
+			}
+		})
+	}
+}
