@@ -46,6 +46,35 @@ func count(ctx context.Context, n int, yield func(int) bool) error {
 	return nil
 }
 
+// transaction is a context manager written as one function, like Python's
+// @contextmanager: set up, hand the value to the body through yield, tear
+// down. yield returns how the body ended, so teardown can choose.
+var transaction = sy.Scoped(func(ctx context.Context, yield func(*[]string) error) error {
+	var ops []string
+	if err := yield(&ops); err != nil {
+		fmt.Println("  rollback", ops, "because:", err)
+		return err // pass the body's error on
+	}
+	fmt.Println("  commit", ops)
+	return nil
+})
+
+// transfer uses the manager with Enter and a deferred exit: exit hands
+// transfer's error to the manager and stores the manager's verdict in err.
+func transfer(ctx context.Context, amount int) (err error) {
+	tx, exit, err := sy.Enter(ctx, transaction)
+	if err != nil {
+		return err
+	}
+	defer exit(&err)
+	*tx = append(*tx, fmt.Sprint("debit ", amount))
+	if amount > 100 {
+		return errors.New("insufficient funds")
+	}
+	*tx = append(*tx, fmt.Sprint("credit ", amount))
+	return nil
+}
+
 func main() {
 	if err := run(context.Background()); err != nil {
 		log.Fatal(err)
@@ -134,6 +163,16 @@ receive:
 	f.Cancel() // cancels the task's context; the future settles when fetch returns
 	_, err = f.Result()
 	fmt.Println("  cancelled future:", err)
+
+	fmt.Println("7. a context manager")
+	fmt.Println("  transfer(50):", transfer(ctx, 50))
+	fmt.Println("  transfer(500):", transfer(ctx, 500))
+	for tx, err := range sy.With(ctx, transaction) { // the range form
+		if err != nil {
+			return err
+		}
+		*tx = append(*tx, "audit") // exit runs when the body ends
+	}
 
 	return nil
 }
