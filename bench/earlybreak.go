@@ -92,6 +92,7 @@ var EarlyBreak = []Break{
 	}},
 	{"lo.Generator", func(k int) (int, func()) {
 		halt := new(atomic.Bool)
+		//lint:ignore SA1019 lo's channel generator is what lo users have for this
 		ch := lo.Generator(0, func(yield func(int)) {
 			for v := range ints(-1, halt) {
 				yield(v)

@@ -67,6 +67,7 @@ var ProducerChan = []Produce{
 	}},
 	{"lo.Generator64", func(n int) int {
 		s := 0
+		//lint:ignore SA1019 lo's channel generator is what lo users have for this
 		for v := range lo.Generator(sy.DefaultBuffer, func(yield func(int)) {
 			for v := range ints(n, nil) {
 				yield(v)
