@@ -1,0 +1,18 @@
+module github.com/synchronicity-go/synchronicity/examples/fanout
+
+go 1.25.0
+
+require (
+	github.com/schollz/progressbar/v3 v3.19.1
+	github.com/synchronicity-go/synchronicity v0.0.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/term v0.44.0 // indirect
+)
+
+replace github.com/synchronicity-go/synchronicity => ../..
