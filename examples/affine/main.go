@@ -81,6 +81,19 @@ func (s *Sensor) Scan(ctx context.Context, n int) iter.Seq2[int, error] {
 	})
 }
 
+// Calibration returns a context manager for a calibration session: the
+// device is put in calibration mode on entry and back on exit, both on the
+// sensor's thread, while the body runs on the caller's goroutine.
+func (s *Sensor) Calibration() sy.ContextManager[int] {
+	return sy.OnLoop(s.loop, sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+		s.dev.check("calibrate")
+		base := s.dev.read(0) + 100
+		err := yield(base) // the body runs here
+		s.dev.check("end calibration")
+		return err
+	}))
+}
+
 // Close closes the device on its thread, then stops the thread.
 func (s *Sensor) Close() error {
 	_, err := sy.Call(context.Background(), s.loop, func(context.Context) (struct{}, error) {
@@ -90,6 +103,18 @@ func (s *Sensor) Close() error {
 	if cerr := s.loop.Close(); err == nil {
 		err = cerr
 	}
+	return err
+}
+
+// calibrate uses the sensor's calibration session with a deferred exit.
+func calibrate(ctx context.Context, s *Sensor) (err error) {
+	base, exit, err := sy.Enter(ctx, s.Calibration())
+	if err != nil {
+		return err
+	}
+	defer exit(&err)
+	v, err := s.Read(ctx, 3) // other calls still work inside the session
+	fmt.Println("calibrated reading:", base+v)
 	return err
 }
 
@@ -151,6 +176,11 @@ func run(ctx context.Context) (err error) {
 		fmt.Print(" ", v)
 	}
 	fmt.Println()
+
+	// A context manager whose setup and teardown run on the thread.
+	if err := calibrate(ctx, s); err != nil {
+		return err
+	}
 
 	// What the loop saves us from: calling the device from this goroutine,
 	// which runs on some other thread.
