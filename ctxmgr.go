@@ -100,50 +100,40 @@ func leave(ctx context.Context, x exiter, err error, r any) error {
 //
 // Enter panics if ctx or cm is nil.
 func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *error), error) {
-	mustManager("Enter", ctx, cm)
-	v, x, err := enter(ctx, cm)
+	v, x, err := enterChecked("Enter", ctx, cm)
 	if err != nil {
-		var zero T
-		return zero, noExit, err
+		return v, noExit, err
 	}
+	// Small enough to inline, so that the exit function and its flag can
+	// live on the caller's stack.
 	done := false
 	return v, func(errp *error) {
-		if done {
-			return
-		}
-		done = true
-		var err error
-		if errp != nil {
-			err = *errp
-		}
-		err = leave(ctx, x, err, recover())
-		if errp != nil {
-			*errp = err
+		if !done {
+			done = true
+			exitTo(ctx, x, errp, recover())
 		}
 	}, nil
 }
 
-func noExit(*error) {}
-
-// scope runs body as the body of a use whose teardown is x, and returns
-// Exit's result. Exit sees body's error, its panic (which then goes on), or
-// errBodyGoexit.
-func scope(ctx context.Context, x exiter, body func() error) error {
-	finished := false
-	defer func() {
-		if !finished {
-			r := recover()
-			if r == nil { // runtime.Goexit: it goes on once Exit has run
-				x.Exit(ctx, errBodyGoexit)
-				return
-			}
-			leave(ctx, x, nil, r)
-		}
-	}()
-	err := body()
-	finished = true
-	return x.Exit(ctx, err)
+func enterChecked[T any](op string, ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
+	mustManager(op, ctx, cm)
+	return enter(ctx, cm)
 }
+
+// exitTo is the work of Enter's exit function: it exits x with *errp, or
+// with r if the body panicked, and writes the result back.
+func exitTo(ctx context.Context, x exiter, errp *error, r any) {
+	var err error
+	if errp != nil {
+		err = *errp
+	}
+	err = leave(ctx, x, err, r)
+	if errp != nil {
+		*errp = err
+	}
+}
+
+func noExit(*error) {}
 
 // With enters cm and returns a one-iteration sequence for a range loop: the
 // loop body runs once with the manager's value, and cm's Exit runs when it
@@ -169,18 +159,14 @@ func scope(ctx context.Context, x exiter, body func() error) error {
 func With[T any](ctx context.Context, cm ContextManager[T]) iter.Seq2[T, error] {
 	mustManager("With", ctx, cm)
 	return func(yield func(T, error) bool) {
-		var zero T
-		v, x, err := enter(ctx, cm)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		more := false
-		err = scope(ctx, x, func() error {
+		entered, more := false, false
+		err := do(ctx, cm, func(v T) error {
+			entered = true
 			more = yield(v, nil)
 			return nil
 		})
-		if err != nil && more {
+		if err != nil && (!entered || more) {
+			var zero T
 			yield(zero, err)
 		}
 	}
@@ -189,18 +175,46 @@ func With[T any](ctx context.Context, cm ContextManager[T]) iter.Seq2[T, error] 
 // Do enters cm, calls body with its value and exits cm with body's error,
 // returning Exit's result. If Enter fails, Do returns its error without
 // calling body. A panic in body reaches Exit as a *[PanicError] and goes on
-// after Exit has run; a body that calls runtime.Goexit (as t.FailNow does)
-// has Exit see an error saying so. Do panics if ctx, cm or body is nil.
+// after Exit has run. A body that calls runtime.Goexit (as t.FailNow does)
+// has Exit see an error saying so; a [Scoped] function, which runs the body
+// inside its yield, is unwound by Goexit instead: its deferred calls run.
+// Do panics if ctx, cm or body is nil.
 func Do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
 	mustManager("Do", ctx, cm)
 	if body == nil {
 		panic("synchronicity.Do: nil body")
 	}
+	return do(ctx, cm, body)
+}
+
+// caller is implemented by managers that can run a body given as a
+// function more cheaply than through Enter and Exit ([Scoped]).
+type caller[T any] interface {
+	call(ctx context.Context, body func(T) error) error
+}
+
+func do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
+	if c, ok := cm.(caller[T]); ok {
+		return c.call(ctx, body)
+	}
 	v, x, err := enter(ctx, cm)
 	if err != nil {
 		return err
 	}
-	return scope(ctx, x, func() error { return body(v) })
+	// A body that calls runtime.Goexit (as t.FailNow does) neither returns
+	// nor panics: Exit sees errBodyGoexit, and Goexit goes on.
+	finished := false
+	defer func() {
+		if !finished {
+			if r := recover(); r != nil {
+				leave(ctx, x, nil, r)
+			}
+			x.Exit(ctx, errBodyGoexit)
+		}
+	}()
+	err = body(v)
+	finished = true
+	return x.Exit(ctx, err)
 }
 
 // once gives a manager that implements opener the plain Enter and Exit
@@ -295,6 +309,46 @@ func (s *scoped[T]) Exit(ctx context.Context, err error) error {
 	return s.once.exit("Scoped", ctx, err)
 }
 
+// call runs one use with body inside fn's yield: when the body is a
+// function ([Do], [With]) fn needs no coroutine.
+func (s *scoped[T]) call(ctx context.Context, body func(T) error) (err error) {
+	yields := 0
+	var pe *PanicError // the body's panic
+	defer func() {
+		if r := recover(); r != nil { // fn's panic, or the body's passed on
+			panic(newPanicError(r))
+		}
+	}()
+	err = s.fn(ctx, func(v T) (err error) {
+		if yields++; yields > 1 {
+			return errYieldedTwice
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				pe = newPanicError(r)
+				err = pe
+			}
+		}()
+		return body(v)
+	})
+	if pe != nil {
+		panic(pe)
+	}
+	return scopedResult(err, yields)
+}
+
+// scopedResult is the error of a run of fn that returned err after calling
+// yield the given number of times.
+func scopedResult(err error, yields int) error {
+	switch {
+	case yields == 0 && err == nil:
+		return errNoYield
+	case yields > 1 && !errors.Is(err, errYieldedTwice):
+		return errors.Join(err, errYieldedTwice)
+	}
+	return err
+}
+
 // scopedRun is one run of a Scoped function, parked at its yield.
 type scopedRun[T any] struct {
 	ctx    context.Context
@@ -319,10 +373,7 @@ func (s *scoped[T]) open(ctx context.Context) (T, exiter, error) {
 	if r.pe != nil {
 		panic(r.pe)
 	}
-	if r.err == nil {
-		r.err = errNoYield
-	}
-	return v, nil, r.err
+	return v, nil, scopedResult(r.err, 0)
 }
 
 // run is the coroutine: fn, with its panic caught.
@@ -351,10 +402,7 @@ func (r *scopedRun[T]) Exit(_ context.Context, err error) error {
 	if r.pe != nil {
 		panic(r.pe)
 	}
-	if r.yields > 1 && !errors.Is(r.err, errYieldedTwice) {
-		return errors.Join(r.err, errYieldedTwice)
-	}
-	return r.err
+	return scopedResult(r.err, r.yields)
 }
 
 // OnLoop returns a manager that runs cm's Enter and Exit as work of loop l

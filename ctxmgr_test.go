@@ -357,17 +357,25 @@ func TestDo(t *testing.T) {
 // can tell it from success.
 func TestDoGoexit(t *testing.T) {
 	p := &probe{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	inGoroutine(func() {
 		_ = sy.Do(context.Background(), p, func(string) error {
 			runtime.Goexit()
 			return nil
 		})
-	}()
-	<-done
+	})
 	require.Len(t, p.seen, 1)
 	assert.ErrorContains(t, p.seen[0], "Goexit")
+}
+
+// inGoroutine runs fn in a goroutine of its own, which fn may end with
+// runtime.Goexit, and waits for it.
+func inGoroutine(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
 }
 
 // slowEnter is a manager whose Enter waits until ctx ends (after telling
@@ -411,8 +419,47 @@ func TestEnterCancelledWhileSlow(t *testing.T) {
 	}
 }
 
+// usePush is useEnter through an ExitStack.
+func usePush[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) error) (err error) {
+	var stack sy.ExitStack
+	defer stack.Unwind(ctx, &err)
+	v, err := sy.Push(&stack, ctx, cm)
+	if err != nil {
+		return err
+	}
+	return body(v)
+}
+
+// useWith is useEnter through With, whose body cannot pass an error to Exit:
+// it returns the body's error after Exit's.
+func useWith[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) error) error {
+	var bodyErr error
+	for v, err := range sy.With(ctx, cm) {
+		if err != nil {
+			return err
+		}
+		bodyErr = body(v)
+	}
+	return bodyErr
+}
+
+// uses are the ways to use a manager with a body: a Scoped manager runs
+// as a coroutine under Enter and Push, and directly under Do and With.
+var uses = map[string]func(context.Context, sy.ContextManager[int], func(int) error) error{
+	"Enter": useEnter[int],
+	"Push":  usePush[int],
+	"Do":    sy.Do[int],
+	"With":  useWith[int],
+}
+
 func TestScoped(t *testing.T) {
 	ctx := context.Background()
+	for name, use := range uses {
+		t.Run(name, func(t *testing.T) { testScoped(t, ctx, use, name == "With") })
+	}
+}
+
+func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ranged bool) {
 	t.Run("body error reaches fn", func(t *testing.T) {
 		var setups, teardowns int
 		var seen []error
@@ -424,27 +471,33 @@ func TestScoped(t *testing.T) {
 			return err
 		})
 		var got int
-		assert.Equal(t, errBody, useEnter(ctx, cm, func(v int) error {
+		assert.Equal(t, errBody, use(ctx, cm, func(v int) error {
 			got = v
 			assert.Equal(t, 1, setups)
 			assert.Zero(t, teardowns, "fn is parked at yield during the body")
 			return errBody
 		}))
 		assert.Equal(t, 42, got)
-		assert.NoError(t, sy.Do(ctx, cm, func(int) error { return nil }))
+		assert.NoError(t, use(ctx, cm, func(int) error { return nil }))
 		assert.Equal(t, 2, setups)
 		assert.Equal(t, 2, teardowns)
-		assert.Equal(t, []error{errBody, nil}, seen)
+		if ranged {
+			assert.Equal(t, []error{nil, nil}, seen, "a range body's error does not reach Exit")
+		} else {
+			assert.Equal(t, []error{errBody, nil}, seen)
+		}
 	})
-	t.Run("fn suppresses and replaces", func(t *testing.T) {
+	t.Run("fn replaces and suppresses", func(t *testing.T) {
 		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
 			if err := yield(1); errors.Is(err, errBody) {
 				return nil
 			}
 			return errExit
 		})
-		assert.NoError(t, sy.Do(ctx, cm, func(int) error { return errBody }))
-		assert.Equal(t, errExit, sy.Do(ctx, cm, func(int) error { return nil }))
+		assert.Equal(t, errExit, use(ctx, cm, func(int) error { return nil }))
+		if !ranged {
+			assert.NoError(t, use(ctx, cm, func(int) error { return errBody }))
+		}
 	})
 	t.Run("never yields", func(t *testing.T) {
 		cleanups := 0
@@ -453,16 +506,15 @@ func TestScoped(t *testing.T) {
 			return nil
 		})
 		called := false
-		err := sy.Do(ctx, cm, func(int) error { called = true; return nil })
+		err := use(ctx, cm, func(int) error { called = true; return nil })
 		assert.ErrorContains(t, err, "synchronicity.Scoped: function returned without calling yield")
 		assert.False(t, called)
 		assert.Equal(t, 1, cleanups)
 
 		// An error before yield is Enter's error.
 		cm = sy.Scoped(func(ctx context.Context, yield func(int) error) error { return errOpen })
-		_, exit, err := sy.Enter(ctx, cm)
-		assert.Equal(t, errOpen, err)
-		exit(nil)
+		assert.Equal(t, errOpen, use(ctx, cm, func(int) error { called = true; return nil }))
+		assert.False(t, called)
 	})
 	t.Run("yields twice", func(t *testing.T) {
 		var second error
@@ -471,10 +523,10 @@ func TestScoped(t *testing.T) {
 			defer func() { cleanups++ }()
 			yield(1)
 			second = yield(2)
-			return nil // ignores the misuse: Exit reports it anyway
+			return nil // ignores the misuse: it is reported anyway
 		})
 		bodies := 0
-		err := sy.Do(ctx, cm, func(int) error { bodies++; return nil })
+		err := use(ctx, cm, func(int) error { bodies++; return nil })
 		assert.ErrorContains(t, err, "synchronicity.Scoped: function called yield more than once")
 		assert.ErrorContains(t, second, "synchronicity.Scoped: function called yield more than once")
 		assert.Equal(t, 1, bodies)
@@ -487,9 +539,9 @@ func TestScoped(t *testing.T) {
 			panic("setup boom")
 		})
 		called := false
-		r := recovered(func() { _ = sy.Do(ctx, cm, func(int) error { called = true; return nil }) })
+		r := recovered(func() { _ = use(ctx, cm, func(int) error { called = true; return nil }) })
 		pe := panicValue(t, r, "setup boom")
-		assert.Contains(t, string(pe.Stack), "TestScoped", "the stack is fn's")
+		assert.Contains(t, string(pe.Stack), "testScoped", "the stack is fn's")
 		assert.False(t, called)
 		assert.Equal(t, 1, cleanups)
 	})
@@ -499,40 +551,41 @@ func TestScoped(t *testing.T) {
 			seen = yield(1)
 			panic("teardown boom")
 		})
-		r := recovered(func() { _ = useEnter(ctx, cm, func(int) error { return errBody }) })
+		r := recovered(func() { _ = use(ctx, cm, func(int) error { return errBody }) })
 		panicValue(t, r, "teardown boom")
-		assert.Equal(t, errBody, seen)
+		if !ranged {
+			assert.Equal(t, errBody, seen)
+		}
 	})
 	t.Run("body panic reaches fn", func(t *testing.T) {
 		var seen error
+		cleanups := 0
 		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
 			seen = yield(1)
-			return nil
+			cleanups++
+			return nil // cannot suppress a panic
 		})
-		r := recovered(func() {
-			for range sy.With(ctx, cm) {
-				panic("boom")
-			}
-		})
+		r := recovered(func() { _ = use(ctx, cm, func(int) error { panic("boom") }) })
 		pe := panicValue(t, r, "boom")
 		assert.Same(t, pe, seen)
+		assert.Equal(t, 1, cleanups)
 	})
 	t.Run("concurrent and nested uses", func(t *testing.T) {
 		var live, runs atomic.Int32
-		cm := sy.Scoped(func(ctx context.Context, yield func(int32) error) error {
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
 			id := runs.Add(1)
 			live.Add(1)
 			defer live.Add(-1)
-			return yield(id)
+			return yield(int(id))
 		})
 		var wg sync.WaitGroup
-		ids := make([]int32, 8)
+		ids := make([]int, 8)
 		for i := range ids {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				assert.NoError(t, sy.Do(ctx, cm, func(outer int32) error {
-					return sy.Do(ctx, cm, func(inner int32) error {
+				assert.NoError(t, use(ctx, cm, func(outer int) error {
+					return use(ctx, cm, func(inner int) error {
 						assert.NotEqual(t, outer, inner)
 						ids[i] = outer
 						return nil
@@ -543,12 +596,29 @@ func TestScoped(t *testing.T) {
 		wg.Wait()
 		assert.Equal(t, int32(16), runs.Load())
 		assert.Zero(t, live.Load(), "every run finished")
-		seen := map[int32]bool{}
+		seen := map[int]bool{}
 		for _, id := range ids {
 			assert.False(t, seen[id])
 			seen[id] = true
 		}
 	})
+}
+
+// Under Do, a Scoped function runs the body inside its yield, so a body
+// that calls runtime.Goexit unwinds through it: its deferred calls run.
+func TestScopedDoGoexit(t *testing.T) {
+	cleanups := 0
+	cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+		defer func() { cleanups++ }()
+		return yield(1)
+	})
+	inGoroutine(func() {
+		_ = sy.Do(context.Background(), cm, func(int) error {
+			runtime.Goexit()
+			return nil
+		})
+	})
+	assert.Equal(t, 1, cleanups)
 }
 
 func TestOnLoop(t *testing.T) {
