@@ -98,15 +98,18 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 		return f
 	}
 	f.ctx.init(ctx, l)
+	f.fn = fn
 	if l.serial {
-		l.enqueue(func() { f.run(l, fn) })
+		l.enqueue(f.run)
 	} else {
-		go f.run(l, fn)
+		go f.run() // with no arguments: the goroutine needs no closure of its own
 	}
 	return f
 }
 
-func (f *Future[T]) run(l *Loop, fn func(context.Context) (T, error)) {
+func (f *Future[T]) run() {
+	l, fn := f.loop, f.fn
+	f.fn = nil
 	var (
 		v   T
 		err = errGoexit // stays if fn calls runtime.Goexit

@@ -25,19 +25,29 @@ type Future[T any] struct {
 	loop  *Loop       // nil for a promise
 	ctx   task        // the task's context
 
-	mu     sync.Mutex
-	closed bool          // settled, under mu
-	done   chan struct{} // made on the first Done of a pending future
-	sub    sub           // the first combinator waiting for it
-	subs   []sub         // the others
+	fn func(context.Context) (T, error) // the task, until it runs
+
+	mu   sync.Mutex    // orders subscribing after settling
+	done chan struct{} // made on the first Done of a pending future
+	sub  sub           // the first combinator waiting for it
+	subs []sub         // the others
 }
 
-// sub is a combinator's subscription: on settling, i is sent on ch, whose
-// buffer has room for it.
+// sub is a combinator's subscription: on settling, the future tells n its
+// index i, and whether it failed.
 type sub struct {
-	ch chan<- int
-	i  int
+	n notifier
+	i int
 }
+
+// A notifier hears of futures settling. It must not block.
+type notifier interface{ settled(i int, failed bool) }
+
+// indices hears of each future by its index, in settling order; its buffer
+// has room for all of them.
+type indices chan int
+
+func (c indices) settled(i int, _ bool) { c <- i }
 
 const (
 	pending uint32 = iota
@@ -56,18 +66,18 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 	f.val, f.err, f.pe = v, err, p
 	f.state.Store(settled)
 	f.mu.Lock()
-	f.closed = true
 	done, first, subs := f.done, f.sub, f.subs
 	f.sub, f.subs = sub{}, nil
 	f.mu.Unlock()
 	if done != nil {
 		close(done)
 	}
-	if first.ch != nil {
-		first.ch <- first.i
+	failed := err != nil || p != nil
+	if first.n != nil {
+		first.n.settled(first.i, failed)
 	}
 	for _, s := range subs {
-		s.ch <- s.i
+		s.n.settled(s.i, failed)
 	}
 	if p != nil && f.loop != nil {
 		f.loop.notePanic(f)
@@ -75,20 +85,20 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 	return true
 }
 
-// subscribe sends i on ch once f settles (at once if it has).
-func (f *Future[T]) subscribe(ch chan<- int, i int) {
+// subscribe tells n of f's settling (at once if it has).
+func (f *Future[T]) subscribe(n notifier, i int) {
 	f.mu.Lock()
-	if !f.closed {
-		if f.sub.ch == nil {
-			f.sub = sub{ch, i}
+	if f.state.Load() != settled { // settle will see the subscription
+		if f.sub.n == nil {
+			f.sub = sub{n, i}
 		} else {
-			f.subs = append(f.subs, sub{ch, i})
+			f.subs = append(f.subs, sub{n, i})
 		}
 		f.mu.Unlock()
 		return
 	}
 	f.mu.Unlock()
-	ch <- i
+	n.settled(i, f.pe != nil || f.err != nil)
 }
 
 // Done returns a channel that is closed when the future settles.
@@ -100,7 +110,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 	defer f.mu.Unlock()
 	if f.done == nil {
 		f.done = make(chan struct{})
-		if f.closed {
+		if f.state.Load() == settled {
 			close(f.done)
 		}
 	}
@@ -179,13 +189,8 @@ func NewPromise[T any]() (*Future[T], func(T, error) bool) {
 // and waits for them before returning, so nothing it waited on outlives it.
 func completed[T any](ctx context.Context, fs []*Future[T]) iter.Seq[int] {
 	return func(yield func(int) bool) {
-		ch := make(chan int, len(fs))
-		for i, f := range fs {
-			if f == nil {
-				panic("synchronicity: nil *Future at index " + strconv.Itoa(i))
-			}
-			f.subscribe(ch, i)
-		}
+		ch := make(indices, len(fs))
+		subscribe(fs, ch)
 		left := len(fs)
 		defer func() {
 			if left == 0 {
@@ -218,26 +223,66 @@ func completed[T any](ctx context.Context, fs []*Future[T]) iter.Seq[int] {
 // then re-panics.
 func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	mustArgs("All", ctx, false)
-	out := make([]T, len(fs))
-	n := 0
-	var failed *Future[T]
-	for i := range completed(ctx, fs) {
-		f := fs[i]
-		if f.pe != nil || f.err != nil {
-			failed = f
-			break
+	// All needs no order of completion, so it is told only of the first
+	// failure and of the last future: one wake-up, not one per future.
+	g := &gather{wake: make(chan struct{}, 1)}
+	g.left.Store(int64(len(fs)))
+	subscribe(fs, g)
+	if len(fs) > 0 {
+		select {
+		case <-g.wake:
+		case <-ctx.Done():
 		}
-		out[i] = f.val
-		n++
 	}
-	switch {
-	case failed != nil:
-		_, err := failed.outcome()
+	cut := g.left.Load() > 0 // by a failure or by ctx
+	if cut {
+		for _, f := range fs {
+			f.Cancel()
+		}
+		for g.left.Load() > 0 {
+			<-g.wake
+		}
+	}
+	if i := g.failed.Load(); i > 0 {
+		_, err := fs[i-1].outcome()
 		return nil, err
-	case n < len(fs):
+	}
+	if cut {
 		return nil, ctx.Err()
 	}
+	out := make([]T, len(fs))
+	for i, f := range fs {
+		out[i] = f.val
+	}
 	return out, nil
+}
+
+// gather counts futures down, remembering the first that failed, and wakes
+// its waiter on that failure and when none is left.
+type gather struct {
+	left   atomic.Int64
+	failed atomic.Int64 // 1 + the index of the first failure
+	wake   chan struct{}
+}
+
+func (g *gather) settled(i int, failed bool) {
+	first := failed && g.failed.CompareAndSwap(0, int64(i)+1)
+	if g.left.Add(-1) == 0 || first {
+		select {
+		case g.wake <- struct{}{}:
+		default: // the waiter has a wake-up pending, and looks again
+		}
+	}
+}
+
+// subscribe has n told of each future in fs settling.
+func subscribe[T any](fs []*Future[T], n notifier) {
+	for i, f := range fs {
+		if f == nil {
+			panic("synchronicity: nil *Future at index " + strconv.Itoa(i))
+		}
+		f.subscribe(n, i)
+	}
 }
 
 // Any returns the value of the first future to succeed, cancelling the rest

@@ -3,6 +3,7 @@ package synchronicity_test
 import (
 	"context"
 	"iter"
+	"sync"
 	"testing"
 
 	sy "github.com/synchronicity-go/synchronicity"
@@ -152,5 +153,100 @@ func BenchmarkStream(b *testing.B) {
 			sink = s
 		}
 		perItem(b)
+	})
+}
+
+// work is the function the call benchmarks run: trivial, so what is measured
+// is the cost of getting it run.
+var work = func(ctx context.Context) (int, error) { return 1, nil }
+
+func BenchmarkCall(b *testing.B) {
+	// A caller's context that can end, as a request's can.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.Run("direct", func(b *testing.B) {
+		for range b.N {
+			v, _ := work(ctx)
+			sink += v
+		}
+	})
+	conc, serial := sy.New(), sy.New(sy.Serial())
+	defer conc.Close()
+	defer serial.Close()
+	b.Run("concurrent", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			v, _ := sy.Call(ctx, conc, work)
+			sink += v
+		}
+	})
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			v, _ := sy.Call(ctx, serial, work)
+			sink += v
+		}
+	})
+	// The hand-written serial call: a request and a reply channel to one
+	// dedicated goroutine. The reply channel is reused, its cheapest form.
+	b.Run("roundtrip", func(b *testing.B) {
+		b.ReportAllocs()
+		reqs, reply := make(chan func(context.Context) (int, error)), make(chan int)
+		go func() {
+			for fn := range reqs {
+				v, _ := fn(ctx)
+				reply <- v
+			}
+		}()
+		defer close(reqs)
+		for range b.N {
+			reqs <- work
+			sink += <-reply
+		}
+	})
+}
+
+const fanoutTasks = 10_000
+
+func BenchmarkFanout(b *testing.B) {
+	ctx := context.Background()
+	perTask := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/fanoutTasks, "ns/task")
+	}
+	// The hand-written fan-out: a goroutine per task writing its result into
+	// a slice, and a WaitGroup.
+	b.Run("waitgroup", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			out := make([]int, fanoutTasks)
+			var wg sync.WaitGroup
+			for i := range fanoutTasks {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out[i] = i
+				}()
+			}
+			wg.Wait()
+			sink += out[fanoutTasks-1]
+		}
+		perTask(b)
+	})
+	l := sy.New()
+	defer l.Close()
+	b.Run("futures", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			fs := make([]*sy.Future[int], fanoutTasks)
+			for i := range fs {
+				fs[i] = sy.Go(ctx, l, func(context.Context) (int, error) { return i, nil })
+			}
+			out, err := sy.All(ctx, fs...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += out[fanoutTasks-1]
+		}
+		perTask(b)
 	})
 }
