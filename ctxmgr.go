@@ -41,10 +41,18 @@ type opener[T any] interface {
 	open(ctx context.Context) (T, exiter, error)
 }
 
+// own marks the managers of this package, which may implement opener and
+// caller. Asserting to it first is cheap: unlike an assertion to a generic
+// interface, it is cached at the call site, so other managers pay almost
+// nothing for the check.
+type own interface{ own() }
+
 // enter starts one use of cm.
 func enter[T any](ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
-	if o, ok := cm.(opener[T]); ok {
-		return o.open(ctx)
+	if _, ok := cm.(own); ok {
+		if o, ok := cm.(opener[T]); ok {
+			return o.open(ctx)
+		}
 	}
 	v, err := cm.Enter(ctx)
 	if err != nil {
@@ -194,8 +202,10 @@ type caller[T any] interface {
 }
 
 func do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
-	if c, ok := cm.(caller[T]); ok {
-		return c.call(ctx, body)
+	if _, ok := cm.(own); ok {
+		if c, ok := cm.(caller[T]); ok {
+			return c.call(ctx, body)
+		}
 	}
 	v, x, err := enter(ctx, cm)
 	if err != nil {
@@ -225,6 +235,8 @@ type once struct {
 	busy bool
 	x    exiter
 }
+
+func (*once) own() {}
 
 func enterOnce[T any](s *once, op string, ctx context.Context, open func(context.Context) (T, exiter, error)) (T, error) {
 	s.mu.Lock()
