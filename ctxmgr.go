@@ -108,12 +108,11 @@ func leave(ctx context.Context, x exiter, err error, r any) error {
 //
 // Enter panics if ctx or cm is nil.
 func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *error), error) {
-	v, x, err := enterChecked("Enter", ctx, cm)
+	mustManager("Enter", ctx, cm)
+	v, x, err := enter(ctx, cm)
 	if err != nil {
 		return v, noExit, err
 	}
-	// Small enough to inline, so that the exit function and its flag can
-	// live on the caller's stack.
 	done := false
 	return v, func(errp *error) {
 		if !done {
@@ -121,11 +120,6 @@ func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *erro
 			exitTo(ctx, x, errp, recover())
 		}
 	}, nil
-}
-
-func enterChecked[T any](op string, ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
-	mustManager(op, ctx, cm)
-	return enter(ctx, cm)
 }
 
 // exitTo is the work of Enter's exit function: it exits x with *errp, or
@@ -246,10 +240,13 @@ func enterOnce[T any](s *once, op string, ctx context.Context, open func(context
 	}
 	s.busy = true
 	s.mu.Unlock()
+	var x exiter
+	defer func() { // also if open panics
+		s.mu.Lock()
+		s.x, s.busy = x, x != nil
+		s.mu.Unlock()
+	}()
 	v, x, err := open(ctx)
-	s.mu.Lock()
-	s.x, s.busy = x, err == nil
-	s.mu.Unlock()
 	return v, err
 }
 
@@ -282,7 +279,8 @@ func (s *once) exit(op string, ctx context.Context, err error) error {
 //	})
 //
 // Enter runs fn up to its yield and parks it there, as a coroutine; Exit
-// resumes it with the body's outcome and lets it finish. fn keeps Enter's
+// resumes it with the body's outcome and lets it finish. [Do] and [With]
+// need no coroutine: they run the body inside fn's yield. fn keeps Enter's
 // ctx throughout; Exit's ctx is not passed to it. Every Enter starts a fresh
 // run of fn, so one manager serves any number of uses, concurrent or nested,
 // through [Enter], [With], [Do] and [Push] (calling the Enter and Exit

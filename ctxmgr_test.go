@@ -249,11 +249,22 @@ func TestScopedMethodsOneUseAtATime(t *testing.T) {
 	r = recovered(func() { cm.Exit(ctx, nil) })
 	assert.Contains(t, fmt.Sprint(r), "synchronicity.Scoped: Exit called without a successful Enter")
 
-	// Reusable after Exit.
+	// Reusable after Exit, and after an Enter that panicked.
 	v, err = cm.Enter(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, v)
 	assert.NoError(t, cm.Exit(ctx, nil))
+	bad := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+		if runs++; runs == 3 {
+			panic("boom")
+		}
+		return yield(runs)
+	})
+	panicValue(t, recovered(func() { bad.Enter(ctx) }), "boom")
+	v, err = bad.Enter(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 4, v)
+	assert.NoError(t, bad.Exit(ctx, nil))
 }
 
 func TestWith(t *testing.T) {
