@@ -3,6 +3,7 @@ package synchronicity
 import (
 	"context"
 	"runtime/pprof"
+	"sync"
 )
 
 // Call runs fn as a task of loop l and returns its result: the blocking form.
@@ -45,25 +46,38 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
 // caller has counted the task in.
 func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
-	t := new(task)
-	t.init(ctx, l)
-	defer t.cancel(context.Canceled, false)
-	var (
-		v    T
-		err  = errGoexit // stays if fn calls runtime.Goexit
-		p    *PanicError
-		done = make(chan struct{})
-	)
-	l.enqueue(func() {
-		defer close(done)
-		defer l.release()
-		v, p, err = runTask(l, t, fn)
-	})
-	<-done
-	if p != nil {
-		panic(p)
+	c := &serialCall[T]{loop: l, fn: fn, err: errGoexit, done: signals.Get().(chan struct{})}
+	c.ctx.init(ctx, l)
+	defer c.ctx.cancel(context.Canceled, false)
+	l.submit(c)
+	<-c.done
+	signals.Put(c.done) // empty again, so reusable
+	if c.p != nil {
+		panic(c.p)
 	}
-	return v, err
+	return c.v, c.err
+}
+
+// serialCall is a blocking call's job on a serial loop, all in one
+// allocation.
+type serialCall[T any] struct {
+	ctx  task
+	loop *Loop
+	fn   func(context.Context) (T, error)
+	v    T
+	err  error // errGoexit stays if fn calls runtime.Goexit
+	p    *PanicError
+	done chan struct{} // from signals
+}
+
+// signals holds channels that carry one wake-up each, reused across calls.
+var signals = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+
+func (c *serialCall[T]) run() { c.v, c.p, c.err = runTask(c.loop, &c.ctx, c.fn) }
+
+func (c *serialCall[T]) finish() {
+	c.loop.release()
+	c.done <- struct{}{}
 }
 
 // runTask runs fn on the current goroutine as one of l's tasks: it waits for

@@ -46,9 +46,9 @@ type Loop struct {
 
 	// Serial loops: a queue the runner goroutine drains in order.
 	mu    sync.Mutex
-	queue []func()
+	queue []job
 	wake  chan struct{}
-	batch []func() // jobs taken from queue, run from next on; owned by the runner
+	batch []job // jobs taken from queue, run from next on; owned by the runner
 	next  int
 	owner atomic.Uint64 // id of the goroutine running a job, 0 when idle
 
@@ -193,6 +193,9 @@ func (l *Loop) release() {
 func (l *Loop) tryDrain() {
 	if l.state.CompareAndSwap(closedBit, closedBit|drainedBit) {
 		close(l.drained)
+		if l.serial {
+			l.poke() // serve sees drainedBit and returns
+		}
 	}
 }
 
@@ -396,10 +399,12 @@ func (l *Loop) serve() {
 	}
 	pprof.SetGoroutineLabels(l.ctx)
 	id := goid()
-	normal := false
+	var cur job // the job running, if it ends this goroutine
 	defer func() {
-		if !normal {
-			// A job called runtime.Goexit on this goroutine: carry on in a new one.
+		if cur != nil {
+			// cur called runtime.Goexit: finish it, and carry on in a new goroutine.
+			l.owner.Store(0)
+			cur.finish()
 			l.bg.Add(1)
 			go l.serve()
 		}
@@ -407,34 +412,57 @@ func (l *Loop) serve() {
 	}()
 	for {
 		for l.next < len(l.batch) {
-			job := l.batch[l.next]
+			cur = l.batch[l.next]
 			l.batch[l.next] = nil
-			l.next++ // before job, which may end this goroutine
+			l.next++
 			l.owner.Store(id)
-			job()
+			cur.run()
+			// No longer busy before finish wakes a caller, so that a caller
+			// calling again does not pay for onLoop's goroutine id.
 			l.owner.Store(0)
+			cur.finish()
 		}
+		cur = nil
 		l.mu.Lock()
 		l.batch, l.queue, l.next = l.queue, l.batch[:0], 0
 		l.mu.Unlock()
 		if len(l.batch) > 0 {
 			continue
 		}
-		select {
-		case <-l.wake:
-		case <-l.drained:
-			normal = true
+		if l.state.Load()&drainedBit != 0 {
 			return
 		}
+		<-l.wake // a plain receive is cheaper than a select with drained
 	}
 }
 
-// enqueue hands a job to a serial loop's goroutine. The queue is unbounded,
-// so a job may enqueue more work without deadlocking.
-func (l *Loop) enqueue(job func()) {
+// A job is a piece of a serial loop's work: run runs on the loop goroutine,
+// and finish after it, once the loop no longer counts as busy with it.
+type job interface {
+	run()
+	finish()
+}
+
+// jobFunc is a job with nothing to do at its finish.
+type jobFunc func()
+
+func (j jobFunc) run()  { j() }
+func (jobFunc) finish() {}
+
+// enqueue hands fn to a serial loop's goroutine; see submit.
+func (l *Loop) enqueue(fn func()) { l.submit(jobFunc(fn)) }
+
+// submit hands a job to a serial loop's goroutine. The queue is unbounded,
+// so a job may submit more work without deadlocking.
+func (l *Loop) submit(j job) {
 	l.mu.Lock()
-	l.queue = append(l.queue, job)
+	l.queue = append(l.queue, j)
 	l.mu.Unlock()
+	l.poke()
+}
+
+// poke wakes a serial loop's goroutine, unless a wake-up is pending already.
+func (l *Loop) poke() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
