@@ -435,7 +435,7 @@ type Stream[T any] struct{ s *stream[T] }
 // never refers to the handle, so the handle can be collected.
 type stream[T any] struct {
 	ch     chan T
-	done   chan struct{} // closed after ch, once err and pe are set
+	done   chan struct{} // closed once err and pe are set, just before ch
 	err    error
 	pe     *PanicError
 	seen   atomic.Bool // pe was observed
@@ -474,8 +474,8 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 // serial loop, in steps of up to size values).
 func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	defer l.release()
-	defer close(s.done)
 	defer close(s.ch)
+	defer close(s.done) // first, so that Err is ready once C is closed
 	defer s.cancel(errStopped)
 	defer func() {
 		if v := recover(); v != nil {
