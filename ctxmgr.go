@@ -424,8 +424,9 @@ func (r *scopedRun[T]) Exit(_ context.Context, err error) error {
 // and its ctx is done when the caller's ctx is done or the loop closes. That
 // ctx stays valid until Exit has run (a [Scoped] function keeps it
 // throughout). Between Enter and Exit the use counts as work in flight, so
-// the loop's Close waits for Exit; Exit always runs, even after ctx has
-// ended or the loop has begun closing. A panic in Enter or Exit comes out
+// the loop's Close waits for Exit. Exit always runs, even after ctx has
+// ended or the loop has begun closing, and gets the ctx passed to it as it
+// is: Close does not cut teardown short. A panic in Enter or Exit comes out
 // in the caller as a *[PanicError]. OnLoop panics if cm is nil.
 func OnLoop[T any](l *Loop, cm ContextManager[T]) ContextManager[T] {
 	if cm == nil {
@@ -490,8 +491,6 @@ func (x *loopExit) end() {
 
 func (x *loopExit) Exit(ctx context.Context, err error) error {
 	defer x.end()
-	ectx, cancel := x.loop.bind(ctx)
-	defer cancel(context.Canceled)
 	res := errBodyGoexit // stays if the inner Exit calls runtime.Goexit
 	var p *PanicError
 	exit := func() {
@@ -500,7 +499,7 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 				p = newPanicError(r)
 			}
 		}()
-		res = x.inner.Exit(ectx, err)
+		res = x.inner.Exit(ctx, err)
 	}
 	if x.loop.serial && !x.loop.onLoop() {
 		// Not through Call: teardown must run even on a closing loop and

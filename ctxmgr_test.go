@@ -656,6 +656,12 @@ func TestOnLoop(t *testing.T) {
 			}))
 			assert.NoError(t, sy.Do(ctx, sc, func(int) error { return nil }))
 			assert.NoError(t, during)
+
+			// Exit runs even once ctx has ended.
+			cctx, cancel := context.WithCancel(ctx)
+			q := &probe{}
+			assert.NoError(t, sy.Do(cctx, sy.OnLoop[string](l, q), func(string) error { cancel(); return nil }))
+			assert.Equal(t, []error{nil}, q.seen)
 		})
 	}
 }
