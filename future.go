@@ -109,10 +109,11 @@ func (f *Future[T]) Done() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.done == nil {
-		f.done = make(chan struct{})
 		if f.state.Load() == settled {
-			close(f.done)
+			// settle has passed, or will find no channel to close.
+			return closedChan
 		}
+		f.done = make(chan struct{}) // settle will close it
 	}
 	return f.done
 }

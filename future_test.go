@@ -269,3 +269,15 @@ func TestAsCompleted(t *testing.T) {
 		assert.Zero(t, running.Load())
 	})
 }
+
+// Done racing settle closes its channel exactly once.
+func TestFutureDoneRacesSettle(t *testing.T) {
+	for range 10_000 {
+		f, settle := sy.NewPromise[int]()
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); settle(1, nil) }()
+		go func() { defer wg.Done(); <-f.Done() }()
+		wg.Wait()
+	}
+}
