@@ -30,6 +30,23 @@
 // blocking iterator onto a loop. Breaking out of a loop stops the producer
 // and its cleanup has run when the range statement ends.
 //
+// # Context managers
+//
+// A [ContextManager] is a resource with setup and teardown: Enter(ctx)
+// returns the value to use, Exit(ctx, err) sees how the body ended — nil,
+// its error, or a *[PanicError] — and returns the final error (nil
+// suppresses it; a panic always goes on). Use one blocking with [Enter] and
+// defer exit(&err), as a range loop with [With], with a callback with [Do],
+// or several at once with an [ExitStack], which unwinds them in reverse
+// order, passing each the error so far. [Scoped] writes a manager as one
+// function, like Python's @contextmanager: it sets up, calls yield(v), which
+// returns the body's outcome, and tears down; Enter parks it at its yield as
+// a coroutine, and Do and With run the body inside the yield at the cost of
+// a function call. [OnLoop] runs a manager's Enter and Exit on a loop — on a
+// [LockOSThread] loop, on its thread — while the body runs on the caller's
+// goroutine; the loop's Close waits for the Exit. [Closing] and [Locking]
+// adapt an io.Closer and a sync.Locker.
+//
 // # Decisions
 //
 //   - A function whose context is already done when its turn comes is not
@@ -51,5 +68,14 @@
 //   - A stream is stopped when its loop closes and when its *Stream is
 //     garbage collected, so a dropped stream does not leak its goroutine.
 //   - [NewPromise]'s settle function reports whether it won: the first
-//     settle wins and later ones are ignored.
+//     settle wins and later ones are ignored, since racing settlers (a
+//     callback and a timeout) are normal use, not misuse.
+//   - [Loop.Close] returns the panics nobody observed; a bare defer l.Close()
+//     drops that error, so give long-lived loops an [OnPanic] handler.
+//   - A serial loop's producers run in a coroutine ([iter.Pull]) stepped by
+//     the loop goroutine: on its OS thread, but on a goroutine of their own,
+//     so goroutine-identity checks do not hold there; thread checks do.
+//   - A blocking call to a serial loop from a goroutine other than the
+//     loop's asks for the caller's goroutine id only when the loop is busy,
+//     to tell a reentrant call (run inline) from a foreign one (queued).
 package synchronicity
