@@ -1,0 +1,529 @@
+package synchronicity
+
+import (
+	"context"
+	"iter"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// A MapOption configures [Map].
+type MapOption func(*mapConfig)
+
+type mapConfig struct {
+	workers     int
+	unordered   bool
+	stopOnError bool
+}
+
+// Workers bounds a [Map] to at most n calls of its function at once and at
+// most n inputs read ahead of the loop body. It panics if n < 1. The
+// default is runtime.GOMAXPROCS(0). On a serial loop the calls run one at a
+// time on the loop's goroutine whatever n is; there n bounds only how far
+// the input is read ahead.
+func Workers(n int) MapOption {
+	if n < 1 {
+		panic("synchronicity.Workers: n must be at least 1, got " + strconv.Itoa(n))
+	}
+	return func(c *mapConfig) { c.workers = n }
+}
+
+// Unordered makes a [Map] yield results in the order the calls finish
+// instead of the order of their inputs, so one slow call does not hold back
+// the others' results.
+func Unordered() MapOption { return func(c *mapConfig) { c.unordered = true } }
+
+// StopOnError makes a [Map] end at the first error a call returns: the calls
+// in flight are cancelled (their context's cause is that error) and waited
+// for; the results already in hand that come before the failing one are
+// yielded, then the failing pair, and the sequence ends.
+func StopOnError() MapOption { return func(c *mapConfig) { c.stopOnError = true } }
+
+// Map calls fn for each value of in, up to [Workers] calls at once, as work
+// of loop l (nil means [Default]), and yields each call's result and error.
+// Results come in input order unless [Unordered] is given; without
+// [StopOnError] an error is yielded in its item's place and the map goes on.
+// Each range over the returned sequence starts a fresh run.
+//
+// Map reads in from one goroutine at a time, and never more than n inputs
+// ahead of the loop body (read but not yet yielded), so a slow consumer
+// holds back the input. Worker goroutines are started as the consumer needs
+// them, up to n, and hand results over without a channel operation per item.
+//
+// The calls' context is done when ctx is done, the loop closes or the run
+// ends. Breaking out of the loop (or panicking in it) cancels the calls in
+// flight, stops reading in and waits for every goroutine the run started
+// before the range statement finishes. If ctx ends or the loop closes, the
+// last pair is (zero, ctx's error, explaining the cause). A panic in fn or
+// in in re-panics in the ranging goroutine as a *[PanicError], after the
+// rest has been cancelled and waited for. On a closed loop the sequence
+// yields one pair (zero, error matching [ErrClosed]).
+//
+// On a serial loop the calls run one at a time on the loop's goroutine;
+// ranged from that goroutine itself, Map runs lockstep, calling fn inline.
+func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...MapOption) iter.Seq2[R, error] {
+	mustArgs("Map", ctx, fn == nil)
+	if in == nil {
+		panic("synchronicity.Map: nil input sequence")
+	}
+	c := mapConfig{workers: runtime.GOMAXPROCS(0)}
+	for _, o := range opts {
+		if o == nil {
+			panic("synchronicity.Map: nil MapOption")
+		}
+		o(&c)
+	}
+	return func(yield func(R, error) bool) {
+		l := orDefault(l)
+		if !l.acquire() {
+			var zero R
+			yield(zero, l.closedError("Map"))
+			return
+		}
+		defer l.release()
+		tctx, cancel := l.bind(ctx)
+		defer cancel(errStopped)
+		if l.serial && l.onLoop() {
+			mapInline(tctx, in, fn, yield)
+			return
+		}
+		m := &mapRun[A, R]{
+			ctx: tctx, cancel: cancel, loop: l, fn: fn, in: in, n: uint64(c.workers), cfg: c,
+			slots: make([]mapSlot[R], c.workers),
+			cwake: make(chan struct{}, 1), rwake: make(chan struct{}, 1),
+		}
+		m.consume(yield)
+	}
+}
+
+// mapInline is Map ranged from a serial loop's own goroutine: one call at a
+// time, in lockstep with the loop body.
+func mapInline[A, R any](ctx context.Context, in iter.Seq[A], fn func(context.Context, A) (R, error), yield func(R, error) bool) {
+	for v := range in {
+		if err := ctx.Err(); err != nil {
+			var zero R
+			yield(zero, explain(ctx, err))
+			return
+		}
+		r, err, p := mapCall(ctx, fn, v)
+		if p != nil {
+			panic(p)
+		}
+		if !yield(r, explain(ctx, err)) {
+			return
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		var zero R
+		yield(zero, explain(ctx, err))
+	}
+}
+
+// mapCall calls fn, catching its panic.
+func mapCall[A, R any](ctx context.Context, fn func(context.Context, A) (R, error), v A) (r R, err error, p *PanicError) {
+	defer func() {
+		if x := recover(); x != nil {
+			p = newPanicError(x)
+		}
+	}()
+	r, err = fn(ctx, v)
+	return r, err, nil
+}
+
+// mapRun is one run of a Map.
+//
+// Inputs are numbered in the order they are read; results go into a ring of
+// n slots, indexed by input number (or, unordered, by completion number),
+// and the consumer takes them in turn. A slot is free again once the
+// consumer has taken its result, and an input is read only while fewer than
+// n are read and not yet taken, so the ring never overflows and the input
+// never runs more than n ahead. Workers take turns reading in: the one
+// holding the reader token pulls one value, lets go of the token and calls
+// fn. Nothing blocks on a channel unless it has to wait: the consumer for a
+// result, the token holder for room in the ring, a worker for something to
+// do.
+type mapRun[A, R any] struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	loop   *Loop
+	fn     func(context.Context, A) (R, error)
+	in     iter.Seq[A]
+	n      uint64
+	cfg    mapConfig
+	slots  []mapSlot[R]
+
+	read  atomic.Uint64 // inputs read
+	_     [56]byte
+	taken atomic.Uint64 // results taken by the consumer
+	_     [56]byte
+	ended atomic.Uint64 // calls finished, the completion numbers when unordered
+	_     [56]byte
+
+	// The reader token's holder owns next, stop and seenTaken.
+	reading   atomic.Bool
+	next      func() (A, bool)
+	stop      func()
+	seenTaken uint64 // a recent value of taken, to skip loading it
+	eof       atomic.Bool
+
+	halt atomic.Bool // the run is ending; why is in mu's fields
+
+	want         atomic.Uint64 // the result the parked consumer waits for
+	cwait, rwait waiter        // consumer waiting for a result, token holder for room
+	cwake, rwake chan struct{}
+
+	mu      sync.Mutex
+	idle    []*mapWorker // parked workers, last in first out
+	live    int          // workers started and not returned
+	pe      *PanicError  // the first panic, in fn or in
+	failed  bool         // StopOnError: a call failed
+	failedR R
+	failedE error
+	wg      sync.WaitGroup
+
+	stopAfter func() bool // unregisters stopAll from ctx
+}
+
+// mapSlot holds one result; done is its number + 1 once it is written.
+type mapSlot[R any] struct {
+	v    R
+	err  error
+	done atomic.Uint64
+	_    [40]byte // keep neighbouring slots apart
+}
+
+type mapWorker struct {
+	wake  chan struct{}
+	reply chan struct{} // serial loops: the call has run
+}
+
+// consume is the ranging goroutine's side: it takes results in turn.
+func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
+	m.stopAfter = context.AfterFunc(m.ctx, m.stopAll)
+	finished := false
+	defer func() {
+		if !finished { // the body broke out or panicked
+			m.shutdown()
+		}
+	}()
+	m.wakeOrStart()
+	thresh := max(m.n/2, 1)
+	var t uint64
+	for !m.halt.Load() {
+		s := &m.slots[t%m.n]
+		if s.done.Load() != t+1 && !m.await(t, s) {
+			break
+		}
+		v, err := s.v, s.err
+		var zero R
+		s.v, s.err = zero, nil
+		t++
+		m.taken.Store(t)
+		if m.rwait.parked.Load() && m.n-(m.read.Load()-t) >= thresh {
+			m.rwait.wake(m.rwake)
+		}
+		if !yield(v, err) {
+			return
+		}
+	}
+	finished = true
+	halted, ctxErr := m.halt.Load(), m.ctx.Err()
+	m.shutdown()
+	switch {
+	case m.pe != nil:
+		panic(m.pe)
+	case !halted:
+	case m.failed:
+		for s := &m.slots[t%m.n]; s.done.Load() == t+1; s = &m.slots[t%m.n] {
+			t++
+			if !yield(s.v, s.err) {
+				return
+			}
+		}
+		yield(m.failedR, m.failedE)
+	case ctxErr != nil:
+		var zero R
+		yield(zero, explain(m.ctx, ctxErr))
+	}
+}
+
+// spins is how many times a side looks again before it parks: with more
+// than one core the other side is often just about to deliver.
+const spins = 64
+
+// await waits for result t, waking or starting a worker if none may be on
+// its way. It reports false if the run ended or the input ran out first.
+func (m *mapRun[A, R]) await(t uint64, s *mapSlot[R]) bool {
+	ready := func() bool {
+		return s.done.Load() == t+1 || m.halt.Load() || m.eof.Load() && m.read.Load() == t
+	}
+	for range spins {
+		if ready() {
+			break
+		}
+		runtime.Gosched()
+	}
+	for !ready() {
+		m.want.Store(t + 1)
+		if m.read.Load()-t < m.n {
+			m.rwait.wake(m.rwake)
+			m.wakeOrStart()
+		}
+		m.cwait.park(m.cwake, ready)
+	}
+	return s.done.Load() == t+1
+}
+
+// wakeOrStart wakes an idle worker, or starts one if fewer than n run.
+func (m *mapRun[A, R]) wakeOrStart() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.halt.Load() || m.eof.Load() {
+		return
+	}
+	if k := len(m.idle); k > 0 {
+		w := m.idle[k-1]
+		m.idle = m.idle[:k-1]
+		w.wake <- struct{}{}
+		return
+	}
+	if uint64(m.live) < m.n {
+		m.live++
+		m.wg.Add(1)
+		go m.work()
+	}
+}
+
+// wakeAll wakes every idle worker, to look again at halt and eof.
+func (m *mapRun[A, R]) wakeAll() {
+	m.mu.Lock()
+	idle := m.idle
+	m.idle = nil
+	m.mu.Unlock()
+	for _, w := range idle {
+		w.wake <- struct{}{}
+	}
+}
+
+// stopAll ends the run for everyone: it sets halt and wakes whoever waits.
+func (m *mapRun[A, R]) stopAll() {
+	m.halt.Store(true)
+	m.wakeAll()
+	m.rwait.wake(m.rwake)
+	m.cwait.wake(m.cwake)
+}
+
+// shutdown cancels the calls in flight, waits for the workers, and stops in.
+func (m *mapRun[A, R]) shutdown() {
+	m.stopAfter()
+	m.cancel(errStopped)
+	m.stopAll()
+	m.wg.Wait()
+	if m.stop != nil {
+		defer func() {
+			if x := recover(); x != nil && m.pe == nil {
+				m.pe = newPanicError(x)
+			}
+		}()
+		m.stop()
+	}
+}
+
+// fail records a panic, or with StopOnError a failed call, and ends the
+// run. A panic wins over anything else; otherwise the first reason does.
+func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
+	m.mu.Lock()
+	first := m.pe == nil && !m.failed && !m.halt.Load()
+	if p != nil && m.pe == nil {
+		m.pe = p
+	} else if p == nil && first {
+		m.failed, m.failedR, m.failedE = true, r, err
+	}
+	m.mu.Unlock()
+	if p != nil {
+		m.cancel(p)
+	} else if first {
+		m.cancel(err)
+	}
+	m.stopAll()
+}
+
+// work is a worker goroutine: it reads an input, calls fn and publishes the
+// result, until the input runs out or the run ends.
+func (m *mapRun[A, R]) work() {
+	pprof.SetGoroutineLabels(m.loop.ctx)
+	w := &mapWorker{wake: make(chan struct{}, 1)}
+	if m.loop.serial {
+		w.reply = make(chan struct{}, 1)
+	}
+	var (
+		t      uint64
+		active bool // between reading input t and settling its result
+	)
+	defer func() {
+		if active { // fn called runtime.Goexit
+			var zero R
+			m.settle(t, zero, errGoexit)
+		}
+		m.mu.Lock()
+		m.live--
+		m.mu.Unlock()
+		m.wg.Done()
+	}()
+	for {
+		var (
+			v  A
+			ok bool
+		)
+		v, t, ok = m.take(w)
+		if !ok {
+			return
+		}
+		active = true
+		r, err, p := m.call(w, v)
+		active = false
+		if p != nil {
+			var zero R
+			m.fail(p, zero, nil)
+			continue
+		}
+		m.settle(t, r, err)
+	}
+}
+
+// settle hands the result of input t to the consumer, or with StopOnError
+// ends the run if it is an error.
+func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
+	if err != nil {
+		err = explain(m.ctx, err)
+		if m.cfg.stopOnError {
+			m.fail(nil, r, err)
+			return
+		}
+	}
+	if m.cfg.unordered {
+		t = m.ended.Add(1) - 1
+	}
+	s := &m.slots[t%m.n]
+	s.v, s.err = r, err
+	s.done.Store(t + 1)
+	if m.cwait.parked.Load() && m.want.Load() == t+1 {
+		m.cwait.wake(m.cwake)
+	}
+}
+
+// call calls fn with v as a task of the loop: on a serial loop, on the
+// loop's goroutine; under Limit, once it has a turn.
+func (m *mapRun[A, R]) call(w *mapWorker, v A) (r R, err error, p *PanicError) {
+	l := m.loop
+	if l.serial {
+		return m.callSerial(w, v)
+	}
+	if l.slots != nil {
+		if !l.takeSlot(m.ctx) {
+			return r, m.ctx.Err(), nil
+		}
+		defer l.freeSlot()
+	}
+	return mapCall(m.ctx, m.fn, v)
+}
+
+func (m *mapRun[A, R]) callSerial(w *mapWorker, v A) (r R, err error, p *PanicError) {
+	err = errGoexit // stays if fn calls runtime.Goexit
+	m.loop.enqueue(func() {
+		defer func() { w.reply <- struct{}{} }()
+		r, err, p = mapCall(m.ctx, m.fn, v)
+	})
+	<-w.reply
+	return r, err, p
+}
+
+// take waits for the reader token and reads the next input. It reports
+// false once the input has run out or the run is ending.
+func (m *mapRun[A, R]) take(w *mapWorker) (v A, t uint64, ok bool) {
+	for !m.halt.Load() && !m.eof.Load() {
+		if !m.reading.CompareAndSwap(false, true) {
+			m.idleWhileReading(w)
+			continue
+		}
+		v, t, ok = m.readOne()
+		room := t+1-m.seenTaken < m.n
+		m.reading.Store(false)
+		if ok {
+			if room && m.cwait.parked.Load() {
+				// The consumer is starved: have another worker read on
+				// while this one calls fn.
+				m.wakeOrStart()
+			}
+			return v, t, true
+		}
+	}
+	return v, 0, false
+}
+
+// idleWhileReading waits while another worker holds the reader token:
+// briefly looking again, then parked until the consumer needs it.
+func (m *mapRun[A, R]) idleWhileReading(w *mapWorker) {
+	for range spins {
+		if !m.reading.Load() {
+			return
+		}
+		runtime.Gosched()
+	}
+	m.mu.Lock()
+	if m.halt.Load() || m.eof.Load() || !m.reading.Load() {
+		m.mu.Unlock()
+		return
+	}
+	m.idle = append(m.idle, w)
+	m.mu.Unlock()
+	<-w.wake
+}
+
+// readOne reads input number read, once the ring has room for it. The
+// caller holds the reader token.
+func (m *mapRun[A, R]) readOne() (v A, t uint64, ok bool) {
+	t = m.read.Load()
+	for t-m.seenTaken >= m.n {
+		room := func() bool {
+			m.seenTaken = m.taken.Load()
+			return t-m.seenTaken < m.n || m.halt.Load()
+		}
+		for i := 0; i < spins && !room(); i++ {
+			runtime.Gosched()
+		}
+		if !room() {
+			m.rwait.park(m.rwake, room)
+		}
+		if m.halt.Load() {
+			return v, 0, false
+		}
+	}
+	if m.next == nil {
+		m.next, m.stop = iter.Pull(m.in)
+	}
+	v, ok = m.pull()
+	if !ok {
+		m.eof.Store(true)
+		m.wakeAll()
+		m.cwait.wake(m.cwake)
+		return v, 0, false
+	}
+	m.read.Store(t + 1)
+	return v, t, true
+}
+
+// pull calls next, catching a panic in the input.
+func (m *mapRun[A, R]) pull() (v A, ok bool) {
+	defer func() {
+		if x := recover(); x != nil {
+			var zero R
+			m.fail(newPanicError(x), zero, nil)
+			ok = false
+		}
+	}()
+	return m.next()
+}

@@ -1,0 +1,576 @@
+package synchronicity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	sy "github.com/synchronicity-go/synchronicity"
+)
+
+// upTo is the sequence 0..n-1, counting the values it has handed out and
+// whether its cleanup ran.
+type upTo struct {
+	n       int
+	read    atomic.Int64
+	cleaned atomic.Int64
+}
+
+func (u *upTo) seq(yield func(int) bool) {
+	defer u.cleaned.Add(1)
+	for i := range u.n {
+		u.read.Add(1)
+		if !yield(i) {
+			return
+		}
+	}
+}
+
+// calls counts the calls of a map's function in flight, the most at once,
+// and how many started and returned.
+type calls struct {
+	now, most, started, returned atomic.Int64
+}
+
+func (c *calls) enter() {
+	c.started.Add(1)
+	n := c.now.Add(1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+}
+
+func (c *calls) exit() {
+	c.now.Add(-1)
+	c.returned.Add(1)
+}
+
+// yieldSome gives the other goroutines a chance to run, a few times.
+func yieldSome(v int) {
+	for range v % 4 {
+		runtime.Gosched()
+	}
+}
+
+func pairs[R any](seq iter.Seq2[R, error]) (vs []R, errs []error) {
+	for v, err := range seq {
+		vs, errs = append(vs, v), append(errs, err)
+	}
+	return vs, errs
+}
+
+func TestMapKeepsInputOrder(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, workers := range []int{1, 3, 8} {
+				u := &upTo{n: 200}
+				var c calls
+				vs, errs := pairs(sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (string, error) {
+					c.enter()
+					defer c.exit()
+					yieldSome(v * 7)
+					return fmt.Sprint(v), nil
+				}, sy.Workers(workers)))
+				want := make([]string, u.n)
+				for i := range want {
+					want[i] = fmt.Sprint(i)
+				}
+				assert.Equal(t, want, vs)
+				assert.Equal(t, make([]error, u.n), errs)
+				assert.LessOrEqual(t, c.most.Load(), int64(workers))
+				assert.EqualValues(t, 1, u.cleaned.Load())
+			}
+		})
+	}
+}
+
+func TestMapNeverExceedsWorkers(t *testing.T) {
+	l := sy.New()
+	defer l.Close()
+	for _, workers := range []int{1, 2, 5} {
+		var c calls
+		u := &upTo{n: 500}
+		for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+			c.enter()
+			defer c.exit()
+			yieldSome(v)
+			return v, nil
+		}, sy.Workers(workers)) {
+			require.NoError(t, err)
+		}
+		assert.LessOrEqual(t, c.most.Load(), int64(workers), "workers %d", workers)
+		assert.EqualValues(t, u.n, c.started.Load())
+	}
+}
+
+func TestMapLimitedLoopBoundsCalls(t *testing.T) {
+	l := sy.New(sy.Limit(2))
+	defer l.Close()
+	var c calls
+	u := &upTo{n: 300}
+	for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+		c.enter()
+		defer c.exit()
+		yieldSome(v)
+		return v, nil
+	}, sy.Workers(6)) {
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, c.most.Load(), int64(2))
+}
+
+// The input is never read more than n values ahead of the loop body, however
+// slow the body is.
+func TestMapBackpressure(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, c := range []struct {
+				workers int
+				opts    []sy.MapOption
+			}{{1, nil}, {4, nil}, {4, []sy.MapOption{sy.Unordered()}}} {
+				u := &upTo{n: 300}
+				received, ahead := int64(0), int64(0)
+				for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+					return v, nil
+				}, append(c.opts, sy.Workers(c.workers))...) {
+					require.NoError(t, err)
+					received++
+					ahead = max(ahead, u.read.Load()-received)
+					yieldSome(int(received)) // lets the workers run ahead if they can
+				}
+				assert.EqualValues(t, u.n, received)
+				assert.LessOrEqual(t, ahead, int64(c.workers))
+			}
+		})
+	}
+}
+
+func TestMapUnorderedYieldsEachOnce(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			u := &upTo{n: 1000}
+			vs, errs := pairs(sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+				yieldSome(v * 13)
+				return v, nil
+			}, sy.Workers(4), sy.Unordered()))
+			assert.Equal(t, make([]error, u.n), errs)
+			slices.Sort(vs)
+			want := make([]int, u.n)
+			for i := range want {
+				want[i] = i
+			}
+			assert.Equal(t, want, vs)
+		})
+	}
+}
+
+// Breaking out of the loop cancels the calls in flight and waits for them
+// and for the input's cleanup before the range statement ends.
+func TestMapBreakCancelsAndWaits(t *testing.T) {
+	for name, l := range loops(t) {
+		block := name == "concurrent" || name == "limited" // a serial loop's calls cannot overlap
+		t.Run(name, func(t *testing.T) {
+			for _, unordered := range []bool{false, true} {
+				opts := []sy.MapOption{sy.Workers(4)}
+				if unordered {
+					opts = append(opts, sy.Unordered())
+				}
+				var c calls
+				var cancelled atomic.Int64
+				u := &upTo{n: 1 << 20}
+				got := 0
+				for v, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+					c.enter()
+					defer c.exit()
+					if v >= 10 && block {
+						<-ctx.Done() // until the consumer leaves
+						cancelled.Add(1)
+						return 0, ctx.Err()
+					}
+					return v, nil
+				}, opts...) {
+					require.NoError(t, err)
+					if !unordered || block {
+						require.Less(t, v, 10)
+					}
+					if got++; got == 10 {
+						break
+					}
+				}
+				assert.Equal(t, c.started.Load(), c.returned.Load(), "calls still running after the range ended")
+				if block {
+					assert.Equal(t, c.started.Load()-10, cancelled.Load())
+				}
+				assert.EqualValues(t, 1, u.cleaned.Load())
+				assert.LessOrEqual(t, u.read.Load(), int64(10+4))
+			}
+		})
+	}
+}
+
+func TestMapErrorsInPlace(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			u := &upTo{n: 50}
+			vs, errs := pairs(sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+				if v%10 == 3 {
+					return -v, fmt.Errorf("item %d", v)
+				}
+				return v, nil
+			}, sy.Workers(3)))
+			require.Len(t, vs, u.n)
+			for i, v := range vs {
+				if i%10 == 3 {
+					assert.Equal(t, -i, v)
+					assert.EqualError(t, errs[i], fmt.Sprintf("item %d", i))
+				} else {
+					assert.Equal(t, i, v)
+					assert.NoError(t, errs[i])
+				}
+			}
+		})
+	}
+}
+
+func TestMapStopOnError(t *testing.T) {
+	boom := errors.New("boom")
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, unordered := range []bool{false, true} {
+				opts := []sy.MapOption{sy.Workers(4), sy.StopOnError()}
+				if unordered {
+					opts = append(opts, sy.Unordered())
+				}
+				var c calls
+				u := &upTo{n: 1 << 20}
+				var causes []error
+				var mu sync.Mutex
+				vs, errs := pairs(sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+					c.enter()
+					defer c.exit()
+					if v == 20 {
+						return -1, boom
+					}
+					if v > 20 && ctx.Err() != nil {
+						mu.Lock()
+						causes = append(causes, context.Cause(ctx))
+						mu.Unlock()
+					}
+					return v, nil
+				}, opts...))
+				require.NotEmpty(t, errs)
+				last := len(errs) - 1
+				assert.ErrorIs(t, errs[last], boom)
+				assert.Equal(t, -1, vs[last])
+				for i, err := range errs[:last] {
+					assert.NoError(t, err)
+					if !unordered {
+						assert.Equal(t, i, vs[i])
+					}
+				}
+				assert.Equal(t, c.started.Load(), c.returned.Load())
+				assert.Less(t, u.read.Load(), int64(20+8))
+				assert.EqualValues(t, 1, u.cleaned.Load())
+				for _, cause := range causes {
+					assert.ErrorIs(t, cause, boom)
+				}
+			}
+		})
+	}
+}
+
+func TestMapPanicInFunction(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var c calls
+			u := &upTo{n: 1 << 20}
+			got := 0
+			pe := catch(func() {
+				for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+					c.enter()
+					defer c.exit()
+					if v == 30 {
+						panic("bang")
+					}
+					return v, nil
+				}, sy.Workers(4)) {
+					require.NoError(t, err)
+					got++
+				}
+			})
+			require.NotNil(t, pe)
+			assert.Equal(t, "bang", pe.Value)
+			assert.Contains(t, string(pe.Stack), "TestMapPanicInFunction")
+			assert.LessOrEqual(t, got, 30)
+			assert.Equal(t, c.started.Load(), c.returned.Load())
+			assert.EqualValues(t, 1, u.cleaned.Load())
+		})
+	}
+}
+
+func TestMapPanicInInput(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var c calls
+			cleaned := 0
+			in := func(yield func(int) bool) {
+				defer func() { cleaned++ }()
+				for i := range 100 {
+					if i == 40 {
+						panic("input broke")
+					}
+					if !yield(i) {
+						return
+					}
+				}
+			}
+			got := 0
+			pe := catch(func() {
+				for v, err := range sy.Map(context.Background(), l, in, func(ctx context.Context, v int) (int, error) {
+					c.enter()
+					defer c.exit()
+					return v, nil
+				}, sy.Workers(4)) {
+					require.NoError(t, err)
+					assert.Equal(t, got, v)
+					got++
+				}
+			})
+			require.NotNil(t, pe)
+			assert.Equal(t, "input broke", pe.Value)
+			assert.LessOrEqual(t, got, 40)
+			assert.Equal(t, c.started.Load(), c.returned.Load())
+			assert.Equal(t, 1, cleaned)
+		})
+	}
+}
+
+// A panic in the loop body cancels and waits for the calls, stops the input,
+// and keeps panicking.
+func TestMapPanicInBody(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var c calls
+			u := &upTo{n: 1 << 20}
+			p := recovered(func() {
+				for v := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+					c.enter()
+					defer c.exit()
+					return v, nil
+				}, sy.Workers(4)) {
+					if v == 5 {
+						panic("body")
+					}
+				}
+			})
+			assert.Equal(t, "body", p)
+			assert.Equal(t, c.started.Load(), c.returned.Load())
+			assert.EqualValues(t, 1, u.cleaned.Load())
+		})
+	}
+}
+
+func TestMapContextCancelled(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var c calls
+			u := &upTo{n: 1 << 20}
+			var vs []int
+			var errs []error
+			for v, err := range sy.Map(ctx, l, u.seq, func(ctx context.Context, v int) (int, error) {
+				c.enter()
+				defer c.exit()
+				return v, nil
+			}, sy.Workers(4)) {
+				vs, errs = append(vs, v), append(errs, err)
+				if len(vs) == 20 {
+					cancel()
+				}
+			}
+			require.Greater(t, len(errs), 20)
+			last := len(errs) - 1
+			assert.ErrorIs(t, errs[last], context.Canceled)
+			assert.Zero(t, vs[last])
+			for i, err := range errs[:last] {
+				assert.NoError(t, err)
+				assert.Equal(t, i, vs[i])
+			}
+			assert.Equal(t, c.started.Load(), c.returned.Load())
+			assert.EqualValues(t, 1, u.cleaned.Load())
+		})
+	}
+}
+
+func TestMapLoopClosed(t *testing.T) {
+	l := sy.New()
+	require.NoError(t, l.Close())
+	called := false
+	vs, errs := pairs(sy.Map(context.Background(), l, slices.Values([]int{1, 2}), func(ctx context.Context, v int) (int, error) {
+		called = true
+		return v, nil
+	}))
+	assert.Equal(t, []int{0}, vs)
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], sy.ErrClosed)
+	assert.False(t, called)
+}
+
+// Closing the loop cancels the calls in flight (cause ErrClosed), ends the
+// sequence with an error saying so, and waits for the run.
+func TestMapCloseWhileMapping(t *testing.T) {
+	for _, opts := range [][]sy.Option{nil, {sy.Serial()}} {
+		l := sy.New(opts...)
+		var c calls
+		u := &upTo{n: 1 << 20}
+		started := make(chan struct{})
+		closed := make(chan error)
+		var causes atomic.Int64
+		var last error
+		n := 0
+		for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+			c.enter()
+			defer c.exit()
+			if v == 5 {
+				close(started)
+			}
+			if v >= 5 {
+				<-ctx.Done()
+				if errors.Is(context.Cause(ctx), sy.ErrClosed) {
+					causes.Add(1)
+				}
+				return 0, ctx.Err()
+			}
+			return v, nil
+		}, sy.Workers(3)) {
+			if n++; n == 1 {
+				go func() {
+					<-started
+					closed <- l.Close()
+				}()
+			}
+			last = err
+		}
+		assert.ErrorIs(t, last, sy.ErrClosed)
+		assert.ErrorIs(t, last, context.Canceled)
+		assert.NoError(t, <-closed)
+		assert.Equal(t, c.started.Load(), c.returned.Load())
+		assert.Positive(t, causes.Load())
+		assert.EqualValues(t, 1, u.cleaned.Load())
+	}
+}
+
+// On a serial loop the calls run one at a time on the loop's goroutine: a
+// blocking call to the loop made from fn runs inline.
+func TestMapSerialRunsOnLoop(t *testing.T) {
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	var c calls
+	u := &upTo{n: 100}
+	vs, errs := pairs(sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+		c.enter()
+		defer c.exit()
+		yieldSome(v)
+		return sy.Call(ctx, l, func(context.Context) (int, error) { return v * 2, nil })
+	}, sy.Workers(8)))
+	assert.Equal(t, make([]error, u.n), errs)
+	for i, v := range vs {
+		assert.Equal(t, 2*i, v)
+	}
+	assert.EqualValues(t, 1, c.most.Load())
+
+	// Ranged from the loop's own goroutine, Map runs inline.
+	sum, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+		s := 0
+		for v, err := range sy.Map(ctx, l, slices.Values([]int{1, 2, 3}), func(ctx context.Context, v int) (int, error) {
+			return v * 10, nil
+		}) {
+			if err != nil {
+				return 0, err
+			}
+			s += v
+		}
+		return s, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 60, sum)
+}
+
+func TestMapEachRangeIsAFreshRun(t *testing.T) {
+	var runs atomic.Int64
+	in := func(yield func(int) bool) {
+		runs.Add(1)
+		for i := range 5 {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	seq := sy.Map(context.Background(), nil, in, func(ctx context.Context, v int) (int, error) { return v + 1, nil }, sy.Workers(2))
+	for range 3 {
+		vs, _ := pairs(seq)
+		assert.Equal(t, []int{1, 2, 3, 4, 5}, vs)
+	}
+	assert.EqualValues(t, 3, runs.Load())
+}
+
+func TestMapLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	l := sy.New()
+	defer l.Close()
+	before := runtime.NumGoroutine()
+	u := &upTo{n: 100_000}
+	n := 0
+	for v, err := range sy.Map(context.Background(), l, u.seq, double, sy.Workers(8)) {
+		require.NoError(t, err)
+		require.Equal(t, 2*n, v)
+		n++
+	}
+	assert.Equal(t, u.n, n)
+	assert.Equal(t, before, runtime.NumGoroutine())
+}
+
+func TestMapManyAtOnce(t *testing.T) {
+	l := sy.New()
+	defer l.Close()
+	var wg sync.WaitGroup
+	for g := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := &upTo{n: 200 + g}
+			i := 0
+			for v, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+				yieldSome(v + g)
+				return v + g, nil
+			}, sy.Workers(1+g%5)) {
+				assert.NoError(t, err)
+				assert.Equal(t, i+g, v)
+				i++
+			}
+			assert.Equal(t, u.n, i)
+		}()
+	}
+	wg.Wait()
+}
+
+func TestMapBadArguments(t *testing.T) {
+	fn := func(ctx context.Context, v int) (int, error) { return v, nil }
+	in := slices.Values([]int{1})
+	//lint:ignore SA1012 testing the nil check
+	assert.PanicsWithValue(t, "synchronicity.Map: nil context (use context.Background())", func() { sy.Map(nil, nil, in, fn) })
+	assert.PanicsWithValue(t, "synchronicity.Map: nil function", func() { sy.Map[int, int](context.Background(), nil, in, nil) })
+	assert.PanicsWithValue(t, "synchronicity.Map: nil input sequence", func() { sy.Map(context.Background(), nil, nil, fn) })
+	assert.PanicsWithValue(t, "synchronicity.Map: nil MapOption", func() { sy.Map(context.Background(), nil, in, fn, nil) })
+	assert.PanicsWithValue(t, "synchronicity.Workers: n must be at least 1, got 0", func() { sy.Workers(0) })
+}
