@@ -49,6 +49,7 @@ func TestPanicWithErrorValue(t *testing.T) {
 	p := catch(func() {
 		_, _ = sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
 			var m map[string]int
+			//lint:ignore SA5000 the runtime error is the point
 			m["x"] = 1
 			return 0, nil
 		})
