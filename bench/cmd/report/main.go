@@ -248,7 +248,7 @@ func chart(res results, file string) error {
 		if !ok {
 			continue
 		}
-		jobs = append(jobs, j.Title)
+		jobs = append(jobs, j.Bench) // titles are too long to sit side by side
 		for impl, m := range med {
 			fam := family(impl)
 			if fam == bench.Library {
@@ -258,8 +258,8 @@ func chart(res results, file string) error {
 				best[fam] = map[string]float64{}
 				families = append(families, fam)
 			}
-			if r, ok := best[fam][j.Title]; !ok || m/lib < r {
-				best[fam][j.Title] = m / lib
+			if r, ok := best[fam][j.Bench]; !ok || m/lib < r {
+				best[fam][j.Bench] = m / lib
 			}
 		}
 	}
