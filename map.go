@@ -62,8 +62,9 @@ func StopOnError() MapOption { return func(c *mapConfig) { c.stopOnError = true 
 // rest has been cancelled and waited for. On a closed loop the sequence
 // yields one pair (zero, error matching [ErrClosed]).
 //
-// On a serial loop the calls run one at a time on the loop's goroutine;
-// ranged from that goroutine itself, Map runs lockstep, calling fn inline.
+// On a serial loop the calls run one at a time on the loop's goroutine, in
+// input order, and [Workers] bounds only the read-ahead. Ranged from that
+// goroutine itself, Map runs in lockstep, calling fn inline.
 func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...MapOption) iter.Seq2[R, error] {
 	mustArgs("Map", ctx, fn == nil)
 	if in == nil {
@@ -176,7 +177,7 @@ type mapRun[A, R any] struct {
 	cwake, rwake chan struct{}
 
 	mu      sync.Mutex
-	idle    []*mapWorker // parked workers, last in first out
+	idle    []*mapWorker[R] // parked workers, last in first out
 	live    int          // workers started and not returned
 	pe      *PanicError  // the first panic, in fn or in
 	failed  bool         // StopOnError: a call failed
@@ -195,9 +196,14 @@ type mapSlot[R any] struct {
 	_    [40]byte // keep neighbouring slots apart
 }
 
-type mapWorker struct {
-	wake  chan struct{}
-	reply chan struct{} // serial loops: the call has run
+type mapWorker[R any] struct {
+	wake chan struct{}
+
+	// Serial loops: the call's outcome, and a signal that it has run.
+	reply chan struct{}
+	r     R
+	err   error
+	p     *PanicError
 }
 
 // consume is the ranging goroutine's side: it takes results in turn.
@@ -355,7 +361,7 @@ func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
 // result, until the input runs out or the run ends.
 func (m *mapRun[A, R]) work() {
 	pprof.SetGoroutineLabels(m.loop.ctx)
-	w := &mapWorker{wake: make(chan struct{}, 1)}
+	w := &mapWorker[R]{wake: make(chan struct{}, 1)}
 	if m.loop.serial {
 		w.reply = make(chan struct{}, 1)
 	}
@@ -417,10 +423,11 @@ func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 
 // call calls fn with v as a task of the loop: on a serial loop, on the
 // loop's goroutine; under Limit, once it has a turn.
-func (m *mapRun[A, R]) call(w *mapWorker, v A) (r R, err error, p *PanicError) {
+func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, err error, p *PanicError) {
 	l := m.loop
 	if l.serial {
-		return m.callSerial(w, v)
+		<-w.reply
+		return w.r, w.err, w.p
 	}
 	if l.slots != nil {
 		if !l.takeSlot(m.ctx) {
@@ -431,19 +438,19 @@ func (m *mapRun[A, R]) call(w *mapWorker, v A) (r R, err error, p *PanicError) {
 	return mapCall(m.ctx, m.fn, v)
 }
 
-func (m *mapRun[A, R]) callSerial(w *mapWorker, v A) (r R, err error, p *PanicError) {
-	err = errGoexit // stays if fn calls runtime.Goexit
+// enqueue queues the call of fn with v on a serial loop, in input order:
+// the caller holds the reader token.
+func (m *mapRun[A, R]) enqueue(w *mapWorker[R], v A) {
+	w.err = errGoexit // stays if fn calls runtime.Goexit
 	m.loop.enqueue(func() {
 		defer func() { w.reply <- struct{}{} }()
-		r, err, p = mapCall(m.ctx, m.fn, v)
+		w.r, w.err, w.p = mapCall(m.ctx, m.fn, v)
 	})
-	<-w.reply
-	return r, err, p
 }
 
 // take waits for the reader token and reads the next input. It reports
 // false once the input has run out or the run is ending.
-func (m *mapRun[A, R]) take(w *mapWorker) (v A, t uint64, ok bool) {
+func (m *mapRun[A, R]) take(w *mapWorker[R]) (v A, t uint64, ok bool) {
 	for !m.halt.Load() && !m.eof.Load() {
 		if !m.reading.CompareAndSwap(false, true) {
 			m.idleWhileReading(w)
@@ -451,6 +458,9 @@ func (m *mapRun[A, R]) take(w *mapWorker) (v A, t uint64, ok bool) {
 		}
 		v, t, ok = m.readOne()
 		room := t+1-m.seenTaken < m.n
+		if ok && m.loop.serial {
+			m.enqueue(w, v)
+		}
 		m.reading.Store(false)
 		if ok {
 			if room && m.cwait.parked.Load() {
@@ -466,7 +476,7 @@ func (m *mapRun[A, R]) take(w *mapWorker) (v A, t uint64, ok bool) {
 
 // idleWhileReading waits while another worker holds the reader token:
 // briefly looking again, then parked until the consumer needs it.
-func (m *mapRun[A, R]) idleWhileReading(w *mapWorker) {
+func (m *mapRun[A, R]) idleWhileReading(w *mapWorker[R]) {
 	for range spins {
 		if !m.reading.Load() {
 			return
