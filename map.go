@@ -178,9 +178,9 @@ type mapRun[A, R any] struct {
 
 	mu      sync.Mutex
 	idle    []*mapWorker[R] // parked workers, last in first out
-	live    int          // workers started and not returned
-	pe      *PanicError  // the first panic, in fn or in
-	failed  bool         // StopOnError: a call failed
+	live    int             // workers started and not returned
+	pe      *PanicError     // the first panic, in fn or in
+	failed  bool            // StopOnError: a call failed
 	failedR R
 	failedE error
 	wg      sync.WaitGroup
