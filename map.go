@@ -93,7 +93,7 @@ func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context
 		}
 		m := &mapRun[A, R]{
 			ctx: tctx, cancel: cancel, loop: l, fn: fn, in: in, n: uint64(c.workers), cfg: c,
-			slots: make([]mapSlot[R], c.workers),
+			slots: make([]mapSlot[R], c.workers), inputs: make([]mapInput[A], c.workers),
 			cwake: make(chan struct{}, 1), rwake: make(chan struct{}, 1),
 		}
 		m.consume(yield)
@@ -109,7 +109,7 @@ func mapInline[A, R any](ctx context.Context, in iter.Seq[A], fn func(context.Co
 			yield(zero, explain(ctx, err))
 			return
 		}
-		r, err, p := mapCall(ctx, fn, v)
+		r, p, err := mapCall(ctx, fn, v)
 		if p != nil {
 			panic(p)
 		}
@@ -124,14 +124,14 @@ func mapInline[A, R any](ctx context.Context, in iter.Seq[A], fn func(context.Co
 }
 
 // mapCall calls fn, catching its panic.
-func mapCall[A, R any](ctx context.Context, fn func(context.Context, A) (R, error), v A) (r R, err error, p *PanicError) {
+func mapCall[A, R any](ctx context.Context, fn func(context.Context, A) (R, error), v A) (r R, p *PanicError, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			p = newPanicError(x)
 		}
 	}()
 	r, err = fn(ctx, v)
-	return r, err, nil
+	return r, nil, err
 }
 
 // mapRun is one run of a Map.
@@ -156,25 +156,35 @@ type mapRun[A, R any] struct {
 	cfg    mapConfig
 	slots  []mapSlot[R]
 
-	read  atomic.Uint64 // inputs read
-	_     [56]byte
+	// Each line of counters below is written by one side, once or twice per
+	// item; they are kept apart so that the sides do not slow each other.
+	_ [64]byte
+
+	// The reader token, and what its holder owns.
+	reading   atomic.Bool
+	read      atomic.Uint64 // inputs read
+	seenTaken uint64        // a recent value of taken, to skip loading it
+	next      func() (struct{}, bool)
+	stop      func()
+	inputs    []mapInput[A]
+	_         [64]byte
+
+	claimed atomic.Uint64 // inputs taken by workers
+	_       [56]byte
+
 	taken atomic.Uint64 // results taken by the consumer
 	_     [56]byte
 	ended atomic.Uint64 // calls finished, the completion numbers when unordered
 	_     [56]byte
 
-	// The reader token's holder owns next, stop and seenTaken.
-	reading   atomic.Bool
-	next      func() (A, bool)
-	stop      func()
-	seenTaken uint64 // a recent value of taken, to skip loading it
-	eof       atomic.Bool
-
-	halt atomic.Bool // the run is ending; why is in mu's fields
-
+	// Written rarely, read often.
+	halt         atomic.Bool // the run is ending; why is in mu's fields
+	eof          atomic.Bool
+	starved      atomic.Bool   // the consumer is about to wait: more workers are wanted
 	want         atomic.Uint64 // the result the parked consumer waits for
 	cwait, rwait waiter        // consumer waiting for a result, token holder for room
 	cwake, rwake chan struct{}
+	_            [64]byte
 
 	mu      sync.Mutex
 	idle    []*mapWorker[R] // parked workers, last in first out
@@ -186,6 +196,13 @@ type mapRun[A, R any] struct {
 	wg      sync.WaitGroup
 
 	stopAfter func() bool // unregisters stopAll from ctx
+}
+
+// mapInput holds one input; full is its number + 1 from when it is read
+// until a worker has taken it.
+type mapInput[A any] struct {
+	v    A
+	full atomic.Uint64
 }
 
 // mapSlot holds one result; done is its number + 1 once it is written.
@@ -256,9 +273,24 @@ func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 	}
 }
 
-// spins is how many times a side looks again before it parks: with more
-// than one core the other side is often just about to deliver.
-const spins = 64
+// spin looks at ready for a while before its caller parks: with more than
+// one core the other side is often about to deliver, and parking and waking
+// cost far more than a few looks. Mostly it looks in a tight loop; now and
+// then it lets other goroutines of this core run. It reports whether ready.
+func spin(ready func() bool) bool {
+	if runtime.GOMAXPROCS(0) == 1 {
+		return ready()
+	}
+	for i := range 128 {
+		if ready() {
+			return true
+		}
+		if i%32 == 31 {
+			runtime.Gosched()
+		}
+	}
+	return ready()
+}
 
 // await waits for result t, waking or starting a worker if none may be on
 // its way. It reports false if the run ended or the input ran out first.
@@ -266,20 +298,17 @@ func (m *mapRun[A, R]) await(t uint64, s *mapSlot[R]) bool {
 	ready := func() bool {
 		return s.done.Load() == t+1 || m.halt.Load() || m.eof.Load() && m.read.Load() == t
 	}
-	for range spins {
-		if ready() {
-			break
-		}
-		runtime.Gosched()
-	}
+	spin(ready)
 	for !ready() {
 		m.want.Store(t + 1)
+		m.starved.Store(true)
 		if m.read.Load()-t < m.n {
 			m.rwait.wake(m.rwake)
-			m.wakeOrStart()
 		}
+		m.wakeOrStart()
 		m.cwait.park(m.cwake, ready)
 	}
+	m.starved.Store(false)
 	return s.done.Load() == t+1
 }
 
@@ -287,7 +316,7 @@ func (m *mapRun[A, R]) await(t uint64, s *mapSlot[R]) bool {
 func (m *mapRun[A, R]) wakeOrStart() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.halt.Load() || m.eof.Load() {
+	if m.halt.Load() || m.drained() {
 		return
 	}
 	if k := len(m.idle); k > 0 {
@@ -357,8 +386,9 @@ func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
 	m.stopAll()
 }
 
-// work is a worker goroutine: it reads an input, calls fn and publishes the
-// result, until the input runs out or the run ends.
+// work is a worker goroutine: it takes an input, calls fn and publishes the
+// result; when no input is waiting it reads more, or else idles; it returns
+// once the input has run out or the run is ending.
 func (m *mapRun[A, R]) work() {
 	pprof.SetGoroutineLabels(m.loop.ctx)
 	w := &mapWorker[R]{wake: make(chan struct{}, 1)}
@@ -367,7 +397,7 @@ func (m *mapRun[A, R]) work() {
 	}
 	var (
 		t      uint64
-		active bool // between reading input t and settling its result
+		active bool // between taking input t and settling its result
 	)
 	defer func() {
 		if active { // fn called runtime.Goexit
@@ -379,32 +409,90 @@ func (m *mapRun[A, R]) work() {
 		m.mu.Unlock()
 		m.wg.Done()
 	}()
-	for {
+	for !m.halt.Load() && !m.drained() {
 		var (
 			v  A
 			ok bool
 		)
-		v, t, ok = m.take(w)
-		if !ok {
-			return
-		}
-		active = true
-		r, err, p := m.call(w, v)
-		active = false
-		if p != nil {
-			var zero R
-			m.fail(p, zero, nil)
+		if v, t, ok = m.take(w); ok {
+			active = true
+			r, p, err := m.call(w, v)
+			active = false
+			if p != nil {
+				var zero R
+				m.fail(p, zero, nil)
+				continue
+			}
+			m.settle(t, r, err)
 			continue
 		}
-		m.settle(t, r, err)
+		if m.claimed.Load() < m.read.Load() {
+			continue // lost a race for an input
+		}
+		if !m.eof.Load() && m.reading.CompareAndSwap(false, true) {
+			m.readSome()
+			m.reading.Store(false)
+			continue
+		}
+		m.idleUntilNeeded(w)
 	}
+}
+
+// drained reports whether every input has been read and taken.
+func (m *mapRun[A, R]) drained() bool {
+	return m.eof.Load() && m.claimed.Load() >= m.read.Load()
+}
+
+// take takes the next input read and not yet taken, if any. On a serial
+// loop it also queues the call, so that calls run in input order.
+func (m *mapRun[A, R]) take(w *mapWorker[R]) (v A, t uint64, ok bool) {
+	t = m.claimed.Load()
+	if t >= m.read.Load() {
+		return v, 0, false
+	}
+	if m.loop.serial {
+		m.mu.Lock()
+		if t = m.claimed.Load(); t >= m.read.Load() {
+			m.mu.Unlock()
+			return v, 0, false
+		}
+		m.claimed.Store(t + 1)
+		v = m.copyInput(t)
+		m.enqueue(w, v)
+		m.mu.Unlock()
+	} else if m.claimed.CompareAndSwap(t, t+1) {
+		v = m.copyInput(t)
+	} else {
+		return v, 0, false
+	}
+	if m.starved.Load() && t+1 < m.read.Load() {
+		// The consumer is starved: have another worker take the next
+		// input while this one calls fn.
+		m.wakeOrStart()
+	}
+	return v, t, true
+}
+
+// copyInput takes input t out of its slot, leaving the slot free.
+func (m *mapRun[A, R]) copyInput(t uint64) A {
+	in := &m.inputs[t%m.n]
+	v := in.v
+	var zero A
+	in.v = zero
+	in.full.Store(0)
+	return v
 }
 
 // settle hands the result of input t to the consumer, or with StopOnError
 // ends the run if it is an error.
 func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 	if err != nil {
-		err = explain(m.ctx, err)
+		if m.ctx.Err() != nil {
+			// The run is ending, and its last pair will say why: a call
+			// cut short by it is not a result.
+			m.stopAll()
+			return
+		}
 		if m.cfg.stopOnError {
 			m.fail(nil, r, err)
 			return
@@ -423,68 +511,43 @@ func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 
 // call calls fn with v as a task of the loop: on a serial loop, on the
 // loop's goroutine; under Limit, once it has a turn.
-func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, err error, p *PanicError) {
+func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, p *PanicError, err error) {
 	l := m.loop
 	if l.serial {
 		<-w.reply
-		return w.r, w.err, w.p
+		return w.r, w.p, w.err
 	}
 	if l.slots != nil {
 		if !l.takeSlot(m.ctx) {
-			return r, m.ctx.Err(), nil
+			return r, nil, m.ctx.Err()
 		}
 		defer l.freeSlot()
 	}
 	return mapCall(m.ctx, m.fn, v)
 }
 
-// enqueue queues the call of fn with v on a serial loop, in input order:
-// the caller holds the reader token.
+// enqueue queues the call of fn with v on a serial loop.
 func (m *mapRun[A, R]) enqueue(w *mapWorker[R], v A) {
 	w.err = errGoexit // stays if fn calls runtime.Goexit
 	m.loop.enqueue(func() {
 		defer func() { w.reply <- struct{}{} }()
-		w.r, w.err, w.p = mapCall(m.ctx, m.fn, v)
+		w.r, w.p, w.err = mapCall(m.ctx, m.fn, v)
 	})
 }
 
-// take waits for the reader token and reads the next input. It reports
-// false once the input has run out or the run is ending.
-func (m *mapRun[A, R]) take(w *mapWorker[R]) (v A, t uint64, ok bool) {
-	for !m.halt.Load() && !m.eof.Load() {
-		if !m.reading.CompareAndSwap(false, true) {
-			m.idleWhileReading(w)
-			continue
-		}
-		v, t, ok = m.readOne()
-		room := t+1-m.seenTaken < m.n
-		if ok && m.loop.serial {
-			m.enqueue(w, v)
-		}
-		m.reading.Store(false)
-		if ok {
-			if room && m.cwait.parked.Load() {
-				// The consumer is starved: have another worker read on
-				// while this one calls fn.
-				m.wakeOrStart()
-			}
-			return v, t, true
-		}
+// idleUntilNeeded waits while there is nothing to take and another worker
+// reads (or the ring is full): briefly looking again, then parked until the
+// consumer needs another worker.
+func (m *mapRun[A, R]) idleUntilNeeded(w *mapWorker[R]) {
+	needed := func() bool {
+		return m.halt.Load() || m.eof.Load() || m.claimed.Load() < m.read.Load() ||
+			!m.reading.Load() && m.read.Load()-m.taken.Load() < m.n
 	}
-	return v, 0, false
-}
-
-// idleWhileReading waits while another worker holds the reader token:
-// briefly looking again, then parked until the consumer needs it.
-func (m *mapRun[A, R]) idleWhileReading(w *mapWorker[R]) {
-	for range spins {
-		if !m.reading.Load() {
-			return
-		}
-		runtime.Gosched()
+	if spin(needed) {
+		return
 	}
 	m.mu.Lock()
-	if m.halt.Load() || m.eof.Load() || !m.reading.Load() {
+	if needed() { // looked at again under mu, which wakers take
 		m.mu.Unlock()
 		return
 	}
@@ -493,41 +556,68 @@ func (m *mapRun[A, R]) idleWhileReading(w *mapWorker[R]) {
 	<-w.wake
 }
 
-// readOne reads input number read, once the ring has room for it. The
-// caller holds the reader token.
-func (m *mapRun[A, R]) readOne() (v A, t uint64, ok bool) {
-	t = m.read.Load()
-	for t-m.seenTaken >= m.n {
-		room := func() bool {
-			m.seenTaken = m.taken.Load()
-			return t-m.seenTaken < m.n || m.halt.Load()
-		}
-		for i := 0; i < spins && !room(); i++ {
-			runtime.Gosched()
-		}
-		if !room() {
+// readSome reads inputs while the ring has room, publishing each as it
+// comes. The caller holds the reader token.
+//
+// The input runs as a coroutine (iter.Pull) so that workers can take turns
+// reading it; one turn reads until the ring is full, costing one coroutine
+// switch there and back however many inputs it reads.
+func (m *mapRun[A, R]) readSome() {
+	t := m.read.Load()
+	for !m.room(t) {
+		room := func() bool { return m.room(t) || m.halt.Load() }
+		if !spin(room) {
 			m.rwait.park(m.rwake, room)
 		}
 		if m.halt.Load() {
-			return v, 0, false
+			return
 		}
 	}
 	if m.next == nil {
-		m.next, m.stop = iter.Pull(m.in)
+		m.next, m.stop = iter.Pull(m.session)
 	}
-	v, ok = m.pull()
-	if !ok {
+	if !m.pull() {
 		m.eof.Store(true)
 		m.wakeAll()
 		m.cwait.wake(m.cwake)
-		return v, 0, false
 	}
-	m.read.Store(t + 1)
-	return v, t, true
 }
 
-// pull calls next, catching a panic in the input.
-func (m *mapRun[A, R]) pull() (v A, ok bool) {
+// room reports whether input t fits in the ring. The caller holds the reader
+// token.
+func (m *mapRun[A, R]) room(t uint64) bool {
+	if t-m.seenTaken < m.n {
+		return true
+	}
+	m.seenTaken = m.taken.Load()
+	return t-m.seenTaken < m.n
+}
+
+// session is the coroutine that reads the input: it publishes each value,
+// and hands control back to the reader when the ring is full or the run is
+// ending.
+func (m *mapRun[A, R]) session(yield func(struct{}) bool) {
+	for v := range m.in {
+		t := m.read.Load()
+		in := &m.inputs[t%m.n]
+		for in.full.Load() != 0 {
+			runtime.Gosched() // a worker has taken the input before but not yet copied it
+		}
+		in.v = v
+		in.full.Store(t + 1)
+		m.read.Store(t + 1)
+		if m.starved.Load() {
+			m.wakeOrStart() // someone must take it
+		}
+		if (m.halt.Load() || !m.room(t+1)) && !yield(struct{}{}) {
+			return
+		}
+	}
+}
+
+// pull resumes the input, catching its panic. It reports false once the
+// input has run out (or panicked).
+func (m *mapRun[A, R]) pull() (ok bool) {
 	defer func() {
 		if x := recover(); x != nil {
 			var zero R
@@ -535,5 +625,6 @@ func (m *mapRun[A, R]) pull() (v A, ok bool) {
 			ok = false
 		}
 	}()
-	return m.next()
+	_, ok = m.next()
+	return ok
 }
