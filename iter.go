@@ -141,6 +141,7 @@ func (r *run[T]) produce(yield func(T) bool) {
 			}
 		}
 	}()
+	r.err = errGoexit // stays if p calls runtime.Goexit
 	r.err = r.p(r.ctx, yield)
 }
 
@@ -458,6 +459,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{})}
 	if !l.acquire() {
 		s.err = l.closedError("Start")
+		s.cancel = func(error) {}
 		close(s.ch)
 		close(s.done)
 		return &Stream[T]{s}
@@ -489,6 +491,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 		n = size
 	}
 	cut := false
+	s.err = errGoexit // stays if p calls runtime.Goexit
 	s.err = drive(ctx, s.cancel, l, p, n, func(v T, _ error) bool {
 		select { // while the channel has room, skip the two-channel select
 		case s.ch <- v:

@@ -506,3 +506,27 @@ func catchPanic(t *testing.T, f func()) (pe *sy.PanicError) {
 	f()
 	return nil
 }
+
+func TestStreamStopOnClosedLoop(t *testing.T) {
+	l := sy.New()
+	require.NoError(t, l.Close())
+	s := sy.Start(context.Background(), l, func(context.Context, func(int) bool) error { return nil })
+	assert.ErrorIs(t, s.Stop(), sy.ErrClosed)
+}
+
+// A producer that calls runtime.Goexit on a goroutine of its own ends its
+// run with an error saying so, not as a success.
+func TestProducerGoexit(t *testing.T) {
+	l := sy.New()
+	defer l.Close()
+	p := func(ctx context.Context, yield func(int) bool) error { yield(1); runtime.Goexit(); return nil }
+	s := sy.Start(context.Background(), l, p)
+	for range s.C() {
+	}
+	assert.ErrorContains(t, s.Err(), "runtime.Goexit")
+	var last error
+	for _, err := range sy.Seq(context.Background(), l, p, sy.Prefetch(4)) {
+		last = err
+	}
+	assert.ErrorContains(t, last, "runtime.Goexit")
+}

@@ -311,7 +311,9 @@ func (l *Loop) unlisten() {
 		}
 		signal.Stop(w.sig)
 		close(w.stop)
-		interrupts.current = nil
+		if interrupts.current == w {
+			interrupts.current = nil
+		}
 	}
 	interrupts.mu.Unlock()
 	<-w.done
@@ -331,7 +333,9 @@ func watchInterrupts(w *watcher) {
 	signal.Stop(w.sig) // from here on an interrupt ends the process as usual
 	loops := w.loops
 	w.loops = nil
-	interrupts.current = nil
+	if interrupts.current == w {
+		interrupts.current = nil
+	}
 	interrupts.mu.Unlock()
 	busy := false
 	for l := range loops {
@@ -348,15 +352,14 @@ func watchInterrupts(w *watcher) {
 
 // under returns a context with ctx's values that is done when ctx is done or
 // the loop closes, if that takes no more than a wrapper: ctx never ends by
-// itself, or is already under the loop. Otherwise it returns nil.
+// itself. Otherwise it returns nil. (A context that merely carries the
+// loop's values, as context.WithoutCancel's do, is not under the loop.)
 func (l *Loop) under(ctx context.Context) context.Context {
 	switch {
 	case ctx == context.Background() || ctx == context.TODO():
 		return l.ctx
 	case ctx.Done() == nil:
 		return withLoop{l.ctx, ctx}
-	case ctx.Value(loopKey{}) == l:
-		return ctx
 	}
 	return nil
 }

@@ -194,3 +194,40 @@ func TestSerialLoopKeepsOrder(t *testing.T) {
 		require.Equal(t, i, vs[i])
 	}
 }
+
+// Close cancels a task whose context carries the loop's values but not its
+// cancellation.
+func TestCloseCancelsTaskWithLoopValuesOnly(t *testing.T) {
+	l := sy.New()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(l.Context()))
+	defer cancel()
+	f := sy.Go(ctx, l, func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, context.Cause(ctx) })
+	require.NoError(t, l.Close())
+	_, err := f.Result()
+	assert.ErrorIs(t, err, sy.ErrClosed)
+}
+
+// A task cancelled by its parent keeps that cause after the loop closes.
+func TestCauseParentBeforeLoop(t *testing.T) {
+	l := sy.New()
+	mine := errors.New("mine")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	started, parentDone, closed := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	f := sy.Go(ctx, l, func(ctx context.Context) (int, error) {
+		close(started)
+		<-ctx.Done()
+		close(parentDone)
+		<-closed
+		return 0, context.Cause(ctx)
+	})
+	<-started // a task whose context ended before it started never runs
+	cancel(mine)
+	<-parentDone
+	done := make(chan error)
+	go func() { done <- l.Close() }()
+	<-l.Context().Done() // the loop's cancellation has come too
+	close(closed)
+	_, err := f.Result()
+	assert.ErrorIs(t, err, mine)
+	assert.NoError(t, <-done)
+}

@@ -60,8 +60,8 @@ func (t *task) Value(key any) any {
 		if t.state.Load() != 0 && !t.byParent {
 			return nil
 		}
-		if t.loop != nil && t.loop.ctx.Err() != nil {
-			return t.loop.ctx.Value(key)
+		if t.loop != nil && t.parent.Err() == nil && t.loop.ctx.Err() != nil {
+			return t.loop.ctx.Value(key) // as Err: the parent's end comes first
 		}
 	case loopKey{}:
 		if t.loop != nil {
@@ -182,7 +182,7 @@ type keyProbe struct {
 	seen func(any)
 }
 
-func (keyProbe) Err() error { return context.Canceled } // Cause looks up the key only for an ended context
+func (keyProbe) Err() error { return context.Canceled } // since Go 1.26 Cause looks up the key only for an ended context
 
 func (p keyProbe) Value(key any) any {
 	p.seen(key)
