@@ -30,6 +30,19 @@
 // blocking iterator onto a loop. Breaking out of a loop stops the producer
 // and its cleanup has run when the range statement ends.
 //
+// # Parallel map
+//
+// [Map] calls func(ctx, A) (R, error) for each value of an iter.Seq[A], up to
+// [Workers] calls at once, and yields the results as an iter.Seq2[R, error]
+// in input order, or as they finish with [Unordered]. It never reads more
+// than that many inputs ahead of the loop body, so a slow consumer holds back
+// the input, and workers hand results over through a ring rather than a
+// channel operation per item. An error takes its item's place, or with
+// [StopOnError] ends the map. Breaking out cancels the calls in flight and
+// waits for them; a panic in fn re-panics in the ranging goroutine as a
+// *[PanicError]. On a serial loop the calls run one at a time, in input
+// order, on the loop's goroutine.
+//
 // # Context managers
 //
 // A [ContextManager] is a resource with setup and teardown: Enter(ctx)
@@ -75,6 +88,18 @@
 //   - A serial loop's producers run in a coroutine ([iter.Pull]) stepped by
 //     the loop goroutine: on its OS thread, but on a goroutine of their own,
 //     so goroutine-identity checks do not hold there; thread checks do.
+//   - [Limit] bounds the calls of [Call], [Go] and [Map]; producers and
+//     context managers do not take a turn. A task that blocks on another
+//     task of the same limited loop (a nested Call, or Result on a sibling)
+//     holds its turn while it waits, so with every turn held that way the
+//     loop deadlocks, as a semaphore would.
+//   - On a serial loop only [Call] (and so [Func.Call]) runs inline when made
+//     from the loop's own goroutine. Waiting there for the loop's futures or
+//     ranging its streams waits for work queued behind the waiter, and
+//     deadlocks; use Call, or wait from another goroutine.
+//   - A body's panic goes on after Exit has seen it as a *[PanicError], and
+//     it goes on as that *PanicError, in every form ([Enter]'s exit, [With],
+//     [Do], [ExitStack]), so the stack where it began is kept.
 //   - A blocking call to a serial loop from a goroutine other than the
 //     loop's asks for the caller's goroutine id only when the loop is busy,
 //     to tell a reentrant call (run inline) from a foreign one (queued).

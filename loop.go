@@ -85,10 +85,13 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // the thread too; the loop goes on, on a new one.)
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
-// Limit bounds how many tasks of a concurrent loop run at once. Waiting for a
+// Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run
+// at once; producers and context managers do not take a turn. Waiting for a
 // turn respects the task's context; futures wait on a goroutine of their own,
-// so [Go] never blocks. Limit panics if n < 1, and New panics if it is
-// combined with Serial, which already runs one task at a time.
+// so [Go] never blocks. A task that waits for another task of the same loop
+// keeps its turn meanwhile, so n tasks all doing that deadlock, as with any
+// semaphore. Limit panics if n < 1, and New panics if it is combined with
+// Serial, which already runs one task at a time.
 func Limit(n int) Option {
 	if n < 1 {
 		panic("synchronicity.Limit: n must be at least 1, got " + strconv.Itoa(n))
