@@ -177,6 +177,8 @@ func (f *Future[T]) unobserved() *PanicError {
 	return f.pe
 }
 
+func (f *Future[T]) observed() bool { return f.seen.Load() }
+
 // NewPromise returns a pending future and the function that settles it, for
 // bridging callback APIs. The first call to settle wins and reports true;
 // later calls change nothing and report false. A promise belongs to no loop.

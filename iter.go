@@ -230,6 +230,7 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 		}
 	}
 	step := onLoop(func() {
+		batch, more = nil, false // as they stay if p calls runtime.Goexit
 		if next == nil {
 			// The coroutine must start on the loop's goroutine, whose
 			// thread lock it shares.
@@ -517,6 +518,8 @@ func (s *stream[T]) unobserved() *PanicError {
 	}
 	return s.pe
 }
+
+func (s *stream[T]) observed() bool { return s.seen.Load() }
 
 // C returns the channel of the stream's values. It is closed when the
 // producer has returned, after which Err reports how it ended.

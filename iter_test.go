@@ -529,4 +529,22 @@ func TestProducerGoexit(t *testing.T) {
 		last = err
 	}
 	assert.ErrorContains(t, last, "runtime.Goexit")
+
+	// On a serial loop p runs in a coroutine stepped by the loop goroutine:
+	// the values before the Goexit arrive once, then the error, and the
+	// loop goes on serving.
+	sl := sy.New(sy.Serial())
+	defer sl.Close()
+	var got []int
+	for v, err := range sy.Seq(context.Background(), sl, p) {
+		if err != nil {
+			assert.ErrorContains(t, err, "runtime.Goexit")
+			continue
+		}
+		got = append(got, v)
+	}
+	assert.Equal(t, []int{1}, got)
+	v, err := sy.Call(context.Background(), sl, func(context.Context) (int, error) { return 7, nil })
+	assert.Equal(t, 7, v)
+	assert.NoError(t, err)
 }

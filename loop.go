@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -55,7 +56,7 @@ type Loop struct {
 	closeOnce sync.Once
 	closeErr  error
 	panicMu   sync.Mutex
-	panicked  []interface{ unobserved() *PanicError }
+	panicked  []panicked
 }
 
 const (
@@ -247,10 +248,21 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 
 // notePanic remembers a future whose task panicked, so Close can report it if
 // nobody observes it.
-func (l *Loop) notePanic(f interface{ unobserved() *PanicError }) {
+func (l *Loop) notePanic(f panicked) {
 	l.panicMu.Lock()
+	if len(l.panicked) == cap(l.panicked) {
+		// Before growing, forget the futures whose panic was observed since:
+		// a loop that lives long keeps only those Close still owes a report.
+		l.panicked = slices.DeleteFunc(l.panicked, panicked.observed)
+	}
 	l.panicked = append(l.panicked, f)
 	l.panicMu.Unlock()
+}
+
+// panicked is a future whose task panicked.
+type panicked interface {
+	unobserved() *PanicError // the panic, unless observed; marks it observed
+	observed() bool
 }
 
 func (l *Loop) reportPanics() error {
