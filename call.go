@@ -46,34 +46,55 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
 // caller has counted the task in.
 func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
-	c := &serialCall[T]{loop: l, fn: fn, err: errGoexit, done: signals.Get().(chan struct{})}
-	c.ctx.init(ctx, l)
-	defer c.ctx.cancel(context.Canceled, false)
+	pool := callPool[T]()
+	c := pool.Get().(*serialCall[T])
+	c.loop, c.fn, c.err = l, fn, errGoexit
+	if c.ctx = l.under(ctx); c.ctx == nil {
+		// A context that can end needs a task of its own, fresh each time:
+		// fn may keep its context, which must not come back to life.
+		t := &task{parent: ctx, loop: l}
+		defer t.cancel(context.Canceled, false)
+		c.ctx = t
+	}
 	l.submit(c)
 	<-c.done
-	signals.Put(c.done) // empty again, so reusable
-	if c.p != nil {
-		panic(c.p)
+	v, err, p := c.v, c.err, c.p
+	*c = serialCall[T]{done: c.done} // empty again, so reusable
+	pool.Put(c)
+	if p != nil {
+		panic(p)
 	}
-	return c.v, c.err
+	return v, err
 }
 
-// serialCall is a blocking call's job on a serial loop, all in one
-// allocation.
+// serialCall is a blocking call's job on a serial loop. The caller waits
+// for it, so it can be reused: one pool of them per result type.
 type serialCall[T any] struct {
-	ctx  task
 	loop *Loop
+	ctx  context.Context
 	fn   func(context.Context) (T, error)
 	v    T
 	err  error // errGoexit stays if fn calls runtime.Goexit
 	p    *PanicError
-	done chan struct{} // from signals
+	done chan struct{} // carries one wake-up per call
 }
 
-// signals holds channels that carry one wake-up each, reused across calls.
-var signals = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+// callPools holds a *sync.Pool of serialCall[T] for each T, keyed by a nil
+// *serialCall[T]: Go has no per-instantiation variables.
+var callPools sync.Map
 
-func (c *serialCall[T]) run() { c.v, c.p, c.err = runTask(c.loop, &c.ctx, c.fn) }
+func callPool[T any]() *sync.Pool {
+	key := any((*serialCall[T])(nil))
+	if p, ok := callPools.Load(key); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := callPools.LoadOrStore(key, &sync.Pool{New: func() any {
+		return &serialCall[T]{done: make(chan struct{}, 1)}
+	}})
+	return p.(*sync.Pool)
+}
+
+func (c *serialCall[T]) run() { c.v, c.p, c.err = runTask(c.loop, c.ctx, c.fn) }
 
 func (c *serialCall[T]) finish() {
 	c.loop.release()
