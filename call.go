@@ -31,7 +31,7 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	tctx := l.under(ctx)
 	if tctx == nil {
 		t := &task{parent: ctx, loop: l}
-		defer t.cancel(context.Canceled, false)
+		defer t.cancel()
 		tctx = t
 	}
 	pprof.SetGoroutineLabels(l.ctx)
@@ -53,7 +53,7 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 		// A context that can end needs a task of its own, fresh each time:
 		// fn may keep its context, which must not come back to life.
 		t := &task{parent: ctx, loop: l}
-		defer t.cancel(context.Canceled, false)
+		defer t.cancel()
 		c.ctx = t
 	}
 	l.submit(c)
@@ -151,7 +151,7 @@ func (f *Future[T]) run() {
 		p   *PanicError
 	)
 	defer func() {
-		f.ctx.cancel(context.Canceled, false) // lets go of its parents
+		f.ctx.cancel() // lets go of its parents
 		f.settle(v, err, p)
 		l.release()
 	}()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"iter"
 	"strconv"
-	"sync"
 	"sync/atomic"
 )
 
@@ -18,19 +17,18 @@ import (
 // the loop's Close reports it. A Future is safe for use by many goroutines.
 type Future[T any] struct {
 	state atomic.Uint32 // pending → settling → settled
+	seen  atomic.Bool   // the panic was observed
 	val   T
 	err   error
 	pe    *PanicError
-	seen  atomic.Bool // the panic was observed
-	loop  *Loop       // nil for a promise
-	ctx   task        // the task's context
+	loop  *Loop // nil for a promise
+	ctx   task  // the task's context; its mutex also orders subscribing after settling
 
 	fn func(context.Context) (T, error) // the task, until it runs
 
-	mu   sync.Mutex    // orders subscribing after settling
 	done chan struct{} // made on the first Done of a pending future
 	sub  sub           // the first combinator waiting for it
-	subs []sub         // the others
+	more *[]sub        // the others, rarely any
 }
 
 // sub is a combinator's subscription: on settling, the future tells n its
@@ -65,10 +63,10 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 	}
 	f.val, f.err, f.pe = v, err, p
 	f.state.Store(settled)
-	f.mu.Lock()
-	done, first, subs := f.done, f.sub, f.subs
-	f.sub, f.subs = sub{}, nil
-	f.mu.Unlock()
+	f.ctx.mu.Lock()
+	done, first, more := f.done, f.sub, f.more
+	f.sub, f.more = sub{}, nil
+	f.ctx.mu.Unlock()
 	if done != nil {
 		close(done)
 	}
@@ -76,8 +74,10 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 	if first.n != nil {
 		first.n.settled(first.i, failed)
 	}
-	for _, s := range subs {
-		s.n.settled(s.i, failed)
+	if more != nil {
+		for _, s := range *more {
+			s.n.settled(s.i, failed)
+		}
 	}
 	if p != nil && f.loop != nil {
 		f.loop.notePanic(f)
@@ -87,17 +87,20 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 
 // subscribe tells n of f's settling (at once if it has).
 func (f *Future[T]) subscribe(n notifier, i int) {
-	f.mu.Lock()
+	f.ctx.mu.Lock()
 	if f.state.Load() != settled { // settle will see the subscription
 		if f.sub.n == nil {
 			f.sub = sub{n, i}
 		} else {
-			f.subs = append(f.subs, sub{n, i})
+			if f.more == nil {
+				f.more = new([]sub)
+			}
+			*f.more = append(*f.more, sub{n, i})
 		}
-		f.mu.Unlock()
+		f.ctx.mu.Unlock()
 		return
 	}
-	f.mu.Unlock()
+	f.ctx.mu.Unlock()
 	n.settled(i, f.pe != nil || f.err != nil)
 }
 
@@ -106,8 +109,8 @@ func (f *Future[T]) Done() <-chan struct{} {
 	if f.state.Load() == settled {
 		return closedChan
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.ctx.mu.Lock()
+	defer f.ctx.mu.Unlock()
 	if f.done == nil {
 		if f.state.Load() == settled {
 			// settle has passed, or will find no channel to close.
@@ -148,7 +151,7 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 // nothing.
 func (f *Future[T]) Cancel() {
 	if f.loop != nil {
-		f.ctx.cancel(context.Canceled, false)
+		f.ctx.cancel()
 		return
 	}
 	var zero T

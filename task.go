@@ -14,18 +14,31 @@ import (
 // it does its work lazily: until someone asks for Done, it has no channel
 // and no registration with its parents, and Err asks the parents directly.
 // Contexts derived from it register through its AfterFunc method, so the
-// context package needs no goroutine to watch it.
+// context package needs no goroutine to watch it. It is kept small, since a
+// fan-out makes one per task: what waiting needs is in a watch made on
+// demand.
 type task struct {
 	parent context.Context // values, deadline and cancellation
 	loop   *Loop           // the loop, when parent is not under it already
+	state  atomic.Uint32   // live, or which end came first
+	mu     sync.Mutex      // orders cancel with making the watch
+	w      atomic.Pointer[watch]
+}
 
-	state    atomic.Uint32 // 1 once cancelled; err and cause are set before
-	mu       sync.Mutex
-	err      error
-	byParent bool         // cancelled because a parent was
-	done     atomic.Value // chan struct{}, made on the first Done
-	hooks    []func() bool
-	afters   map[*func()]struct{}
+// A task's state: live, or ended by whom. An ended task's error is the
+// one its ender had.
+const (
+	live uint32 = iota
+	endedSelf
+	endedParent
+	endedLoop
+)
+
+// watch is a task's part for those who wait for it.
+type watch struct {
+	done   chan struct{}
+	hooks  []func() bool        // stop the parents' AfterFuncs
+	afters map[*func()]struct{} // AfterFuncs registered on the task
 }
 
 func (t *task) init(parent context.Context, l *Loop) {
@@ -39,8 +52,13 @@ func (t *task) init(parent context.Context, l *Loop) {
 func (t *task) Deadline() (time.Time, bool) { return t.parent.Deadline() }
 
 func (t *task) Err() error {
-	if t.state.Load() != 0 {
-		return t.err
+	switch t.state.Load() {
+	case endedSelf:
+		return context.Canceled
+	case endedParent:
+		return t.parent.Err()
+	case endedLoop:
+		return t.loop.ctx.Err()
 	}
 	if err := t.parent.Err(); err != nil {
 		return err
@@ -55,13 +73,17 @@ func (t *task) Value(key any) any {
 	switch key {
 	case cancelCtxKey:
 		// context.Cause looks here: a task cancelled by itself has no
-		// cause beyond its error; one cancelled by its loop or parent has
-		// theirs.
-		if t.state.Load() != 0 && !t.byParent {
+		// cause beyond its error; one ended by its loop or parent has
+		// theirs, whichever Err reports.
+		switch t.state.Load() {
+		case endedSelf:
 			return nil
-		}
-		if t.loop != nil && t.parent.Err() == nil && t.loop.ctx.Err() != nil {
-			return t.loop.ctx.Value(key) // as Err: the parent's end comes first
+		case endedLoop:
+			return t.loop.ctx.Value(key)
+		case live:
+			if t.loop != nil && t.parent.Err() == nil && t.loop.ctx.Err() != nil {
+				return t.loop.ctx.Value(key)
+			}
 		}
 	case loopKey{}:
 		if t.loop != nil {
@@ -72,65 +94,83 @@ func (t *task) Value(key any) any {
 }
 
 func (t *task) Done() <-chan struct{} {
-	if d := t.done.Load(); d != nil {
-		return d.(chan struct{})
+	if w := t.w.Load(); w != nil {
+		return w.done
 	}
 	t.mu.Lock()
-	d, _ := t.done.Load().(chan struct{})
-	if d == nil {
-		d = make(chan struct{})
-		if t.state.Load() != 0 {
-			close(d)
-		} else {
-			t.hook(t.parent)
-			if t.loop != nil {
-				t.hook(t.loop.ctx)
-			}
-		}
-		t.done.Store(d)
-	}
+	w := t.watching()
 	t.mu.Unlock()
-	if t.state.Load() == 0 && t.Err() != nil {
-		t.propagate() // a parent ended before the hooks were in place
-	}
-	return d
+	t.recheck()
+	return w.done
 }
 
-// hook has parent's end cancel t. Called with t.mu held.
-func (t *task) hook(parent context.Context) {
+// watching returns t's watch, making it on first use: from then on t hears
+// of its parents' end. Called with t.mu held.
+func (t *task) watching() *watch {
+	w := t.w.Load()
+	if w != nil {
+		return w
+	}
+	w = &watch{done: make(chan struct{})}
+	if t.state.Load() != live {
+		close(w.done)
+	} else {
+		w.hook(t.parent, t.propagate)
+		if t.loop != nil {
+			w.hook(t.loop.ctx, t.propagate)
+		}
+	}
+	t.w.Store(w)
+	return w
+}
+
+// hook has parent's end call f.
+func (w *watch) hook(parent context.Context, f func()) {
 	if parent.Done() != nil {
-		t.hooks = append(t.hooks, context.AfterFunc(parent, t.propagate))
+		w.hooks = append(w.hooks, context.AfterFunc(parent, f))
 	}
 }
 
-// propagate cancels t because a parent is done.
+// recheck ends t if a parent ended before its hooks were in place.
+func (t *task) recheck() {
+	if t.state.Load() == live && t.Err() != nil {
+		t.propagate()
+	}
+}
+
+// propagate ends t because a parent is done.
 func (t *task) propagate() {
-	err := t.parent.Err()
-	if err == nil && t.loop != nil {
-		err = t.loop.ctx.Err()
-	}
-	if err != nil {
-		t.cancel(err, true)
+	if t.parent.Err() != nil {
+		t.end(endedParent)
+	} else if t.loop != nil && t.loop.ctx.Err() != nil {
+		t.end(endedLoop)
 	}
 }
 
-// cancel ends t, its Done channel and what was registered with AfterFunc,
-// and lets go of its parents. Only the first call counts.
-func (t *task) cancel(err error, byParent bool) {
+// cancel ends t by itself, with context.Canceled.
+func (t *task) cancel() { t.end(endedSelf) }
+
+// end ends t, its Done channel and what was registered with AfterFunc, and
+// lets go of its parents. Only the first call counts.
+func (t *task) end(how uint32) {
 	t.mu.Lock()
-	if t.state.Load() != 0 {
+	if t.state.Load() != live {
 		t.mu.Unlock()
 		return
 	}
-	t.err, t.byParent = err, byParent
-	t.state.Store(1)
-	d, _ := t.done.Load().(chan struct{})
-	hooks, afters := t.hooks, t.afters
-	t.hooks, t.afters = nil, nil
-	t.mu.Unlock()
-	if d != nil {
-		close(d)
+	t.state.Store(how)
+	w := t.w.Load()
+	var hooks []func() bool
+	var afters map[*func()]struct{}
+	if w != nil {
+		hooks, afters = w.hooks, w.afters
+		w.hooks, w.afters = nil, nil
 	}
+	t.mu.Unlock()
+	if w == nil {
+		return
+	}
+	close(w.done)
 	for _, stop := range hooks {
 		stop()
 	}
@@ -145,22 +185,23 @@ func (t *task) cancel(err error, byParent bool) {
 func (t *task) AfterFunc(f func()) (stop func() bool) {
 	key := &f
 	t.mu.Lock()
-	if t.state.Load() != 0 {
+	if t.state.Load() != live {
 		t.mu.Unlock()
 		go f()
 		return func() bool { return false }
 	}
-	if t.afters == nil {
-		t.afters = make(map[*func()]struct{})
+	w := t.watching()
+	if w.afters == nil {
+		w.afters = make(map[*func()]struct{})
 	}
-	t.afters[key] = struct{}{}
+	w.afters[key] = struct{}{}
 	t.mu.Unlock()
-	t.Done() // t must now hear of its parents' end
+	t.recheck()
 	return func() bool {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		_, ok := t.afters[key]
-		delete(t.afters, key)
+		_, ok := w.afters[key]
+		delete(w.afters, key)
 		return ok
 	}
 }
