@@ -96,7 +96,7 @@ func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, 
 	// A flag, not ctx.Err() on every value: that would double the cost of a
 	// lockstep step. The flag is set moments after ctx ends; a producer that
 	// watches ctx itself stops at once.
-	stop := context.AfterFunc(ctx, func() { r.ended.Store(true) })
+	stop := context.AfterFunc(ctx, func() { r.stop.Or(ctxEnded) })
 	defer stop()
 	var broke bool
 	switch {
@@ -124,12 +124,12 @@ type run[T any] struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	p      Producer[T]
-	ended  atomic.Bool // ctx is done
-	closed bool        // yield has returned false
-	cut    bool        // ... because ctx ended
-	inBody bool        // the consumer's body is running inside p (inline)
-	err    error       // what p returned
-	pe     *PanicError // how p panicked
+	stop   atomic.Uint32 // yieldClosed | ctxEnded: one load per yield checks both
+	cut    bool          // closed because ctx ended
+	broke  bool          // ... because the consumer stopped (inline)
+	inBody bool          // the consumer's body is running inside p (inline)
+	err    error         // what p returned
+	pe     *PanicError   // how p panicked
 }
 
 // produce calls p, catching its panic but not one of an inline body's.
@@ -145,22 +145,32 @@ func (r *run[T]) produce(yield func(T) bool) {
 	r.err = r.p(r.ctx, yield)
 }
 
+// The bits of run.stop.
+const (
+	yieldClosed uint32 = 1 << iota // yield has returned false
+	ctxEnded                       // ctx is done
+)
+
+func (r *run[T]) close() { r.stop.Or(yieldClosed) }
+
 // admit is the check at the top of every yield: it panics on a yield after
 // false, and turns the end of ctx into false.
 func (r *run[T]) admit() bool {
-	return !r.closed && !r.ended.Load() || r.refuse()
+	return r.stop.Load() == 0 || r.refuse()
 }
 
 // refuse is admit's slow path.
 func (r *run[T]) refuse() bool {
-	if r.closed {
+	s := r.stop.Load()
+	if s&yieldClosed != 0 {
 		if r.cut {
 			panic("synchronicity: producer called yield after it returned false (its context had ended)")
 		}
 		panic("synchronicity: producer called yield after it returned false")
 	}
-	if r.ended.Load() {
-		r.closed, r.cut = true, true
+	if s&ctxEnded != 0 {
+		r.close()
+		r.cut = true
 		return false
 	}
 	return true // unreachable: admit calls refuse only when closed or ended
@@ -176,11 +186,12 @@ func (r *run[T]) inline(body func(T, error) bool) (broke bool) {
 		ok := body(v, nil)
 		r.inBody = false
 		if !ok {
-			r.closed, broke = true, true
+			r.close()
+			r.broke = true
 		}
 		return ok
 	})
-	return broke
+	return r.broke
 }
 
 // serial steps p as a coroutine on the loop's goroutine and hands each
@@ -204,11 +215,11 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 			batch = batch[:0] // the consumer is done with it by the time we resume
 			l.owner.Store(id)
 			if !ok {
-				r.closed = true
+				r.close()
 			}
 			return ok
 		})
-		if len(batch) > 0 && !r.closed {
+		if len(batch) > 0 && r.stop.Load()&yieldClosed == 0 {
 			yield(batch)
 		}
 	}
@@ -335,7 +346,7 @@ func (q *ring[T]) produce(l *Loop, r *run[T]) {
 				break
 			}
 			if q.left.Load() {
-				r.closed = true
+				r.close()
 				return false
 			}
 			q.pwait.park(q.pwake, func() bool { return q.head.Load() != head || q.left.Load() })
