@@ -281,7 +281,14 @@ func TestMapStopOnError(t *testing.T) {
 					}
 				}
 				assert.Equal(t, c.started.Load(), c.returned.Load())
-				assert.Less(t, u.read.Load(), int64(20+8))
+				if unordered {
+					// Workers that took later items before the error was
+					// recorded go on, so only the read-ahead bound holds:
+					// never more than Workers inputs read and not yielded.
+					assert.LessOrEqual(t, u.read.Load(), int64(len(errs)+4))
+				} else {
+					assert.Less(t, u.read.Load(), int64(20+8))
+				}
 				assert.EqualValues(t, 1, u.cleaned.Load())
 				for _, cause := range causes {
 					assert.ErrorIs(t, cause, boom)
