@@ -13,7 +13,10 @@ import (
 // inline when Call is made from that goroutine. Either way fn's context is
 // done when ctx is done or the loop closes, and Call returns only once fn
 // has returned: no goroutine outlives it. If ctx is already done when fn's
-// turn comes, fn is not called and Call returns ctx's error.
+// turn comes, fn is not called and Call returns ctx's error. (When ctx can
+// never end, as context.Background cannot, fn's context is the loop's own,
+// which costs nothing to make; like any context it is not for keeping once
+// fn has returned.)
 //
 // A panic in fn re-panics in the caller as a *[PanicError] carrying fn's
 // stack. On a closed loop Call returns an error matching [ErrClosed].
