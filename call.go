@@ -31,11 +31,9 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 		return callSerial(l, ctx, fn)
 	}
 	defer l.release()
-	tctx := l.under(ctx)
-	if tctx == nil {
-		t := &task{parent: ctx, loop: l}
+	tctx, t := l.callCtx(ctx)
+	if t != nil {
 		defer t.cancel()
-		tctx = t
 	}
 	pprof.SetGoroutineLabels(l.ctx)
 	defer pprof.SetGoroutineLabels(ctx)
@@ -46,18 +44,27 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	return v, err
 }
 
+// callCtx returns the context for a blocking call's fn: ctx under the loop
+// if that takes no more than a wrapper, or else a task of its own, fresh
+// each time (fn may keep its context, which must not come back to life),
+// for the caller to cancel once fn has returned.
+func (l *Loop) callCtx(ctx context.Context) (context.Context, *task) {
+	if c := l.under(ctx); c != nil {
+		return c, nil
+	}
+	t := &task{parent: ctx, loop: l}
+	return t, t
+}
+
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
 // caller has counted the task in.
 func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	pool := callPool[T]()
 	c := pool.Get().(*serialCall[T])
 	c.loop, c.fn, c.err = l, fn, errGoexit
-	if c.ctx = l.under(ctx); c.ctx == nil {
-		// A context that can end needs a task of its own, fresh each time:
-		// fn may keep its context, which must not come back to life.
-		t := &task{parent: ctx, loop: l}
+	var t *task
+	if c.ctx, t = l.callCtx(ctx); t != nil {
 		defer t.cancel()
-		c.ctx = t
 	}
 	l.submit(c)
 	<-c.done
@@ -140,7 +147,7 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 	if l.serial {
 		l.enqueue(f.run)
 	} else {
-		go f.run() // with no arguments: the goroutine needs no closure of its own
+		go f.run() // one small allocation: the closure that carries f
 	}
 	return f
 }

@@ -281,24 +281,33 @@ func ExampleRace() {
 	// Output: quick <nil>
 }
 
+// AsCompleted yields futures in the order they settle, not the order they
+// were started in.
 func ExampleAsCompleted() {
 	l := sy.New()
 	defer l.Close()
-	var fs []*sy.Future[time.Duration]
-	for _, d := range []time.Duration{30, 10, 20} {
-		fs = append(fs, sy.Go(context.Background(), l, func(ctx context.Context) (time.Duration, error) {
-			time.Sleep(d * time.Millisecond)
-			return d, nil
-		}))
-	}
-	for f := range sy.AsCompleted(fs...) {
-		d, _ := f.Result() // settled already
-		fmt.Println(d)
+	// The slow task waits until the loop body has seen the quick one, so the
+	// order below is certain; in real use it is whatever the tasks take.
+	seenQuick := make(chan struct{})
+	slow := sy.Go(context.Background(), l, func(ctx context.Context) (string, error) {
+		select {
+		case <-seenQuick:
+			return "slow", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	quick := sy.Go(context.Background(), l, func(context.Context) (string, error) { return "quick", nil })
+	for f := range sy.AsCompleted(slow, quick) {
+		v, _ := f.Result() // settled already
+		fmt.Println(v)
+		if v == "quick" {
+			close(seenQuick)
+		}
 	}
 	// Output:
-	// 10ns
-	// 20ns
-	// 30ns
+	// quick
+	// slow
 }
 
 // countdown is a producer: it yields values until yield returns false or
