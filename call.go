@@ -12,11 +12,10 @@ import (
 // turn under [Limit]); on a serial loop it runs on the loop's goroutine, or
 // inline when Call is made from that goroutine. Either way fn's context is
 // done when ctx is done or the loop closes, and Call returns only once fn
-// has returned: no goroutine outlives it. If ctx is already done when fn's
-// turn comes, fn is not called and Call returns ctx's error. (When ctx can
-// never end, as context.Background cannot, fn's context is the loop's own,
-// which costs nothing to make; like any context it is not for keeping once
-// fn has returned.)
+// has returned: no goroutine outlives it, and fn's context is cancelled
+// when Call returns, so nothing fn registered with it (AfterFuncs, child
+// contexts) outlives the call either. If ctx is already done when fn's turn
+// comes, fn is not called and Call returns ctx's error.
 //
 // A panic in fn re-panics in the caller as a *[PanicError] carrying fn's
 // stack. On a closed loop Call returns an error matching [ErrClosed].
@@ -31,29 +30,26 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 		return callSerial(l, ctx, fn)
 	}
 	defer l.release()
-	tctx, t := l.callCtx(ctx)
-	if t != nil {
-		defer t.cancel()
-	}
+	t := l.callCtx(ctx)
+	defer t.cancel()
 	pprof.SetGoroutineLabels(l.ctx)
 	defer pprof.SetGoroutineLabels(ctx)
-	v, p, err := runTask(l, tctx, fn)
+	v, p, err := runTask(l, t, fn)
 	if p != nil {
 		panic(p)
 	}
 	return v, err
 }
 
-// callCtx returns the context for a blocking call's fn: ctx under the loop
-// if that takes no more than a wrapper, or else a task of its own, fresh
-// each time (fn may keep its context, which must not come back to life),
-// for the caller to cancel once fn has returned.
-func (l *Loop) callCtx(ctx context.Context) (context.Context, *task) {
-	if c := l.under(ctx); c != nil {
-		return c, nil
-	}
-	t := &task{parent: ctx, loop: l}
-	return t, t
+// callCtx returns the context for a blocking call's fn: a task of its own,
+// fresh each time (fn may keep its context, which must not come back to
+// life), for the caller to cancel once fn has returned. It is never the
+// loop's context itself, or what fn registers there would pile up until
+// Close.
+func (l *Loop) callCtx(ctx context.Context) *task {
+	t := &task{}
+	t.init(ctx, l)
+	return t
 }
 
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
@@ -62,10 +58,9 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	pool := callPool[T]()
 	c := pool.Get().(*serialCall[T])
 	c.loop, c.fn, c.err = l, fn, errGoexit
-	var t *task
-	if c.ctx, t = l.callCtx(ctx); t != nil {
-		defer t.cancel()
-	}
+	t := l.callCtx(ctx)
+	defer t.cancel()
+	c.ctx = t
 	l.submit(c)
 	<-c.done
 	v, err, p := c.v, c.err, c.p
@@ -116,10 +111,13 @@ func (c *serialCall[T]) finish() {
 // a *PanicError. A task that calls runtime.Goexit does not return here; its
 // callers preset their results to errGoexit for that case.
 func runTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
-	if !l.takeSlot(ctx) || ctx.Err() != nil {
+	if !l.takeSlot(ctx) {
 		return v, nil, explain(ctx, ctx.Err())
 	}
 	defer l.freeSlot()
+	if err := ctx.Err(); err != nil { // ended while it waited for its turn
+		return v, nil, explain(ctx, err)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			p = newPanicError(r)

@@ -109,3 +109,52 @@ func TestShutdownDeadline(t *testing.T) {
 		assert.ErrorIs(t, err, sy.ErrClosed)
 	})
 }
+
+// On a loop with Limit, calls whose context is already done when their turn
+// comes, or ends while they wait for it, give their turn back: afterwards
+// calls, futures and Map still run. (A leaked turn deadlocks the bubble.)
+func TestLimitTurnsComeBackFromEndedContexts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := sy.New(sy.Limit(2))
+		defer l.Close()
+		expired, cancel := context.WithCancel(t.Context())
+		cancel()
+		for range 5 {
+			_, err := sy.Call(expired, l, func(context.Context) (int, error) { return 1, nil })
+			require.ErrorIs(t, err, context.Canceled)
+			_, err = sy.Go(expired, l, func(context.Context) (int, error) { return 1, nil }).Result()
+			require.ErrorIs(t, err, context.Canceled)
+		}
+		// Two long calls hold both turns; three more time out waiting.
+		hold := make(chan struct{})
+		holders := []*sy.Future[int]{}
+		for range 2 {
+			holders = append(holders, sy.Go(t.Context(), l, func(context.Context) (int, error) { <-hold; return 0, nil }))
+		}
+		synctest.Wait()
+		short, stop := context.WithTimeout(t.Context(), time.Second)
+		defer stop()
+		for range 3 {
+			_, err := sy.Go(short, l, func(context.Context) (int, error) { return 1, nil }).Result()
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+		}
+		close(hold)
+		_, err := sy.All(t.Context(), holders...)
+		require.NoError(t, err)
+		v, err := sy.Call(t.Context(), l, func(context.Context) (int, error) { return 7, nil })
+		require.NoError(t, err)
+		assert.Equal(t, 7, v)
+		n := 0
+		for _, err := range sy.Map(t.Context(), l, func(yield func(int) bool) {
+			for i := range 10 {
+				if !yield(i) {
+					return
+				}
+			}
+		}, func(_ context.Context, i int) (int, error) { return i, nil }) {
+			require.NoError(t, err)
+			n++
+		}
+		assert.Equal(t, 10, n)
+	})
+}

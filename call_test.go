@@ -227,3 +227,26 @@ func TestCallBadInput(t *testing.T) {
 		func() { sy.New(sy.Limit(2), sy.Serial()) })
 	assert.PanicsWithValue(t, "synchronicity.OnPanic: nil function", func() { sy.OnPanic(nil) })
 }
+
+// Nothing fn registers with its context outlives the call, even when the
+// caller's context can never end: the context is done once Call returns,
+// and an AfterFunc registered on it has run.
+func TestCallContextEndsWithTheCall(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, parent := range []context.Context{context.Background(), context.WithValue(context.Background(), key{}, 1)} {
+				var kept context.Context
+				ran := make(chan struct{})
+				_, err := sy.Call(parent, l, func(ctx context.Context) (int, error) {
+					kept = ctx
+					context.AfterFunc(ctx, func() { close(ran) })
+					return 0, nil
+				})
+				require.NoError(t, err)
+				require.ErrorIs(t, kept.Err(), context.Canceled, "fn's context is still live after Call returned")
+				<-ran
+				assert.Equal(t, parent.Value(key{}), kept.Value(key{}))
+			}
+		})
+	}
+}

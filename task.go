@@ -52,7 +52,7 @@ func (t *task) init(parent context.Context, l *Loop) {
 func (t *task) Deadline() (time.Time, bool) { return t.parent.Deadline() }
 
 func (t *task) Err() error {
-	switch t.state.Load() {
+	switch t.ended() {
 	case endedSelf:
 		return context.Canceled
 	case endedParent:
@@ -60,13 +60,25 @@ func (t *task) Err() error {
 	case endedLoop:
 		return t.loop.ctx.Err()
 	}
-	if err := t.parent.Err(); err != nil {
-		return err
-	}
-	if t.loop != nil {
-		return t.loop.ctx.Err()
-	}
 	return nil
+}
+
+// ended returns how t ended, or live. The first end it sees is latched, as
+// a done context never changes its Err or Cause: a task its loop ended
+// stays so when its parent's deadline passes later.
+func (t *task) ended() uint32 {
+	if s := t.state.Load(); s != live {
+		return s
+	}
+	switch {
+	case t.parent.Err() != nil:
+		t.end(endedParent)
+	case t.loop != nil && t.loop.ctx.Err() != nil:
+		t.end(endedLoop)
+	default:
+		return live
+	}
+	return t.state.Load()
 }
 
 func (t *task) Value(key any) any {
@@ -75,15 +87,11 @@ func (t *task) Value(key any) any {
 		// context.Cause looks here: a task cancelled by itself has no
 		// cause beyond its error; one ended by its loop or parent has
 		// theirs, whichever Err reports.
-		switch t.state.Load() {
+		switch t.ended() {
 		case endedSelf:
 			return nil
 		case endedLoop:
 			return t.loop.ctx.Value(key)
-		case live:
-			if t.loop != nil && t.parent.Err() == nil && t.loop.ctx.Err() != nil {
-				return t.loop.ctx.Value(key)
-			}
 		}
 	case loopKey{}:
 		if t.loop != nil {
@@ -100,7 +108,7 @@ func (t *task) Done() <-chan struct{} {
 	t.mu.Lock()
 	w := t.watching()
 	t.mu.Unlock()
-	t.recheck()
+	t.ended() // a parent may have ended before the hooks were in place
 	return w.done
 }
 
@@ -131,21 +139,8 @@ func (w *watch) hook(parent context.Context, f func()) {
 	}
 }
 
-// recheck ends t if a parent ended before its hooks were in place.
-func (t *task) recheck() {
-	if t.state.Load() == live && t.Err() != nil {
-		t.propagate()
-	}
-}
-
 // propagate ends t because a parent is done.
-func (t *task) propagate() {
-	if t.parent.Err() != nil {
-		t.end(endedParent)
-	} else if t.loop != nil && t.loop.ctx.Err() != nil {
-		t.end(endedLoop)
-	}
-}
+func (t *task) propagate() { t.ended() }
 
 // cancel ends t by itself, with context.Canceled.
 func (t *task) cancel() { t.end(endedSelf) }
@@ -196,7 +191,7 @@ func (t *task) AfterFunc(f func()) (stop func() bool) {
 	}
 	w.afters[key] = struct{}{}
 	t.mu.Unlock()
-	t.recheck()
+	t.ended() // a parent may have ended before the hooks were in place
 	return func() bool {
 		t.mu.Lock()
 		defer t.mu.Unlock()

@@ -3,6 +3,7 @@ package synchronicity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -109,4 +110,154 @@ func TestCallContextEndsWithLoop(t *testing.T) {
 	err := <-done
 	assert.ErrorIs(t, err, sy.ErrClosed)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// endable is a parent context whose end the test controls, with any error:
+// a deadline that passes, without a clock.
+type endable struct {
+	context.Context
+	done chan struct{}
+	err  error
+}
+
+func newEndable() *endable {
+	return &endable{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (e *endable) end(err error)          { e.err = err; close(e.done) }
+func (e *endable) Done() <-chan struct{} { return e.done }
+func (e *endable) Err() error {
+	select {
+	case <-e.done:
+		return e.err
+	default:
+		return nil
+	}
+}
+
+// A task's context keeps every promise of the context package, for every
+// way it ends and for each kind of task: once done, Err and Cause never
+// change (a later end of another parent changes nothing); Done is closed;
+// AfterFuncs registered before run, and ones registered after run at once;
+// children made before and after are done with the same cause;
+// WithoutCancel of it is never done and keeps its values.
+func TestTaskContextKeepsPromises(t *testing.T) {
+	type ender struct {
+		name       string
+		err, cause error
+	}
+	enders := []ender{
+		{"caller", context.DeadlineExceeded, context.DeadlineExceeded},
+		{"loop", context.Canceled, sy.ErrClosed},
+		{"cancel", context.Canceled, context.Canceled},
+	}
+	kinds := []string{"future", "call", "serial-call"}
+	for _, kind := range kinds {
+		for _, e := range enders {
+			if e.name == "cancel" && kind != "future" {
+				continue // only a future can be cancelled by itself
+			}
+			for _, watched := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/watched=%v", kind, e.name, watched), func(t *testing.T) {
+					var l *sy.Loop
+					if kind == "serial-call" {
+						l = sy.New(sy.Serial())
+					} else {
+						l = sy.New()
+					}
+					parent := newEndable()
+					type got struct {
+						ctx          context.Context
+						before       context.Context
+						afterRan     chan struct{}
+						stopNotFired func() bool
+					}
+					gotc := make(chan got, 1)
+					release := make(chan struct{})
+					fn := func(ctx context.Context) (int, error) {
+						g := got{ctx: ctx, afterRan: make(chan struct{})}
+						if watched {
+							_ = ctx.Done()
+							var cancel context.CancelFunc
+							g.before, cancel = context.WithCancel(ctx)
+							defer cancel()
+							context.AfterFunc(ctx, func() { close(g.afterRan) })
+						}
+						assert.NoError(t, ctx.Err())
+						assert.NoError(t, context.Cause(ctx))
+						gotc <- g
+						<-release
+						return 0, nil
+					}
+					var f *sy.Future[int]
+					callDone := make(chan struct{})
+					if kind == "future" {
+						f = sy.Go(parent, l, fn)
+						close(callDone)
+					} else {
+						go func() { defer close(callDone); sy.Call(parent, l, fn) }()
+					}
+					g := <-gotc
+					switch e.name {
+					case "caller":
+						parent.end(context.DeadlineExceeded)
+					case "loop":
+						go l.Close()
+						<-l.Context().Done()
+					case "cancel":
+						f.Cancel()
+					}
+					check := func(when string, full bool) {
+						ctx := g.ctx
+						assert.Equal(t, e.err, ctx.Err(), when)
+						assert.Equal(t, e.cause, context.Cause(ctx), when)
+						if !full {
+							return // Done not asked for yet: Err alone must hold
+						}
+						select {
+						case <-ctx.Done():
+						default:
+							t.Errorf("%s: Done not closed", when)
+						}
+						if watched {
+							<-g.afterRan
+							<-g.before.Done()
+							assert.Equal(t, e.cause, context.Cause(g.before), when)
+						}
+						after, cancel := context.WithCancelCause(ctx)
+						defer cancel(nil)
+						<-after.Done()
+						assert.Equal(t, e.err, after.Err(), when)
+						assert.Equal(t, e.cause, context.Cause(after), when)
+						ran := make(chan struct{})
+						context.AfterFunc(ctx, func() { close(ran) })
+						<-ran
+						wc := context.WithoutCancel(ctx)
+						assert.NoError(t, wc.Err(), when)
+						assert.Nil(t, wc.Done(), when)
+						assert.Nil(t, wc.Value(key{}), when)
+					}
+					check("after the end", watched)
+					// The other parents end too; nothing may change.
+					if e.name != "caller" {
+						parent.end(context.DeadlineExceeded)
+					}
+					if e.name != "loop" {
+						go l.Close()
+						<-l.Context().Done()
+					}
+					if f != nil {
+						f.Cancel()
+					}
+					check("after every parent ended", true)
+					close(release)
+					if f != nil {
+						f.Result()
+					}
+					<-callDone
+					require.NoError(t, l.Close())
+				})
+			}
+		}
+	}
 }
