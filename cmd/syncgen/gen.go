@@ -641,7 +641,19 @@ func upperFirst(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
+// lowerFirst lower-cases a name's leading initialism or letter: DB → db,
+// HTTPClient → httpClient, Conn → conn.
 func lowerFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToLower(r)) + s[n:]
+	rs := []rune(s)
+	i := 0
+	for i < len(rs) && unicode.IsUpper(rs[i]) {
+		i++
+	}
+	if i > 1 && i < len(rs) {
+		i-- // the last capital begins the next word
+	}
+	for j := 0; j < max(i, 1) && j < len(rs); j++ {
+		rs[j] = unicode.ToLower(rs[j])
+	}
+	return string(rs)
 }
