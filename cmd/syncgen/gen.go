@@ -562,6 +562,9 @@ func (g *gen) paramNames(m *method) []string {
 	for _, n := range []string{"context", "iter", "synchronicity", "sync"} {
 		used[n] = true
 	}
+	for _, n := range g.declared() { // the closures name the façade's types
+		used[n] = true
+	}
 	names := make([]string, len(m.params))
 	for i, p := range m.params {
 		n := p.name

@@ -79,8 +79,11 @@ func (s *store) Stats(ctx context.Context) (reads, writes int, err error) {
 func (s *store) Pair(ctx context.Context) (string, int) { return s.name, len(s.data) }
 
 // Rename has parameters whose names the generated code must not reuse.
-func (s *store) Rename(ctx context.Context, f string, context int, _ bool) error {
+func (s *store) Rename(ctx context.Context, f string, context int, Store bool, _ bool) error {
 	s.name = f + strings.Repeat("!", context)
+	if Store {
+		s.name += "?"
+	}
 	return nil
 }
 

@@ -54,10 +54,10 @@ func TestCalls(t *testing.T) {
 	if name, n, err := s.Pair(ctx); name != "root" || n != 3 || err != nil {
 		t.Errorf("Pair = %q, %d, %v", name, n, err)
 	}
-	if err := s.Rename(ctx, "top", 2, true); err != nil {
+	if err := s.Rename(ctx, "top", 2, true, false); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Name(); got != "top!!" {
+	if got := s.Name(); got != "top!!?" {
 		t.Errorf("Name = %q", got)
 	}
 	if n, kids := s.Dims(); n != 3 || kids != 0 {

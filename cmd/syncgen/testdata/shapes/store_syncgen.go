@@ -213,9 +213,9 @@ func (f *Store) PutAll(ctx context.Context, kv ...string) error {
 }
 
 // Rename has parameters whose names the generated code must not reuse.
-func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool) error {
+func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) error {
 	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2)
+		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
 	})
 	return err
 }
@@ -419,10 +419,10 @@ func (a StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Fut
 
 // Rename is the async form of [Store.Rename]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool) *synchronicity.Future[struct{}] {
+func (a StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) *synchronicity.Future[struct{}] {
 	f := a.f
 	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2)
+		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
 	})
 }
 
