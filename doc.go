@@ -60,6 +60,22 @@
 // goroutine; the loop's Close waits for the Exit. [Closing] and [Locking]
 // adapt an io.Closer and a sync.Locker.
 //
+// # Whole types
+//
+// The command [github.com/synchronicity-go/synchronicity/cmd/syncgen], run
+// by go generate, wraps a whole type the way [Wrap] wraps one function:
+//
+//	//go:generate go run github.com/synchronicity-go/synchronicity/cmd/syncgen -type=conn -name=DB
+//
+// writes a façade DB, made with NewDB(loop, impl), whose methods have the
+// names of *conn's and run them as tasks of the loop: calls blocking,
+// producers as iter.Seq2, and DB.Async() returning futures and streams. A
+// *conn in arguments and results becomes a *DB, and a conn with Enter and
+// Exit makes DB a [ContextManager] whose Enter and Exit run on the loop, as
+// with [OnLoop]. On a [Serial] loop a connection that is not safe for
+// concurrent use can then be shared by any number of goroutines
+// (examples/dbconn does).
+//
 // # Decisions
 //
 //   - A function whose context is already done when its turn comes is not

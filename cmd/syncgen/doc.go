@@ -1,0 +1,98 @@
+// Command syncgen writes a façade that runs every method of a type on a
+// synchronicity Loop: blocking methods with the same names, and Async()
+// whose methods return futures and streams. Run it with go generate:
+//
+//	//go:generate go run github.com/synchronicity-go/synchronicity/cmd/syncgen -type=conn -name=Conn
+//
+// It loads the package in the current directory (or the one named as its
+// argument), reads the methods declared on conn and *conn, exported and
+// unexported, and writes conn_syncgen.go beside them with:
+//
+//   - type Conn, the façade, and NewConn(l *synchronicity.Loop, impl *conn)
+//     *Conn. Every method of the façade runs impl's as a task of l, so on a
+//     serial loop a *conn that is not safe for concurrent use can be shared
+//     by any number of goroutines. A nil loop means the default loop.
+//   - a blocking method for each of conn's, with the same name, and the
+//     same arguments and results but for the changes listed below;
+//   - Async() ConnAsync, whose methods have the same names and arguments,
+//     take a ctx even where conn's have none, and return a
+//     *synchronicity.Future for a call or a *synchronicity.Stream for a
+//     producer.
+//
+// Flags:
+//
+//	-type T      the type whose methods to wrap (required)
+//	-name F      the façade's name (default: T with its first letter upper-cased)
+//	-output file the file to write (default: t_syncgen.go, lower-cased, beside T)
+//	-strict      fail instead of warning when a method fits no shape
+//
+// # Shapes
+//
+// By its signature, each method of *conn becomes:
+//
+//	conn's method                     the façade's                     Async's result
+//	M(ctx, a) (R, error)              M(ctx, a) (R, error)             *Future[R]
+//	M(ctx, a) error                   M(ctx, a) error                  *Future[struct{}]
+//	M(ctx, a) R                       M(ctx, a) (R, error)             *Future[R]
+//	M(ctx, a)                         M(ctx, a) error                  *Future[struct{}]
+//	M(ctx, a, yield func(T) bool) error
+//	                                  M(ctx, a) iter.Seq2[T, error]    *Stream[T]
+//	M(a) (R, error)                   M(a) (R, error)                  *Future[R]
+//	M(a) R                            M(a) R                           *Future[R]
+//	M(a)                              M(a)                             *Future[struct{}]
+//	M(a) (R1, R2, ..., error)         M(a) (R1, R2, ..., error)        *Future[ConnMResult]
+//
+// where a stands for any arguments (variadic ones pass through) and Async's
+// methods all take a ctx first. Two or more results without an error work
+// as with one: the façade adds an error if conn's method takes a ctx.
+//
+// # Decisions
+//
+//   - A method that takes a ctx but returns no error gains an error result:
+//     a ctx that ends before the method's turn, or a closed loop, must be
+//     reported, and the method is then not called.
+//   - A method without a ctx keeps its signature and runs with a ctx that
+//     never ends. Its call can fail only when the loop is closed; if it has
+//     no error result to say so, the façade panics with that error (which
+//     matches synchronicity.ErrClosed).
+//   - A method with more than one non-error result keeps its results in
+//     the blocking form; its Async form returns a future of a small struct,
+//     ConnMResult (the façade's name, the method's with its first letter
+//     upper-cased, and Result), whose fields are the results' names
+//     upper-cased, or V0, V1, ... when they are unnamed or clash.
+//   - If conn has Enter(ctx) (V, error) and Exit(ctx, error) error, the
+//     façade is a synchronicity.ContextManager too: its Enter and Exit run
+//     conn's on the loop as synchronicity.OnLoop does, so the loop's Close
+//     waits for the Exit, and the body runs on the caller's goroutine. Like
+//     conn's own methods, they serve one use at a time. Async has no Enter
+//     or Exit: use the manager with synchronicity.Do or With instead.
+//   - Wherever an argument, a result, a producer's value or Enter's value
+//     is *conn, the façade takes or returns *Conn. A façade argument is
+//     unwrapped to its *conn, which then runs on the loop of the façade
+//     whose method was called. A *conn result is wrapped in a façade on the
+//     same loop, and the façades that one NewConn and the results of their
+//     methods make keep one façade per *conn, so a *conn handed out twice
+//     comes back as the same *Conn. They hold each other for as long as
+//     any of them is reachable; each NewConn starts afresh. conn anywhere
+//     else in a signature (conn by value, []*conn, func(*conn)) would hand
+//     out the impl unwrapped: such a method is left out with a warning.
+//   - Methods come out in name order, with their doc comments copied.
+//     Methods promoted from embedded fields are not wrapped: declare the
+//     ones the façade should have on the type.
+//   - Generic types are refused: declare a non-generic type for the
+//     instance you need and wrap that.
+//   - A method fits no shape when its ctx is not its first argument, when
+//     it ends in yield func(T) bool but does not return just error, when it
+//     mentions conn other than as *conn, or when its name is one the façade
+//     uses itself (Async, and the fields loop, impl, mgr and fam). Such
+//     methods are left out with a warning naming each and why; -strict
+//     makes that an error. A type with no method that fits is an error.
+//   - The output file from an earlier run is read as empty while loading,
+//     so a stale façade does not stop its regeneration; other errors in
+//     the package (such as code using a façade method that is gone) are
+//     ignored unless they reach conn's methods. Names the façade would
+//     declare that the package already declares are an error.
+//
+// Errors (bad flags, a missing type, a type without methods) are printed
+// and the command exits with status 2.
+package main
