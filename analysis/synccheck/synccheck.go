@@ -281,7 +281,7 @@ func isErrSeq2(t types.Type) bool {
 		return false
 	}
 	args := n.TypeArgs()
-	return args.Len() == 2 && types.Identical(args.At(1), types.Universe.Lookup("error").Type())
+	return args.Len() == 2 && types.Identical(args.At(1), errorType)
 }
 
 // unusedExits reports exit functions that are never used, other than
@@ -324,51 +324,80 @@ func (c *checker) deferStmt(d *ast.DeferStmt, stack []ast.Node) {
 		return // a field or an element: the code that owns it reads it
 	}
 	target := c.pass.TypesInfo.Uses[x]
-	results := c.enclosingResults(stack)
-	var named *ast.Ident // the function's named error result, if any
-	for _, f := range results {
-		for _, n := range f.Names {
-			if n.Name == "_" {
-				continue
-			}
-			obj := c.pass.TypesInfo.Defs[n]
-			if obj == target {
-				return
-			}
-			if named == nil && types.Identical(obj.Type(), types.Universe.Lookup("error").Type()) {
-				named = n
-			}
-		}
-	}
-	if named == nil {
-		c.pass.ReportRangef(d, "defer %s(&%s): %s is not a named result, so what the function returns never reaches Exit, which sees %s as it is when the function returns (usually nil): "+
-			"name the error result, as in func f() (err error), and defer %s(&err)",
-			id.Name, x.Name, x.Name, x.Name, id.Name)
+	funcs := enclosingFuncs(stack)
+	if len(funcs) == 0 {
 		return
 	}
-	c.pass.ReportRangef(d, "defer %s(&%s): %s is not the function's named result %s, so the error the function returns never reaches Exit: defer %s(&%s)",
-		id.Name, x.Name, x.Name, named.Name, id.Name, named.Name)
+	var named *ast.Ident // the function's named error result, if any
+	for _, n := range resultNames(funcs[0]) {
+		obj := c.pass.TypesInfo.Defs[n]
+		if obj == target {
+			return
+		}
+		if named == nil && types.Identical(obj.Type(), errorType) {
+			named = n
+		}
+	}
+	call := id.Name + "(&" + x.Name + ")"
+	switch {
+	case named != nil && named.Name == x.Name:
+		c.pass.ReportRangef(d, "defer %s: this %s is declared inside the function and shadows the named result, so the error the function returns never reaches Exit: "+
+			"assign the named result %s with = instead of declaring a new one with :=", call, x.Name, named.Name)
+	case named != nil:
+		c.pass.ReportRangef(d, "defer %s: %s is not the function's named result %s, so the error the function returns never reaches Exit: defer %s(&%s)",
+			call, x.Name, named.Name, id.Name, named.Name)
+	case isResultOf(c.pass.TypesInfo, target, funcs[1:]):
+		c.pass.ReportRangef(d, "defer %s: %s is a result of an enclosing function, not of the function literal that defers %s, so what the literal returns never reaches Exit: "+
+			"give the literal a named error result, as in func() (err error), and defer %s(&err)", call, x.Name, id.Name, id.Name)
+	default:
+		c.pass.ReportRangef(d, "defer %s: %s is not a named result, so what the function returns never reaches Exit, which sees %s as it is at that point (usually nil): "+
+			"name the error result, as in func f() (err error), and defer %s(&err)", call, x.Name, x.Name, id.Name)
+	}
 }
 
-// enclosingResults returns the result fields of the innermost function in
-// stack.
-func (c *checker) enclosingResults(stack []ast.Node) []*ast.Field {
+var errorType = types.Universe.Lookup("error").Type()
+
+// enclosingFuncs returns the types of the functions in stack, innermost
+// first.
+func enclosingFuncs(stack []ast.Node) []*ast.FuncType {
+	var funcs []*ast.FuncType
 	for i := len(stack) - 1; i >= 0; i-- {
-		var ft *ast.FuncType
 		switch f := stack[i].(type) {
 		case *ast.FuncDecl:
-			ft = f.Type
+			funcs = append(funcs, f.Type)
 		case *ast.FuncLit:
-			ft = f.Type
-		default:
-			continue
+			funcs = append(funcs, f.Type)
 		}
-		if ft.Results == nil {
-			return nil
-		}
-		return ft.Results.List
 	}
-	return nil
+	return funcs
+}
+
+// resultNames returns the names of ft's named results, except _.
+func resultNames(ft *ast.FuncType) []*ast.Ident {
+	if ft.Results == nil {
+		return nil
+	}
+	var names []*ast.Ident
+	for _, f := range ft.Results.List {
+		for _, n := range f.Names {
+			if n.Name != "_" {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+// isResultOf reports whether obj is a named result of one of funcs.
+func isResultOf(info *types.Info, obj types.Object, funcs []*ast.FuncType) bool {
+	for _, ft := range funcs {
+		for _, n := range resultNames(ft) {
+			if info.Defs[n] == obj {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rangeStmt reports a range over a sequence of (value, error) pairs from

@@ -47,7 +47,7 @@ func Shadowed(ctx context.Context, ok bool) (err error) {
 		if err != nil {
 			return err
 		}
-		defer exit(&err) // want `defer exit\(&err\): err is not the function's named result err, so the error the function returns never reaches Exit: defer exit\(&err\)`
+		defer exit(&err) // want `defer exit\(&err\): this err is declared inside the function and shadows the named result, so the error the function returns never reaches Exit: assign the named result err with = instead`
 	}
 	return errors.New("body failed")
 }
@@ -72,6 +72,15 @@ func Closure(ctx context.Context) (err error) {
 		defer exit(&err) // want `err is not a named result`
 		return nil
 	}
+	outer := func() error {
+		var exit func(*error)
+		_, exit, err = sy.Enter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer exit(&err) // want `defer exit\(&err\): err is a result of an enclosing function, not of the function literal that defers exit.*give the literal a named error result`
+		return errors.New("body failed")
+	}
 	named := func() (err error) {
 		_, exit, err := sy.Enter(ctx, tx)
 		if err != nil {
@@ -80,7 +89,7 @@ func Closure(ctx context.Context) (err error) {
 		defer exit(&err)
 		return nil
 	}
-	return errors.Join(run(), named())
+	return errors.Join(run(), named(), outer())
 }
 
 // Explicit generic instantiation is the same call.
