@@ -423,15 +423,11 @@ func (c *checker) rangeStmt(r *ast.RangeStmt) {
 	default:
 		return
 	}
-	what := "with one variable"
-	fix := "for v, err := range"
+	msg := "range over " + from + " with one variable drops the error that ends the sequence, and yields its zero value as an item: " +
+		"for v, err := range " + from + " and check err"
 	if r.Key == nil {
-		what = "with no variables"
-		fix = "for _, err := range"
+		msg = "range over " + from + " with no variables drops the error that ends the sequence: " +
+			"for _, err := range " + from + " and check err"
 	}
-	c.pass.Report(analysis.Diagnostic{
-		Pos: r.For, End: r.X.End(),
-		Message: "range over " + from + " " + what + " drops the error that ends the sequence, and yields its zero value as an item: " +
-			fix + " " + from + " and check err",
-	})
+	c.pass.Report(analysis.Diagnostic{Pos: r.For, End: r.X.End(), Message: msg})
 }
