@@ -124,7 +124,7 @@ func newEndable() *endable {
 	return &endable{Context: context.Background(), done: make(chan struct{})}
 }
 
-func (e *endable) end(err error)          { e.err = err; close(e.done) }
+func (e *endable) end(err error)         { e.err = err; close(e.done) }
 func (e *endable) Done() <-chan struct{} { return e.done }
 func (e *endable) Err() error {
 	select {
