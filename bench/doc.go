@@ -32,12 +32,18 @@ type Impl[F any] struct {
 
 // A Job describes one benchmark for the report.
 type Job struct {
-	Bench  string            // Benchmark function name without "Benchmark"
-	Title  string            // heading in the report
-	Unit   string            // the metric the report compares
-	Notes  map[string]string // per implementation, shown beside its figure
-	Leaks  map[string]bool   // for EarlyBreak: which implementations leave a goroutine behind
-	Sizing string            // how big one op is
+	Bench string            // Benchmark function name without "Benchmark"
+	Title string            // heading in the report
+	Unit  string            // the metric the report compares
+	Also  string            // another metric the report shows beside it, if any
+	Notes map[string]string // per implementation, shown beside its figure
+	// Apart lists the implementations that do a different job (slice in and
+	// slice out, a fixed set of goroutines instead of one per task): they
+	// stay in the table with their note, but the library is not compared
+	// with them.
+	Apart  map[string]bool
+	Leaks  map[string]bool // for EarlyBreak: which implementations leave a goroutine behind
+	Sizing string          // how big one op is
 }
 
 // Library is the implementation every other one is compared with.
@@ -55,14 +61,18 @@ var Jobs = []Job{
 			"conc-iter.Map":   "GOMAXPROCS goroutines, not one per task",
 			"conc-pool":       "results unordered",
 			"lo-parallel.Map": "slice in, slice out",
-		}},
+		},
+		Apart: map[string]bool{"conc-iter.Map": true, "lo-parallel.Map": true}},
 	{Bench: "OrderedMap", Title: "Ordered parallel map, 8 workers", Unit: "ns/item", Sizing: "100,000 items",
 		Notes: map[string]string{
 			"lo-parallel.Map": "no limit: one goroutine per item",
 			"errgroup":        "SetLimit(8), slice in, slice out",
 			"conc-iter.Map":   "slice in, slice out",
-		}},
-	{Bench: "RoundTrip", Title: "Call round trip to one dedicated goroutine", Unit: "ns/op", Sizing: "one call"},
+		},
+		Apart: map[string]bool{"errgroup": true, "conc-iter.Map": true}},
+	{Bench: "RoundTrip", Title: "Call round trip to one dedicated goroutine", Unit: "ns/op", Also: "cpu-ns/op", Sizing: "one call",
+		Notes: map[string]string{"synchronicity-serial": "not locked to a thread"},
+		Apart: map[string]bool{"synchronicity-serial": true}},
 }
 
 // loop is the concurrent loop the library's implementations run on. It starts

@@ -1,6 +1,8 @@
 // Command report runs the comparison benchmarks of package bench and
 // summarises them: benchstat's table in results.txt, a Markdown table of
-// medians and ratios to synchronicity written between the markers
+// medians (with the spread of their runs) and ratios to synchronicity,
+// compared with the fastest implementation doing the same job, written
+// between the markers
 // <!-- bench:begin --> and <!-- bench:end --> of a Markdown file, and a bar
 // chart of the ratios in results.svg.
 //
@@ -86,24 +88,37 @@ func main() {
 	check(chart(res, *svg))
 }
 
-// results holds, per job and implementation, the median of the job's metric,
-// with the implementations in the order they first appear.
+// results holds, per job and implementation, the summary of the job's
+// metrics, with the implementations in the order they first appear.
 type results struct {
-	median map[string]map[string]float64
+	median map[string]map[string]float64 // of the job's Unit
+	spread map[string]map[string]float64 // of the Unit: the larger side of the 95% interval around the median, as a fraction of it; 0 from a single run
+	also   map[string]map[string]float64 // median of the job's Also metric
 	order  map[string][]string
 	config string // machine and toolchain, from the benchmark output
 }
+
+// swings is the spread above which a figure is flagged: it moved too much
+// between runs to be quoted as it stands.
+const swings = 0.20
 
 func read(file string) results {
 	f, err := os.Open(file)
 	check(err)
 	defer f.Close()
-	units := map[string]string{}
+	jobs := map[string]bench.Job{}
 	for _, j := range bench.Jobs {
-		units[j.Bench] = j.Unit
+		jobs[j.Bench] = j
 	}
 	values := map[string]map[string][]float64{}
-	res := results{median: map[string]map[string]float64{}, order: map[string][]string{}}
+	also := map[string]map[string][]float64{}
+	res := results{median: map[string]map[string]float64{}, spread: map[string]map[string]float64{}, also: map[string]map[string]float64{}, order: map[string][]string{}}
+	add := func(m map[string]map[string][]float64, job, impl string, v float64) {
+		if m[job] == nil {
+			m[job] = map[string][]float64{}
+		}
+		m[job][impl] = append(m[job][impl], v)
+	}
 	r := benchfmt.NewReader(f, file)
 	for r.Scan() {
 		rec, ok := r.Result().(*benchfmt.Result)
@@ -114,32 +129,56 @@ func read(file string) results {
 			res.config = fmt.Sprintf("%s/%s, %s, %s", rec.GetConfig("goos"), rec.GetConfig("goarch"), rec.GetConfig("cpu"), runtime.Version())
 		}
 		base, parts := rec.Name.Parts()
-		job := strings.TrimPrefix(string(base), "Benchmark")
-		if len(parts) == 0 || units[job] == "" {
+		name := strings.TrimPrefix(string(base), "Benchmark")
+		j, known := jobs[name]
+		if len(parts) == 0 || !known {
 			continue
 		}
 		impl := strings.TrimPrefix(string(parts[0]), "/")
 		for _, v := range rec.Values {
-			if v.Unit == units[job] || v.OrigUnit == units[job] {
-				if values[job] == nil {
-					values[job] = map[string][]float64{}
+			switch unit := cond(v.OrigUnit != "", v.OrigUnit, v.Unit); {
+			case unit == j.Unit:
+				if values[name][impl] == nil {
+					res.order[name] = append(res.order[name], impl)
 				}
-				if values[job][impl] == nil {
-					res.order[job] = append(res.order[job], impl)
-				}
-				values[job][impl] = append(values[job][impl], orig(v))
+				add(values, name, impl, orig(v))
+			case j.Also != "" && unit == j.Also:
+				add(also, name, impl, orig(v))
 			}
 		}
 	}
 	check(r.Err())
 	for job, impls := range values {
-		res.median[job] = map[string]float64{}
+		res.median[job], res.spread[job] = map[string]float64{}, map[string]float64{}
 		for impl, vs := range impls {
-			s := benchmath.NewSample(vs, &benchmath.DefaultThresholds)
-			res.median[job][impl] = benchmath.AssumeNothing.Summary(s, 0.95).Center
+			res.median[job][impl], res.spread[job][impl] = summary(vs)
+		}
+	}
+	for job, impls := range also {
+		res.also[job] = map[string]float64{}
+		for impl, vs := range impls {
+			res.also[job][impl], _ = summary(vs)
 		}
 	}
 	return res
+}
+
+// summary returns the median of vs and its spread: how far the 95%
+// confidence interval reaches from the median, on its wider side, as a
+// fraction of the median (benchstat's ±); with too few runs for the
+// interval, how far the runs reach from the median.
+func summary(vs []float64) (median, spread float64) {
+	s := benchmath.NewSample(vs, &benchmath.DefaultThresholds)
+	sum := benchmath.AssumeNothing.Summary(s, 0.95)
+	median = sum.Center
+	if len(vs) < 2 || median == 0 {
+		return median, 0
+	}
+	lo, hi := sum.Lo, sum.Hi
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) { // too few runs for the interval: their range
+		lo, hi = slices.Min(vs), slices.Max(vs)
+	}
+	return median, max(hi-median, median-lo) / median
 }
 
 func orig(v benchfmt.Value) float64 {
@@ -149,10 +188,11 @@ func orig(v benchfmt.Value) float64 {
 	return v.Value
 }
 
-// fastestPeer returns the fastest implementation that is not the library's.
-func fastestPeer(med map[string]float64) (name string) {
+// fastestPeer returns the fastest implementation that is not the library's
+// and does the same job as the library's.
+func fastestPeer(j bench.Job, med map[string]float64) (name string) {
 	for impl, m := range med {
-		if !strings.HasPrefix(impl, bench.Library) && (name == "" || m < med[name]) {
+		if !strings.HasPrefix(impl, bench.Library) && !j.Apart[impl] && (name == "" || m < med[name]) {
 			name = impl
 		}
 	}
@@ -161,15 +201,18 @@ func fastestPeer(med map[string]float64) (name string) {
 
 func markdown(res results) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Medians of the benchmarks in `bench/` (%s); × %s is each figure divided by the library's, so above 1 is slower than %[2]s.\n", res.config, bench.Library)
+	fmt.Fprintf(&b, "Medians of the benchmarks in `bench/` (%s), each ± the spread of its runs (the wider side of the 95%% interval, as benchstat reports it); ⚠ marks a figure that moved more than ±%.0f%% between runs, too much to quote as it stands. × %s is each median divided by the library's, so above 1 is slower than %[3]s.\n", res.config, swings*100, bench.Library)
 	for _, j := range bench.Jobs {
-		med := res.median[j.Bench]
+		med, spread := res.median[j.Bench], res.spread[j.Bench]
 		lib, ok := med[bench.Library]
 		if !ok {
 			continue
 		}
 		fmt.Fprintf(&b, "\n**%s** (%s, %s)\n\n", j.Title, j.Sizing, j.Unit)
-		fmt.Fprintf(&b, "| implementation | %s | × %s |%s notes |\n|---|--:|--:|%s---|\n", j.Unit, bench.Library, cond(j.Leaks != nil, " leaks on break |"), cond(j.Leaks != nil, ":-:|"))
+		also := j.Also != "" && res.also[j.Bench] != nil
+		fmt.Fprintf(&b, "| implementation | %s | × %s |%s%s notes |\n|---|--:|--:|%s%s---|\n",
+			j.Unit, bench.Library, cond(also, " "+j.Also+" |"), cond(j.Leaks != nil, " leaks on break |"),
+			cond(also, "--:|"), cond(j.Leaks != nil, ":-:|"))
 		impls := res.order[j.Bench]
 		for _, impl := range slices.Sorted(maps.Keys(j.Leaks)) {
 			if _, ok := med[impl]; !ok { // leaking implementations are not benchmarked
@@ -179,23 +222,50 @@ func markdown(res results) string {
 		for _, impl := range impls {
 			figure, ratio := "—", "—"
 			if m, ok := med[impl]; ok {
-				figure, ratio = strconv.FormatFloat(m, 'f', digits(m), 64), fmt.Sprintf("%.2f", m/lib)
+				figure, ratio = withSpread(m, spread[impl]), fmt.Sprintf("%.2f", m/lib)
 			}
 			name := impl
 			if impl == bench.Library {
 				name = "**" + impl + "**"
 			}
+			extra := ""
+			if also {
+				extra = " — |"
+				if m, ok := res.also[j.Bench][impl]; ok {
+					extra = " " + strconv.FormatFloat(m, 'f', digits(m), 64) + " |"
+				}
+			}
 			leaks := ""
 			if j.Leaks != nil {
 				leaks = cond(j.Leaks[impl], " **yes** |", " no |")
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s |%s %s |\n", name, figure, ratio, leaks, j.Notes[impl])
+			note := j.Notes[impl]
+			if j.Apart[impl] {
+				note = strings.TrimSpace(note + cond(note != "", "; ") + "a different job: not compared")
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |%s%s %s |\n", name, figure, ratio, extra, leaks, note)
 		}
-		if peer := fastestPeer(med); peer != "" {
-			fmt.Fprintf(&b, "\n%s takes %.2f× the time of the fastest other implementation, %s.\n", bench.Library, lib/med[peer], peer)
+		if peer := fastestPeer(j, med); peer != "" {
+			rough := ""
+			if spread[bench.Library] > swings || spread[peer] > swings {
+				rough = " (a figure that swings: rough)"
+			}
+			fmt.Fprintf(&b, "\n%s takes %.2f× the time of the fastest other implementation doing the same job, %s%s.\n", bench.Library, lib/med[peer], peer, rough)
 		}
 	}
 	return b.String()
+}
+
+// withSpread formats a median with its spread, flagging one that swings.
+func withSpread(m, spread float64) string {
+	s := strconv.FormatFloat(m, 'f', digits(m), 64)
+	if spread > 0 {
+		s += fmt.Sprintf(" ±%.0f%%", spread*100)
+	}
+	if spread > swings {
+		s += " ⚠"
+	}
+	return s
 }
 
 func digits(v float64) int {
@@ -238,7 +308,8 @@ func replaceBetweenMarkers(file, text string) bool {
 }
 
 // chart draws one group of bars per job: each other library's (or approach's)
-// best implementation, as a multiple of the library's time on a log₂ axis.
+// best implementation doing the same job, as a multiple of the library's time
+// on a log₂ axis.
 func chart(res results, file string) error {
 	var jobs, families []string
 	best := map[string]map[string]float64{} // family → job → ratio
@@ -251,7 +322,7 @@ func chart(res results, file string) error {
 		jobs = append(jobs, j.Bench) // titles are too long to sit side by side
 		for impl, m := range med {
 			fam := family(impl)
-			if fam == bench.Library {
+			if fam == bench.Library || j.Apart[impl] {
 				continue
 			}
 			if best[fam] == nil {
