@@ -82,8 +82,8 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // LockOSThread makes a serial loop whose goroutine is locked to one OS thread
 // for the loop's whole life, for C libraries and system calls with
 // thread-local state. The thread exits with the loop, taking that state with
-// it. It implies [Serial]. (A task that calls runtime.Goexit there ends
-// the thread too; the loop goes on, on a new one.)
+// it. It implies [Serial]. A task that calls runtime.Goexit there ends
+// only itself: the loop goes on, on the same thread.
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
 // Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run
@@ -410,23 +410,37 @@ func (c withLoop) Value(key any) any {
 // serve is a serial loop's goroutine: it runs queued jobs in order until the
 // loop has closed and drained.
 func (l *Loop) serve() {
+	defer l.bg.Done()
 	if l.lockOS {
 		// Never unlocked: the thread ends with this goroutine, so no other
 		// goroutine inherits state a thread-affine library left on it.
 		runtime.LockOSThread()
 	}
 	pprof.SetGoroutineLabels(l.ctx)
-	id := goid()
+	l.drain(goid())
+}
+
+// drain runs the queued jobs of the serial loop goroutine id until the loop
+// has closed and drained.
+func (l *Loop) drain(id uint64) {
 	var cur job // the job running, if it ends this goroutine
 	defer func() {
-		if cur != nil {
-			// cur called runtime.Goexit: finish it, and carry on in a new goroutine.
-			l.owner.Store(0)
-			cur.finish()
-			l.bg.Add(1)
-			go l.serve()
+		if cur == nil {
+			return
 		}
-		l.bg.Done()
+		// cur called runtime.Goexit: finish it, and carry on.
+		l.owner.Store(0)
+		cur.finish()
+		if l.lockOS {
+			// Here, inside the Goexit, which waits for this deferred call:
+			// the loop keeps its thread, with the thread-local state of what
+			// runs there and the coroutines made on it, which can be resumed
+			// only from the thread they were made on.
+			l.drain(id)
+			return
+		}
+		l.bg.Add(1)
+		go l.serve()
 	}()
 	for {
 		for l.next < len(l.batch) {
