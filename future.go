@@ -21,8 +21,8 @@ type Future[T any] struct {
 	err   error
 	pe    *PanicError
 	rec   *panicRecord // with pe, whether it was observed
-	loop  *Loop // nil for a promise
-	ctx   task  // the task's context; its mutex also orders subscribing after settling
+	loop  *Loop        // nil for a promise
+	ctx   task         // the task's context; its mutex also orders subscribing after settling
 
 	fn func(context.Context) (T, error) // the task, until it runs
 
