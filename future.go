@@ -17,12 +17,12 @@ import (
 // the loop's Close reports it. A Future is safe for use by many goroutines.
 type Future[T any] struct {
 	state atomic.Uint32 // pending → settling → settled
-	seen  atomic.Bool   // the panic was observed
 	val   T
 	err   error
 	pe    *PanicError
-	loop  *Loop // nil for a promise
-	ctx   task  // the task's context; its mutex also orders subscribing after settling
+	rec   *panicRecord // with pe, whether it was observed
+	loop  *Loop        // nil for a promise
+	ctx   task         // the task's context; its mutex also orders subscribing after settling
 
 	fn func(context.Context) (T, error) // the task, until it runs
 
@@ -62,6 +62,11 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 		return false
 	}
 	f.val, f.err, f.pe = v, err, p
+	if p != nil {
+		// Nobody may ever ask: once f is unreachable, the loop reports it.
+		f.rec = f.loop.notePanic(p)
+		whenCollected(f, f.rec)
+	}
 	f.state.Store(settled)
 	f.ctx.mu.Lock()
 	done, first, more := f.done, f.sub, f.more
@@ -78,9 +83,6 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 		for _, s := range *more {
 			s.n.settled(s.i, failed)
 		}
-	}
-	if p != nil && f.loop != nil {
-		f.loop.notePanic(f)
 	}
 	return true
 }
@@ -161,26 +163,10 @@ func (f *Future[T]) Cancel() {
 // outcome returns the settled result, re-panicking a task's panic.
 func (f *Future[T]) outcome() (T, error) {
 	if f.pe != nil {
-		panic(f.observe())
+		panic(f.rec.observe())
 	}
 	return f.val, f.err
 }
-
-// observe marks a settled future's panic as seen and returns it.
-func (f *Future[T]) observe() *PanicError {
-	f.seen.Store(true)
-	return f.pe
-}
-
-// unobserved returns the panic if nobody has observed it, and marks it seen.
-func (f *Future[T]) unobserved() *PanicError {
-	if f.seen.Swap(true) {
-		return nil
-	}
-	return f.pe
-}
-
-func (f *Future[T]) observed() bool { return f.seen.Load() }
 
 // NewPromise returns a pending future and the function that settles it, for
 // bridging callback APIs. The first call to settle wins and reports true;

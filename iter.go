@@ -439,9 +439,12 @@ const DefaultBuffer = 64
 // channel: the async form of [Seq], for select. Make one with [Start].
 //
 // Receive from C until it is closed, then read Err; or call Stop to end the
-// stream early. A stream nobody stops is stopped when its loop closes, and
-// when the *Stream becomes unreachable (so keep it reachable while
-// receiving from C, for instance with defer s.Stop()).
+// stream early. A stream delivers every value unless it is stopped: by
+// Stop, by its context, or by its loop's Close. One dropped before anyone
+// asked for C, which nobody can receive from, is also stopped once the
+// *Stream is garbage collected; once C has been handed out, the channel
+// alone keeps the stream going, so a stream abandoned half-read is stopped
+// only by its context or its loop.
 type Stream[T any] struct{ s *stream[T] }
 
 // stream is the state the producer's goroutine shares with the handle; it
@@ -451,7 +454,9 @@ type stream[T any] struct {
 	done   chan struct{} // closed once err and pe are set, just before ch
 	err    error
 	pe     *PanicError
-	seen   atomic.Bool // pe was observed
+	rec    atomic.Pointer[panicRecord] // with pe, whether it was observed
+	out    atomic.Bool                 // C was handed out
+	orphan atomic.Bool                 // the handle has been collected
 	ranged atomic.Bool
 	cancel context.CancelCauseFunc
 }
@@ -480,7 +485,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 	s.cancel = cancel
 	go s.run(tctx, l, p, size)
 	h := &Stream[T]{s}
-	reclaim(h, s.cancel)
+	whenCollected(h, s)
 	return h
 }
 
@@ -494,7 +499,11 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.pe = newPanicError(v)
-			l.notePanic(s)
+			r := l.notePanic(s.pe)
+			s.rec.Store(r)
+			if s.orphan.Load() { // nobody can read Err any more
+				r.report()
+			}
 		}
 	}()
 	pprof.SetGoroutineLabels(l.ctx)
@@ -523,18 +532,26 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	}
 }
 
-func (s *stream[T]) unobserved() *PanicError {
-	if s.seen.Swap(true) {
-		return nil
+// collected is called once the handle is unreachable: nobody can stop the
+// stream or read its Err any more.
+func (s *stream[T]) collected() {
+	s.orphan.Store(true)
+	if !s.out.Load() {
+		s.cancel(errStopped) // and nobody can receive its values
 	}
-	return s.pe
+	if r := s.rec.Load(); r != nil {
+		r.report()
+	}
 }
-
-func (s *stream[T]) observed() bool { return s.seen.Load() }
 
 // C returns the channel of the stream's values. It is closed when the
 // producer has returned, after which Err reports how it ended.
-func (s *Stream[T]) C() <-chan T { return s.s.ch }
+func (s *Stream[T]) C() <-chan T {
+	if !s.s.out.Load() {
+		s.s.out.Store(true)
+	}
+	return s.s.ch
+}
 
 // Err returns nil while the stream runs, and once C is closed the
 // producer's error, or the context's if the stream was cut short. If the
@@ -546,8 +563,7 @@ func (s *Stream[T]) Err() error {
 		return nil
 	}
 	if s.s.pe != nil {
-		s.s.seen.Store(true)
-		panic(s.s.pe)
+		panic(s.s.rec.Load().observe())
 	}
 	return s.s.err
 }

@@ -478,20 +478,49 @@ func TestStreamCloseInFlight(t *testing.T) {
 	assert.ErrorIs(t, sy.Start(context.Background(), l, cs[0].produce).Err(), sy.ErrClosed)
 }
 
+// A stream dropped before anyone asked for its channel, which nobody can
+// receive from, is stopped once its handle is collected.
 func TestStreamDroppedIsReclaimed(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	l := sy.New()
 	defer l.Close()
 	c := &counter{n: 1 << 30}
-	func() {
-		s := sy.Start(context.Background(), l, c.produce)
-		<-s.C() // running, and blocked on a full channel from here on
-	}()
-	for i := 0; i < 100 && c.cleanups.Load() == 0; i++ {
+	sy.Start(context.Background(), l, c.produce)
+	for i := 0; i < 1000 && c.cleanups.Load() == 0; i++ {
 		runtime.GC()
 		runtime.Gosched()
 	}
 	assert.EqualValues(t, 1, c.cleanups.Load())
+}
+
+// Ranging the channel of a stream whose handle was dropped at once, the
+// most natural idiom, delivers every value however often the collector
+// runs meanwhile; one abandoned half-read is stopped by its loop's Close.
+func TestStreamChannelOutlivesItsHandle(t *testing.T) {
+	l := sy.New()
+	const n = 5000
+	c := &counter{n: n}
+	got := 0
+	for v := range sy.Start(context.Background(), l, c.produce, sy.Prefetch(4)).C() {
+		require.Equal(t, got, v)
+		if got++; got%100 == 0 {
+			runtime.GC()
+		}
+	}
+	assert.Equal(t, n, got)
+	assert.EqualValues(t, 1, c.cleanups.Load())
+
+	abandoned := &counter{n: 1 << 30}
+	ch := sy.Start(context.Background(), l, abandoned.produce).C()
+	<-ch
+	for range 10 {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	assert.EqualValues(t, 0, abandoned.cleanups.Load(), "stopped while its channel was held")
+	require.NoError(t, l.Close())
+	assert.EqualValues(t, 1, abandoned.cleanups.Load())
+	runtime.KeepAlive(ch)
 }
 
 // catchPanic runs f and returns the *PanicError it panicked with.

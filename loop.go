@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -56,7 +57,7 @@ type Loop struct {
 	closeOnce sync.Once
 	closeErr  error
 	panicMu   sync.Mutex
-	panicked  []panicked
+	panicked  []*panicRecord
 }
 
 const (
@@ -82,8 +83,8 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // LockOSThread makes a serial loop whose goroutine is locked to one OS thread
 // for the loop's whole life, for C libraries and system calls with
 // thread-local state. The thread exits with the loop, taking that state with
-// it. It implies [Serial]. (A task that calls runtime.Goexit there ends
-// the thread too; the loop goes on, on a new one.)
+// it. It implies [Serial]. A task that calls runtime.Goexit there ends
+// only itself: the loop goes on, on the same thread.
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
 // Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run
@@ -104,9 +105,15 @@ func Limit(n int) Option {
 // dumps and panic reports. Loops are named "loop-N" by default.
 func Name(name string) Option { return func(l *Loop) { l.name = name } }
 
-// OnPanic sets a handler that Close calls, once each, with panics that
-// happened in the loop's futures and were never observed through Result,
-// Wait or a combinator. Close returns them as well.
+// OnPanic sets the handler for the loop's panics that nobody observed: a
+// future's panic never read through Result, Wait or a combinator, a
+// stream's never read through Err, a panic that came after the one a range
+// statement re-panicked with. Each such panic reaches the handler once, as
+// soon as it is known that nobody will observe it: when its future or
+// stream is garbage collected, when nothing could ever hold it, or at
+// Close (which also returns those). The handler may be called from any
+// goroutine. Without a handler, the loop writes them to standard error, so
+// a panic is never silent.
 func OnPanic(fn func(*PanicError)) Option {
 	if fn == nil {
 		panic("synchronicity.OnPanic: nil function")
@@ -213,9 +220,9 @@ func (l *Loop) refuse() {
 // Close closes the loop: new work fails with ErrClosed, the context of all
 // work in flight is cancelled with cause ErrClosed, producers are stopped and
 // their cleanup runs. Close returns once every goroutine the loop started has
-// returned, with the panics that happened in its futures and were never
-// observed (joined, each a *PanicError), which also go to the OnPanic
-// handler. Close is idempotent: later calls wait the same way and return the
+// returned, with the panics of its futures and streams that nobody observed
+// and that were not reported before (joined, each a *PanicError); they also
+// go to the OnPanic handler, or to standard error. Close is idempotent: later calls wait the same way and return the
 // same error. Close must not be called from the loop's own work.
 func (l *Loop) Close() error {
 	l.refuse()
@@ -246,41 +253,85 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 	return errors.Join(waitErr, l.Close())
 }
 
-// notePanic remembers a future whose task panicked, so Close can report it if
-// nobody observes it.
-func (l *Loop) notePanic(f panicked) {
+// notePanic records a panic that its future or stream holds until someone
+// observes it, so that Close can report it if nobody does.
+func (l *Loop) notePanic(p *PanicError) *panicRecord {
+	r := &panicRecord{loop: l, pe: p}
 	l.panicMu.Lock()
 	if len(l.panicked) == cap(l.panicked) {
-		// Before growing, forget the futures whose panic was observed since:
-		// a loop that lives long keeps only those Close still owes a report.
-		l.panicked = slices.DeleteFunc(l.panicked, panicked.observed)
+		// Before growing, forget the panics observed or reported since: a
+		// loop that lives long keeps only those Close still owes a report.
+		l.panicked = slices.DeleteFunc(l.panicked, (*panicRecord).done)
 	}
-	l.panicked = append(l.panicked, f)
+	l.panicked = append(l.panicked, r)
 	l.panicMu.Unlock()
+	return r
 }
 
-// panicked is a future whose task panicked.
-type panicked interface {
-	unobserved() *PanicError // the panic, unless observed; marks it observed
-	observed() bool
-}
-
+// reportPanics hands every panic nobody observed to the handler and returns
+// them joined.
 func (l *Loop) reportPanics() error {
 	l.panicMu.Lock()
-	fs := l.panicked
+	rs := l.panicked
 	l.panicked = nil
 	l.panicMu.Unlock()
 	var errs []error
-	for _, f := range fs {
-		if p := f.unobserved(); p != nil {
-			if l.onPanic != nil {
-				l.onPanic(p)
-			}
-			errs = append(errs, p)
+	for _, r := range rs {
+		if r.report() {
+			errs = append(errs, r.pe)
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// lost reports a panic that nothing can observe any more.
+func (l *Loop) lost(p *PanicError) {
+	if p != nil {
+		(&panicRecord{loop: l, pe: p}).report()
+	}
+}
+
+// panicOutput is where a loop without an OnPanic handler writes the panics
+// nobody observed.
+var panicOutput io.Writer = os.Stderr
+
+// A panicRecord is one panic and whether it has reached its one observer:
+// whoever re-panics with it, or else the loop's handler.
+type panicRecord struct {
+	loop *Loop
+	pe   *PanicError
+	seen atomic.Bool
+}
+
+// observe marks the panic as observed by its owner and returns it.
+func (r *panicRecord) observe() *PanicError {
+	r.seen.Store(true)
+	return r.pe
+}
+
+func (r *panicRecord) done() bool { return r.seen.Load() }
+
+// report hands the panic to the loop's handler, unless it has reached an
+// observer already, and reports whether it did.
+func (r *panicRecord) report() bool {
+	if r.seen.Swap(true) {
+		return false
+	}
+	if h := r.loop.onPanic; h != nil {
+		h(r.pe)
+	} else {
+		fmt.Fprintf(panicOutput, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
+	}
+	return true
+}
+
+// A collector is told when the handle it watches has become unreachable
+// (see whenCollected).
+type collector interface{ collected() }
+
+// collected is called once the future or stream holding the panic is
+// unreachable: nobody can observe it any more.
+func (r *panicRecord) collected() { r.report() }
 
 // interrupts routes the process's first SIGINT to every loop made with
 // CancelOnInterrupt. One watcher serves them all, so a loop with nothing to
@@ -410,23 +461,37 @@ func (c withLoop) Value(key any) any {
 // serve is a serial loop's goroutine: it runs queued jobs in order until the
 // loop has closed and drained.
 func (l *Loop) serve() {
+	defer l.bg.Done()
 	if l.lockOS {
 		// Never unlocked: the thread ends with this goroutine, so no other
 		// goroutine inherits state a thread-affine library left on it.
 		runtime.LockOSThread()
 	}
 	pprof.SetGoroutineLabels(l.ctx)
-	id := goid()
+	l.drain(goid())
+}
+
+// drain runs the queued jobs of the serial loop goroutine id until the loop
+// has closed and drained.
+func (l *Loop) drain(id uint64) {
 	var cur job // the job running, if it ends this goroutine
 	defer func() {
-		if cur != nil {
-			// cur called runtime.Goexit: finish it, and carry on in a new goroutine.
-			l.owner.Store(0)
-			cur.finish()
-			l.bg.Add(1)
-			go l.serve()
+		if cur == nil {
+			return
 		}
-		l.bg.Done()
+		// cur called runtime.Goexit: finish it, and carry on.
+		l.owner.Store(0)
+		cur.finish()
+		if l.lockOS {
+			// Here, inside the Goexit, which waits for this deferred call:
+			// the loop keeps its thread, with the thread-local state of what
+			// runs there and the coroutines made on it, which can be resumed
+			// only from the thread they were made on.
+			l.drain(id)
+			return
+		}
+		l.bg.Add(1)
+		go l.serve()
 	}()
 	for {
 		for l.next < len(l.batch) {

@@ -2,6 +2,9 @@ package synchronicity
 
 import (
 	"context"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,7 +19,7 @@ func TestObservedPanicsAreForgotten(t *testing.T) {
 	for range 1000 {
 		f := Go(context.Background(), l, boom)
 		<-f.Done()
-		assert.NotNil(t, f.observe())
+		assert.NotNil(t, f.rec.observe())
 	}
 	owed := Go(context.Background(), l, boom)
 	<-owed.Done()
@@ -28,4 +31,122 @@ func TestObservedPanicsAreForgotten(t *testing.T) {
 	var pe *PanicError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "boom", pe.Value)
+}
+
+// signalWriter collects what is written to it and signals each write.
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	wrote chan struct{}
+}
+
+func (w *signalWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(b)
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return len(b), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// captureReports sends the reports of loops without OnPanic to a buffer
+// for the rest of the test.
+func captureReports(t *testing.T) *signalWriter {
+	w := &signalWriter{wrote: make(chan struct{}, 1)}
+	old := panicOutput
+	panicOutput = w
+	t.Cleanup(func() { panicOutput = old })
+	return w
+}
+
+// collectUntil runs the garbage collector until done is signalled, a
+// bounded number of times.
+func collectUntil(t *testing.T, done <-chan struct{}) {
+	t.Helper()
+	for range 1000 {
+		runtime.GC()
+		select {
+		case <-done:
+			return
+		default:
+			runtime.Gosched()
+		}
+	}
+	t.Fatal("not reported after 1000 collections")
+}
+
+// A panic nobody observes is never silent: a future or stream dropped
+// unobserved is reported once it is collected, even on a loop that is
+// never closed (the default loop); one still unobserved at Close is
+// reported there, even if Close's error is dropped. Each is reported once.
+func TestUnobservedPanicsAreNeverSilent(t *testing.T) {
+	boom := func(v string) func(context.Context) (int, error) {
+		return func(context.Context) (int, error) { panic(v) }
+	}
+	t.Run("future on the default loop, collected", func(t *testing.T) {
+		w := captureReports(t)
+		func() {
+			f := Go(context.Background(), nil, boom("dropped future"))
+			<-f.Done()
+		}()
+		collectUntil(t, w.wrote)
+		assert.Contains(t, w.String(), "dropped future")
+		assert.Contains(t, w.String(), "Loop(default)")
+	})
+	t.Run("stream, collected", func(t *testing.T) {
+		w := captureReports(t)
+		l := New()
+		func() {
+			s := Start(context.Background(), l, func(context.Context, func(int) bool) error { panic("dropped stream") })
+			<-s.s.done
+		}()
+		collectUntil(t, w.wrote)
+		assert.Contains(t, w.String(), "dropped stream")
+		require.NoError(t, l.Close(), "reported once already")
+		assert.Equal(t, 1, strings.Count(w.String(), "dropped stream"))
+	})
+	t.Run("Close's error dropped", func(t *testing.T) {
+		w := captureReports(t)
+		l := New()
+		f := Go(context.Background(), l, boom("at close"))
+		<-f.Done()
+		_ = l.Close()
+		assert.Contains(t, w.String(), "at close")
+		runtime.KeepAlive(f)
+	})
+	t.Run("OnPanic instead of standard error", func(t *testing.T) {
+		w := captureReports(t)
+		got := make(chan *PanicError, 1)
+		l := New(OnPanic(func(p *PanicError) { got <- p }))
+		defer l.Close()
+		func() {
+			f := Go(context.Background(), l, boom("handled"))
+			<-f.Done()
+		}()
+		done := make(chan struct{})
+		go func() { assert.Equal(t, "handled", (<-got).Value); close(done) }()
+		collectUntil(t, done)
+		assert.Empty(t, w.String())
+	})
+	t.Run("observed, not reported", func(t *testing.T) {
+		w := captureReports(t)
+		l := New()
+		func() {
+			f := Go(context.Background(), l, boom("observed"))
+			assert.Panics(t, func() { f.Result() })
+		}()
+		for range 5 {
+			runtime.GC()
+		}
+		require.NoError(t, l.Close())
+		assert.Empty(t, w.String())
+	})
 }

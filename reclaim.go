@@ -2,13 +2,10 @@
 
 package synchronicity
 
-import (
-	"context"
-	"runtime"
-)
+import "runtime"
 
-// reclaim stops a stream once its handle h is unreachable, so that a stream
-// dropped without Stop does not keep its goroutine for ever.
-func reclaim[T any](h *Stream[T], cancel context.CancelCauseFunc) {
-	runtime.AddCleanup(h, func(cancel context.CancelCauseFunc) { cancel(errStopped) }, cancel)
+// whenCollected calls c.collected once h is unreachable. c must not refer
+// to h.
+func whenCollected[T any](h *T, c collector) {
+	runtime.AddCleanup(h, collector.collected, c)
 }

@@ -2,13 +2,10 @@
 
 package synchronicity
 
-import (
-	"context"
-	"runtime"
-)
+import "runtime"
 
-// reclaim stops a stream once its handle h is unreachable, so that a stream
-// dropped without Stop does not keep its goroutine for ever.
-func reclaim[T any](h *Stream[T], cancel context.CancelCauseFunc) {
-	runtime.SetFinalizer(h, func(*Stream[T]) { cancel(errStopped) })
+// whenCollected calls c.collected once h is unreachable. c must not refer
+// to h.
+func whenCollected[T any](h *T, c collector) {
+	runtime.SetFinalizer(h, func(*T) { c.collected() })
 }
