@@ -62,9 +62,11 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	defer t.cancel()
 	c.ctx = t
 	l.submit(c)
-	<-c.done
+	c.wait.wait(l.lockOS)
 	v, err, p := c.v, c.err, c.p
-	*c = serialCall[T]{done: c.done} // empty again, so reusable
+	var zero T
+	c.loop, c.ctx, c.fn, c.v, c.err, c.p = nil, nil, nil, zero, nil, nil // empty again, so reusable
+	c.wait.reset()
 	pool.Put(c)
 	if p != nil {
 		panic(p)
@@ -81,7 +83,7 @@ type serialCall[T any] struct {
 	v    T
 	err  error // errGoexit stays if fn calls runtime.Goexit
 	p    *PanicError
-	done chan struct{} // carries one wake-up per call
+	wait callWait
 }
 
 // callPools holds a *sync.Pool of serialCall[T] for each T, keyed by a nil
@@ -94,7 +96,7 @@ func callPool[T any]() *sync.Pool {
 		return p.(*sync.Pool)
 	}
 	p, _ := callPools.LoadOrStore(key, &sync.Pool{New: func() any {
-		return &serialCall[T]{done: make(chan struct{}, 1)}
+		return &serialCall[T]{wait: callWait{done: make(chan struct{}, 1)}}
 	}})
 	return p.(*sync.Pool)
 }
@@ -103,7 +105,7 @@ func (c *serialCall[T]) run() { c.v, c.p, c.err = runTask(c.loop, c.ctx, c.fn) }
 
 func (c *serialCall[T]) finish() {
 	c.loop.release()
-	c.done <- struct{}{}
+	c.wait.ready()
 }
 
 // runTask runs fn on the current goroutine as one of l's tasks: it waits for

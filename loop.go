@@ -53,6 +53,9 @@ type Loop struct {
 	batch []job // jobs taken from queue, run from next on; owned by the runner
 	next  int
 	owner atomic.Uint64 // id of the goroutine running a job, 0 when idle
+	// With LockOSThread: the queue has jobs (set under mu), and the loop's
+	// goroutine is spinning for them (see idleSpin).
+	pending, spinning atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -505,15 +508,21 @@ func (l *Loop) drain(id uint64) {
 			l.owner.Store(0)
 			cur.finish()
 		}
+		ran := cur != nil
 		cur = nil
 		l.mu.Lock()
 		l.batch, l.queue, l.next = l.queue, l.batch[:0], 0
+		l.pending.Store(false)
 		l.mu.Unlock()
 		if len(l.batch) > 0 {
 			continue
 		}
 		if l.state.Load()&drainedBit != 0 {
 			return
+		}
+		if ran && l.lockOS {
+			l.idleSpin()
+			continue
 		}
 		<-l.wake // a plain receive is cheaper than a select with drained
 	}
@@ -540,8 +549,13 @@ func (l *Loop) enqueue(fn func()) { l.submit(jobFunc(fn)) }
 func (l *Loop) submit(j job) {
 	l.mu.Lock()
 	l.queue = append(l.queue, j)
+	if l.lockOS {
+		l.pending.Store(true)
+	}
 	l.mu.Unlock()
-	l.poke()
+	if !l.spinning.Load() {
+		l.poke()
+	}
 }
 
 // poke wakes a serial loop's goroutine, unless a wake-up is pending already.
