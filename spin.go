@@ -1,6 +1,7 @@
 package synchronicity
 
 import (
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -15,21 +16,31 @@ import (
 const spinBudget = 20 * time.Microsecond
 
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
-// whether it holds.
-func spinUntil(cond func() bool) bool {
+// whether it holds. With yield it gives the processor to other goroutines
+// between polls, which one locked to a thread must not do: its thread would
+// sleep until the scheduler hands the goroutine back. The number of polls is
+// bounded too, since inside a testing/synctest bubble the clock stands still
+// while anything runs.
+func spinUntil(cond func() bool, yield bool) bool {
+	const maxPolls = 1 << 14
 	var start time.Time
-	for i := 1; ; i++ {
+	for i := 1; i <= maxPolls; i++ {
 		if cond() {
 			return true
+		}
+		if yield {
+			runtime.Gosched()
+			i += 63 // a yield costs as much as a clock read: look at it each time
 		}
 		if i%64 == 0 { // the clock costs more than a poll
 			if start.IsZero() {
 				start = time.Now()
 			} else if time.Since(start) > spinBudget {
-				return cond()
+				break
 			}
 		}
 	}
+	return cond()
 }
 
 // idleSpin is what a thread-locked loop does when its queue is empty, before
@@ -37,7 +48,7 @@ func spinUntil(cond func() bool) bool {
 // submit need not wake it.
 func (l *Loop) idleSpin() {
 	l.spinning.Store(true)
-	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 })
+	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 }, false)
 	// Once spinning is false, a submit that did not poke has set pending
 	// before, and the queue check that follows sees its job.
 	l.spinning.Store(false)
@@ -60,7 +71,7 @@ func (c *callWait) ready() {
 
 // wait waits for ready, spinning first if spin is set.
 func (c *callWait) wait(spin bool) {
-	if spin && spinUntil(func() bool { return c.state.Load() == callReady }) {
+	if spin && spinUntil(func() bool { return c.state.Load() == callReady }, true) {
 		return
 	}
 	if c.state.CompareAndSwap(callRunning, callBlocked) {
