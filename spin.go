@@ -71,7 +71,10 @@ func (c *callWait) ready() {
 
 // wait waits for ready, spinning first if spin is set.
 func (c *callWait) wait(spin bool) {
-	if spin && spinUntil(func() bool { return c.state.Load() == callReady }, true) {
+	// With one P, the loop's thread needs the caller's: yield it between
+	// polls. With more, keep it, as yielding goes through the scheduler's
+	// global lock.
+	if spin && spinUntil(func() bool { return c.state.Load() == callReady }, runtime.GOMAXPROCS(0) == 1) {
 		return
 	}
 	if c.state.CompareAndSwap(callRunning, callBlocked) {
