@@ -98,6 +98,12 @@ func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, 
 	// watches ctx itself stops at once.
 	stop := context.AfterFunc(ctx, func() { r.stop.Or(ctxEnded) })
 	defer stop()
+	normal := false
+	defer func() {
+		if !normal { // body panicked or exited, and p's panic cannot go up
+			l.lost(r.pe)
+		}
+	}()
 	var broke bool
 	switch {
 	case l.serial && !l.onLoop():
@@ -107,6 +113,7 @@ func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, 
 	default:
 		broke = r.inline(body)
 	}
+	normal = true
 	if r.pe != nil {
 		panic(r.pe)
 	}

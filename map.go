@@ -2,6 +2,7 @@ package synchronicity
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"runtime"
 	"runtime/pprof"
@@ -123,6 +124,9 @@ func mapInline[A, R any](ctx context.Context, in iter.Seq[A], fn func(context.Co
 	}
 }
 
+// errInputGoexit ends a Map whose input called runtime.Goexit.
+var errInputGoexit = errors.New("synchronicity.Map: input sequence called runtime.Goexit")
+
 // mapCall calls fn, catching its panic.
 func mapCall[A, R any](ctx context.Context, fn func(context.Context, A) (R, error), v A) (r R, p *PanicError, err error) {
 	defer func() {
@@ -189,8 +193,8 @@ type mapRun[A, R any] struct {
 	mu      sync.Mutex
 	idle    []*mapWorker[R] // parked workers, last in first out
 	live    int             // workers started and not returned
-	pe      *PanicError     // the first panic, in fn or in
-	failed  bool            // StopOnError: a call failed
+	pes     []*PanicError   // the panics, in fn, in in or in its cleanup
+	failed  bool            // StopOnError: a call failed, or in called runtime.Goexit
 	failedR R
 	failedE error
 	wg      sync.WaitGroup
@@ -226,10 +230,19 @@ type mapWorker[R any] struct {
 // consume is the ranging goroutine's side: it takes results in turn.
 func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 	m.stopAfter = context.AfterFunc(m.ctx, m.stopAll)
-	finished := false
+	finished, broke := false, false
 	defer func() {
-		if !finished { // the body broke out or panicked
-			m.shutdown()
+		if finished {
+			return
+		}
+		m.shutdown()
+		// Panics in calls cut short by the body's break go up here; if the
+		// body is panicking or exiting itself, they go to the loop.
+		if p := joinPanics(m.pes); p != nil {
+			if broke {
+				panic(p)
+			}
+			m.loop.lost(p)
 		}
 	}()
 	m.wakeOrStart()
@@ -249,6 +262,7 @@ func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 			m.rwait.wake(m.rwake)
 		}
 		if !yield(v, err) {
+			broke = true
 			return
 		}
 	}
@@ -256,8 +270,8 @@ func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 	halted, ctxErr := m.halt.Load(), m.ctx.Err()
 	m.shutdown()
 	switch {
-	case m.pe != nil:
-		panic(m.pe)
+	case len(m.pes) > 0:
+		panic(joinPanics(m.pes))
 	case !halted:
 	case m.failed:
 		for s := &m.slots[t%m.n]; s.done.Load() == t+1; s = &m.slots[t%m.n] {
@@ -357,24 +371,34 @@ func (m *mapRun[A, R]) shutdown() {
 	m.cancel(errStopped)
 	m.stopAll()
 	m.wg.Wait()
-	if m.stop != nil {
-		defer func() {
-			if x := recover(); x != nil && m.pe == nil {
-				m.pe = newPanicError(x)
-			}
+	if m.stop != nil && !m.eof.Load() {
+		// The input's coroutine was made by a worker, on a goroutine not
+		// locked to a thread; this one may be, and a coroutine must be
+		// stopped with the lock state it was made with. So a goroutine of
+		// the same kind stops it.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() {
+				if x := recover(); x != nil {
+					m.pes = append(m.pes, newPanicError(x))
+				}
+			}()
+			m.stop()
 		}()
-		m.stop()
+		<-done
 	}
 }
 
-// fail records a panic, or with StopOnError a failed call, and ends the
-// run. A panic wins over anything else; otherwise the first reason does.
+// fail records a panic, or a failure that ends the run (with StopOnError a
+// failed call), and ends the run. Panics win over anything else, and are
+// all kept; otherwise the first reason wins.
 func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
 	m.mu.Lock()
-	first := m.pe == nil && !m.failed && !m.halt.Load()
-	if p != nil && m.pe == nil {
-		m.pe = p
-	} else if p == nil && first {
+	first := len(m.pes) == 0 && !m.failed && !m.halt.Load()
+	if p != nil {
+		m.pes = append(m.pes, p)
+	} else if first {
 		m.failed, m.failedR, m.failedE = true, r, err
 	}
 	m.mu.Unlock()
@@ -396,17 +420,23 @@ func (m *mapRun[A, R]) work() {
 		w.reply = make(chan struct{}, 1)
 	}
 	var (
-		t      uint64
-		active bool // between taking input t and settling its result
+		t       uint64
+		active  bool // between taking input t and settling its result
+		reading bool // holding the reader token
 	)
 	defer func() {
-		if active { // fn called runtime.Goexit
-			var zero R
-			m.settle(t, zero, errGoexit)
-		}
+		// Counted out first: whoever the outcome below wakes may need
+		// another worker in this one's place.
 		m.mu.Lock()
 		m.live--
 		m.mu.Unlock()
+		var zero R
+		if active { // fn called runtime.Goexit
+			m.settle(t, zero, errGoexit)
+		}
+		if reading { // in called runtime.Goexit: nothing can read it again
+			m.fail(nil, zero, errInputGoexit)
+		}
 		m.wg.Done()
 	}()
 	for !m.halt.Load() && !m.drained() {
@@ -430,7 +460,9 @@ func (m *mapRun[A, R]) work() {
 			continue // lost a race for an input
 		}
 		if !m.eof.Load() && m.reading.CompareAndSwap(false, true) {
+			reading = true
 			m.readSome()
+			reading = false
 			m.reading.Store(false)
 			continue
 		}

@@ -1,6 +1,7 @@
 package synchronicity
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 )
@@ -40,4 +41,21 @@ func newPanicError(v any) *PanicError {
 		return p
 	}
 	return &PanicError{Value: v, Stack: debug.Stack()}
+}
+
+// joinPanics returns the one panic of ps, or for several a *PanicError
+// whose Value joins them all (errors.As reaches each) and whose Stack is the
+// first's; nil for none.
+func joinPanics(ps []*PanicError) *PanicError {
+	switch len(ps) {
+	case 0:
+		return nil
+	case 1:
+		return ps[0]
+	}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	return &PanicError{Value: errors.Join(errs...), Stack: ps[0].Stack}
 }
