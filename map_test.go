@@ -762,3 +762,64 @@ func TestMapLosesNoPanic(t *testing.T) {
 		assert.Contains(t, msg, "call 1")
 	})
 }
+
+// Map ranged from a goroutine locked to its thread (as a task of a
+// LockOSThread loop is) can be stopped early in every way: the input's
+// coroutine is stopped with the lock state it was made with.
+func TestMapFromLockedThreadStopsEarly(t *testing.T) {
+	other := sy.New()
+	defer other.Close()
+	double := func(ctx context.Context, v int) (int, error) { return 2 * v, nil }
+	stops := map[string]func(ctx context.Context, cancel context.CancelFunc, u *upTo){
+		"break": func(ctx context.Context, _ context.CancelFunc, u *upTo) {
+			for range sy.Map(ctx, other, u.seq, double) {
+				break
+			}
+		},
+		"cancel": func(ctx context.Context, cancel context.CancelFunc, u *upTo) {
+			for range sy.Map(ctx, other, u.seq, double) {
+				cancel()
+			}
+		},
+		"stop on error": func(ctx context.Context, _ context.CancelFunc, u *upTo) {
+			for range sy.Map(ctx, other, u.seq, func(context.Context, int) (int, error) { return 0, errors.New("no") }, sy.StopOnError()) {
+			}
+		},
+		"panic": func(ctx context.Context, _ context.CancelFunc, u *upTo) {
+			recovered(func() {
+				for range sy.Map(ctx, other, u.seq, double) {
+					panic("body")
+				}
+			})
+		},
+	}
+	for name, stop := range stops {
+		t.Run(name, func(t *testing.T) {
+			u := &upTo{n: 1 << 20}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				stop(ctx, cancel, u)
+			}()
+			<-done
+			assert.EqualValues(t, 1, u.cleaned.Load())
+		})
+		t.Run(name+" from a LockOSThread loop's task", func(t *testing.T) {
+			locked := sy.New(sy.LockOSThread())
+			defer locked.Close()
+			u := &upTo{n: 1 << 20}
+			_, err := sy.Call(context.Background(), locked, func(ctx context.Context) (int, error) {
+				ctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				stop(ctx, cancel, u)
+				return 0, nil
+			})
+			require.NoError(t, err)
+			assert.EqualValues(t, 1, u.cleaned.Load())
+		})
+	}
+}
