@@ -36,6 +36,7 @@ var fzSwitches = []struct{ name, what string }{
 	{"limitdone", "cancellation on a Limit loop (an op's ctx, Future.Cancel, a combinator cancelling the rest), which may find a task's ctx done at its turn"},
 	{"mapgoexit", "runtime.Goexit in Map's function or input"},
 	{"mappanic", "panics in Map's function or input"},
+	{"stackgoexit", "runtime.Goexit in an Exit unwound by an ExitStack"},
 	{"selfwait", "Close, Shutdown or a future's result waited for from the loop's own work"},
 	{"dropstream", "ranging Start(...).C() without keeping the *Stream"},
 	{"ctxstable", "checking that a task's context never changes Err or Cause once done"},
@@ -300,6 +301,13 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 	o.Site = fzPick(o.Site, o.Kind.sites(), int(o.Site))
 	o.Stop = fzPick(o.Stop, o.Kind.stops(), int(o.Stop))
 	switch o.Kind {
+	case fzCall, fzGo, fzEnter, fzDo, fzWith, fzStack:
+		o.N = 0 // one task, or managers: no items
+		if o.Kind != fzStack {
+			o.At = 0
+		}
+	}
+	switch o.Kind {
 	case fzCall:
 		o.Var &= fzViaWrap
 	case fzGo:
@@ -344,15 +352,19 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 	if o.Fault == fzNone {
 		o.Site, o.Repeat = o.Kind.sites()[0], false
 	}
+	// Map's function or input: in a Map op, or in a nested task's inner Map.
+	inMap := o.Kind == fzMap && o.Site != fzBody ||
+		o.Kind == fzNested && o.Site == fzSource && (o.Var == fzInMap || o.Var == fzInForeignMap)
 	if o.Fault == fzGoexit {
 		switch {
 		case !fzOn("goexit"),
-			o.Kind == fzMap && o.Site != fzBody && !fzOn("mapgoexit"),
-			sc.Loop == fzLocked && o.Site != fzBody && !fzOn("fatal"):
+			inMap && !fzOn("mapgoexit"),
+			sc.Loop == fzLocked && o.Site != fzBody && !fzOn("fatal"),
+			o.Kind == fzStack && o.Site == fzExitS && !fzOn("stackgoexit"):
 			o.Fault = fzPanic
 		}
 	}
-	if o.Fault == fzPanic && o.Kind == fzMap && o.Site != fzBody && !fzOn("mappanic") {
+	if o.Fault == fzPanic && inMap && !fzOn("mappanic") {
 		o.Fault = fzErr
 	}
 	if sc.Loop == fzLimited && !fzOn("limitdone") {

@@ -89,6 +89,10 @@ var fzKnownSeeds = []fzScenario{
 	// Ranging Start(...).C() without keeping the *Stream loses values once
 	// the handle is collected.
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzStart, N: 7, Var: fzDropped | fzPrefetch(1)}}},
+	// An Exit that calls Goexit while an ExitStack unwinds skips the rest
+	// of the stack: the first manager's Exit and the deferred function
+	// never run.
+	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzStack, Var: fzPlain | fzSecond(fzPlain) | fzUnwind, Fault: fzGoexit, Site: fzExitS, At: 1}}},
 	// Close from the loop's own work hangs.
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzNested, Var: fzInClose}}},
 	// Shutdown from a serial loop's own work hangs.

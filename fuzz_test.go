@@ -647,7 +647,7 @@ func (r *fzOpRun) checkOne(v int, err error, i int) {
 		r.failf("result %d, want %d", v, r.base+i)
 	case err != nil:
 		r.checkErr("result", err)
-	case r.o.Fault == fzErr && r.o.Site == fzTask && r.o.Stop == fzRun:
+	case r.o.Fault == fzErr && r.o.Site == fzTask && r.undisturbed():
 		r.failf("result %d without the injected error", v)
 	}
 	if r.o.Stop == fzCancelBefore && r.calls.Load() != 0 && r.o.Kind != fzNested {
@@ -958,7 +958,7 @@ type fzCM struct {
 
 func (c *fzCM) hit(site fzSite) bool {
 	r := c.r
-	return r.o.Fault != fzNone && r.o.Site == site && (r.o.Kind != fzStack || c.which == r.at%2 || r.o.Repeat)
+	return r.o.Fault != fzNone && r.o.Site == site && (r.o.Kind != fzStack || c.which == int(r.o.At)%2 || r.o.Repeat)
 }
 
 func (c *fzCM) Enter(ctx context.Context) (int, error) {
@@ -1058,7 +1058,7 @@ func (r *fzOpRun) manage() {
 		return
 	}
 	r.checkErr(fzKindNames[r.o.Kind], err)
-	if r.o.Fault == fzErr && r.o.Site == fzBody && r.o.Stop == fzRun && !errors.Is(err, fzError{r.idx, r.at}) {
+	if r.o.Fault == fzErr && r.o.Site == fzBody && r.undisturbed() && !errors.Is(err, fzError{r.idx, r.at}) {
 		r.failf("the body's error did not come out: %v", err)
 	}
 	if r.o.Fault == fzNone && r.undisturbed() && err != nil {
@@ -1153,7 +1153,7 @@ func (r *fzOpRun) nested() {
 		case fzInShutdown:
 			r.selfWait(func() (int, error) { return 0, l.Shutdown(ctx) })
 		}
-		if r.hit(fzTask, 0) {
+		if r.o.Fault != fzNone && r.o.Site == fzTask {
 			if err := r.fire(0); err != nil {
 				return 0, err
 			}
