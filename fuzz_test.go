@@ -81,8 +81,10 @@ func fzCheckCtx() bool {
 	return os.Getenv("SYNC_FUZZ_KNOWN") != "" || fuzzing != nil && fuzzing.Value.String() != ""
 }
 
-// fzWatchdog bounds a scenario's run; it is the only wall-clock limit.
-const fzWatchdog = 10 * time.Second
+// fzWatchdog bounds a scenario's run; it is the only wall-clock limit. It
+// stays under the 10 s after which a fuzzing worker kills itself without a
+// word, so that a hang is reported with its goroutines.
+const fzWatchdog = 8 * time.Second
 
 // fzPanicValue is a panic injected by a scenario, told apart by its tag.
 type fzPanicValue struct{ tag int }
