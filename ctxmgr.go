@@ -72,6 +72,11 @@ func mustManager[T any](op string, ctx context.Context, cm ContextManager[T]) {
 // t.FailNow does) inside [With] or [Do].
 var errBodyGoexit = errors.New("synchronicity: body called runtime.Goexit")
 
+// errExitGoexit stands for the result of an Exit that called
+// runtime.Goexit: what an exit stack's next Exit sees, and what OnLoop's
+// Exit returns when the wrapped Exit did that on a serial loop's goroutine.
+var errExitGoexit = errors.New("synchronicity: Exit called runtime.Goexit")
+
 // leave ends a use: it calls x.Exit with err, or with r as a *PanicError if
 // the body panicked, and then keeps panicking.
 func leave(ctx context.Context, x exiter, err error, r any) error {
@@ -491,7 +496,7 @@ func (x *loopExit) end() {
 
 func (x *loopExit) Exit(ctx context.Context, err error) error {
 	defer x.end()
-	res := errBodyGoexit // stays if the inner Exit calls runtime.Goexit
+	res := errExitGoexit // stays if the inner Exit calls runtime.Goexit
 	var p *PanicError
 	exit := func() {
 		defer func() {
@@ -577,8 +582,10 @@ func (f exitFunc) Exit(ctx context.Context, err error) error { return f(ctx, err
 // Close unwinds s: it exits what was pushed, last first, passing each the
 // error so far, starting with err, and returns the final error. If an Exit
 // panics, the rest still run, seeing the panic as a *[PanicError], and Close
-// panics with it at the end. Afterwards s is empty and may be used again.
-// Close panics if ctx is nil.
+// panics with it at the end. If an Exit calls runtime.Goexit (as t.FailNow
+// does), the rest still run, seeing an error that says so, and then the
+// Goexit goes on. Afterwards s is empty and may be used again. Close panics
+// if ctx is nil.
 func (s *ExitStack) Close(ctx context.Context, err error) error {
 	mustArgs("ExitStack.Close", ctx, false)
 	return s.unwind(ctx, err, nil)
@@ -609,6 +616,14 @@ func (s *ExitStack) Unwind(ctx context.Context, errp *error) {
 // unwind pops and exits everything on s; p is a panic in flight, which
 // every Exit sees and which goes on at the end.
 func (s *ExitStack) unwind(ctx context.Context, err error, p *PanicError) error {
+	goexit := true
+	defer func() {
+		if goexit {
+			// An Exit called runtime.Goexit: the rest still run, seeing
+			// that, before the Goexit goes on.
+			s.unwind(ctx, errors.Join(err, errExitGoexit), p)
+		}
+	}()
 	for n := len(s.exits); n > 0; n = len(s.exits) {
 		x := s.exits[n-1]
 		s.exits[n-1] = nil
@@ -620,6 +635,7 @@ func (s *ExitStack) unwind(ctx context.Context, err error, p *PanicError) error 
 			p = q
 		}
 	}
+	goexit = false
 	if p != nil {
 		panic(p)
 	}

@@ -882,3 +882,51 @@ func TestLocking(t *testing.T) {
 	assert.True(t, mu.TryLock(), "not locked by a done ctx")
 	mu.Unlock()
 }
+
+// An Exit that calls runtime.Goexit while an exit stack unwinds does not
+// skip the rest: the managers and functions below it still run, once each,
+// seeing an error that says so, and then the Goexit goes on.
+func TestExitStackExitGoexit(t *testing.T) {
+	for _, form := range []string{"Close", "Unwind"} {
+		t.Run(form, func(t *testing.T) {
+			var seen []string
+			record := func(name string) func(context.Context, error) error {
+				return func(_ context.Context, err error) error {
+					seen = append(seen, fmt.Sprintf("%s: %v", name, err))
+					return err
+				}
+			}
+			done := make(chan bool)
+			go func() {
+				returned := false
+				defer func() { done <- returned }()
+				var s sy.ExitStack
+				s.Defer(record("first"))
+				s.Defer(func(context.Context, error) error { runtime.Goexit(); return nil })
+				s.Defer(record("last"))
+				if form == "Close" {
+					s.Close(context.Background(), nil)
+				} else {
+					func() (err error) {
+						defer s.Unwind(context.Background(), &err)
+						return nil
+					}()
+				}
+				returned = true
+			}()
+			assert.False(t, <-done, "the Goexit did not go on")
+			assert.Equal(t, []string{"last: <nil>", "first: synchronicity: Exit called runtime.Goexit"}, seen)
+		})
+	}
+}
+
+// On a serial loop, OnLoop's Exit reports an inner Exit that called
+// runtime.Goexit as such, not as the body's doing.
+func TestOnLoopExitGoexitOnSerialLoop(t *testing.T) {
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	cm := sy.OnLoop(l, &probe{exit: func(error) error { runtime.Goexit(); return nil }})
+	err := sy.Do(context.Background(), cm, func(string) error { return nil })
+	assert.ErrorContains(t, err, "Exit called runtime.Goexit")
+	assert.NotContains(t, err.Error(), "body")
+}
