@@ -16,7 +16,8 @@ import (
 // re-panics (with a *[PanicError]) in whoever observes it; if nobody does,
 // the loop's Close reports it. A Future is safe for use by many goroutines.
 type Future[T any] struct {
-	state atomic.Uint32 // pending → settling → settled
+	state   atomic.Uint32 // pending → settling → settled
+	promise bool          // made by NewPromise, so without a loop
 	val   T
 	err   error
 	pe    *PanicError
@@ -111,6 +112,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 	if f.state.Load() == settled {
 		return closedChan
 	}
+	f.mustBeMade()
 	f.ctx.mu.Lock()
 	defer f.ctx.mu.Unlock()
 	if f.done == nil {
@@ -127,9 +129,17 @@ func (f *Future[T]) Done() <-chan struct{} {
 // the task panicked, Result panics with its *PanicError.
 func (f *Future[T]) Result() (T, error) {
 	if f.state.Load() != settled {
+		f.loop.mustNotWaitHere("Future.Result")
 		<-f.Done()
 	}
 	return f.outcome()
+}
+
+// mustBeMade panics on a Future not made by this package.
+func (f *Future[T]) mustBeMade() {
+	if f.loop == nil && !f.promise && f.state.Load() == pending {
+		panic("synchronicity: use of a zero Future; futures come from Go, Func.Go and NewPromise")
+	}
 }
 
 // Wait is Result that stops waiting when ctx is done, returning ctx's error.
@@ -137,6 +147,7 @@ func (f *Future[T]) Result() (T, error) {
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 	mustArgs("Future.Wait", ctx, false)
 	if f.state.Load() != settled {
+		f.loop.mustNotWaitHere("Future.Wait")
 		select {
 		case <-f.Done():
 		case <-ctx.Done():
@@ -156,6 +167,7 @@ func (f *Future[T]) Cancel() {
 		f.ctx.cancel()
 		return
 	}
+	f.mustBeMade()
 	var zero T
 	f.settle(zero, context.Canceled, nil)
 }
@@ -172,17 +184,17 @@ func (f *Future[T]) outcome() (T, error) {
 // bridging callback APIs. The first call to settle wins and reports true;
 // later calls change nothing and report false. A promise belongs to no loop.
 func NewPromise[T any]() (*Future[T], func(T, error) bool) {
-	f := &Future[T]{}
+	f := &Future[T]{promise: true}
 	return f, func(v T, err error) bool { return f.settle(v, err, nil) }
 }
 
 // completed yields the indices of fs in the order they settle. When the
 // consumer stops early, or ctx ends, it cancels the futures still pending
 // and waits for them before returning, so nothing it waited on outlives it.
-func completed[T any](ctx context.Context, fs []*Future[T]) iter.Seq[int] {
+func completed[T any](op string, ctx context.Context, fs []*Future[T]) iter.Seq[int] {
 	return func(yield func(int) bool) {
 		ch := make(indices, len(fs))
-		subscribe(fs, ch)
+		subscribe(op, fs, ch)
 		left := len(fs)
 		defer func() {
 			if left == 0 {
@@ -219,7 +231,7 @@ func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	// failure and of the last future: one wake-up, not one per future.
 	g := &gather{wake: make(chan struct{}, 1)}
 	g.left.Store(int64(len(fs)))
-	subscribe(fs, g)
+	subscribe("All", fs, g)
 	if len(fs) > 0 {
 		select {
 		case <-g.wake:
@@ -267,12 +279,20 @@ func (g *gather) settled(i int, failed bool) {
 	}
 }
 
-// subscribe has n told of each future in fs settling.
-func subscribe[T any](fs []*Future[T], n notifier) {
+// subscribe has n told of each future in fs settling, for combinator op.
+func subscribe[T any](op string, fs []*Future[T], n notifier) {
+	var checked *Loop
 	for i, f := range fs {
 		if f == nil {
-			panic("synchronicity: nil *Future at index " + strconv.Itoa(i))
+			panic("synchronicity." + op + ": nil *Future at index " + strconv.Itoa(i))
 		}
+		f.mustBeMade()
+		if l := f.loop; l != nil && l != checked && l.serial && f.state.Load() != settled {
+			checked = l
+			l.mustNotWaitHere(op)
+		}
+	}
+	for i, f := range fs {
 		f.subscribe(n, i)
 	}
 }
@@ -287,7 +307,7 @@ func Any[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 		return zero, errors.New("synchronicity.Any: no futures")
 	}
 	var errs []error
-	for i := range completed(ctx, fs) {
+	for i := range completed("Any", ctx, fs) {
 		f := fs[i]
 		if f.pe == nil && f.err != nil {
 			errs = append(errs, f.err)
@@ -310,7 +330,7 @@ func Race[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 		var zero T
 		return zero, errors.New("synchronicity.Race: no futures")
 	}
-	for i := range completed(ctx, fs) {
+	for i := range completed("Race", ctx, fs) {
 		return fs[i].outcome()
 	}
 	var zero T
@@ -322,7 +342,7 @@ func Race[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 // the futures still pending and waits for them.
 func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
 	return func(yield func(*Future[T]) bool) {
-		for i := range completed(context.Background(), fs) {
+		for i := range completed("AsCompleted", context.Background(), fs) {
 			if !yield(fs[i]) {
 				return
 			}

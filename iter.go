@@ -466,6 +466,7 @@ type stream[T any] struct {
 	orphan atomic.Bool                 // the handle has been collected
 	ranged atomic.Bool
 	cancel context.CancelCauseFunc
+	loop   *Loop
 }
 
 // Start runs producer p on loop l and returns a stream of its values at
@@ -480,7 +481,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 		size = DefaultBuffer
 	}
 	l = orDefault(l)
-	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{})}
+	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{}), loop: l}
 	if !l.acquire() {
 		s.err = l.closedError("Start")
 		s.cancel = func(error) {}
@@ -554,33 +555,57 @@ func (s *stream[T]) collected() {
 // C returns the channel of the stream's values. It is closed when the
 // producer has returned, after which Err reports how it ended.
 func (s *Stream[T]) C() <-chan T {
-	if !s.s.out.Load() {
-		s.s.out.Store(true)
+	st := s.state()
+	if !st.out.Load() {
+		st.mustNotWaitHere("Stream.C")
+		st.out.Store(true)
 	}
-	return s.s.ch
+	return st.ch
+}
+
+// state returns the stream's state, panicking on a zero Stream.
+func (s *Stream[T]) state() *stream[T] {
+	if s.s == nil {
+		panic("synchronicity: use of a zero Stream; streams come from Start and Gen.Start")
+	}
+	return s.s
+}
+
+// mustNotWaitHere panics if the caller is the goroutine of the stream's
+// serial loop while the stream runs: the producer's steps are queued
+// behind the caller, so its values and its end would never come.
+func (s *stream[T]) mustNotWaitHere(op string) {
+	select {
+	case <-s.done:
+	default:
+		s.loop.mustNotWaitHere(op)
+	}
 }
 
 // Err returns nil while the stream runs, and once C is closed the
 // producer's error, or the context's if the stream was cut short. If the
 // producer panicked, Err panics with its *PanicError.
 func (s *Stream[T]) Err() error {
+	st := s.state()
 	select {
-	case <-s.s.done:
+	case <-st.done:
 	default:
 		return nil
 	}
-	if s.s.pe != nil {
-		panic(s.s.rec.Load().observe())
+	if st.pe != nil {
+		panic(st.rec.Load().observe())
 	}
-	return s.s.err
+	return st.err
 }
 
 // Stop cancels the producer and waits for it to return, then returns Err,
 // leaving out the cancellation Stop itself caused. Values still in C are
 // dropped. Stop is idempotent.
 func (s *Stream[T]) Stop() error {
-	s.s.cancel(errStopped)
-	<-s.s.done
+	st := s.state()
+	st.cancel(errStopped)
+	st.mustNotWaitHere("Stream.Stop")
+	<-st.done
 	if err := s.Err(); !errors.Is(err, errStopped) {
 		return err
 	}
@@ -592,17 +617,19 @@ func (s *Stream[T]) Stop() error {
 // stream. A stream's values are delivered once: ranging over Seq a second
 // time panics.
 func (s *Stream[T]) Seq() iter.Seq2[T, error] {
+	st := s.state()
 	return func(yield func(T, error) bool) {
-		if !s.s.ranged.CompareAndSwap(false, true) {
+		if !st.ranged.CompareAndSwap(false, true) {
 			panic("synchronicity: Stream.Seq ranged over twice; a stream delivers its values once")
 		}
+		st.mustNotWaitHere("Stream.Seq")
 		finished := false
 		defer func() {
 			if !finished {
 				s.Stop()
 			}
 		}()
-		for v := range s.s.ch {
+		for v := range st.ch {
 			if !yield(v, nil) {
 				return
 			}

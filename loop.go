@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -27,6 +28,7 @@ import (
 // A nil *Loop passed to any function of this package means [Default].
 // A Loop is safe for use by many goroutines; it must not be copied.
 type Loop struct {
+	id      uint64
 	name    string
 	serial  bool
 	lockOS  bool
@@ -68,7 +70,11 @@ const (
 
 type loopKey struct{}
 
-var loopCount atomic.Int64
+// loopIDs numbers loops, for their default names and their id label.
+var loopIDs atomic.Uint64
+
+// idLabel is the pprof label that tells loops apart when they share a name.
+const idLabel = "synchronicity.loop.id"
 
 // An Option configures a Loop made by [New].
 type Option func(*Loop)
@@ -125,7 +131,9 @@ func OnPanic(fn func(*PanicError)) Option {
 // all of the loop's work with cause [ErrInterrupted] and close it to new
 // work, so that deferred cleanup and context-manager exits run and blocking
 // callers return. If the loop has nothing in flight, or on a second
-// interrupt, the process is interrupted as usual. The default loop has it.
+// interrupt, the process is interrupted as usual. A program asks for it;
+// the default loop does not take the signal, so that an application
+// handling interrupts itself keeps them.
 func CancelOnInterrupt() Option {
 	return func(l *Loop) { l.interrupt = true }
 }
@@ -133,8 +141,12 @@ func CancelOnInterrupt() Option {
 // New starts a loop. Close it when done with it: Close cancels its work and
 // waits for every goroutine it started.
 func New(opts ...Option) *Loop {
-	l := &Loop{drained: make(chan struct{})}
+	l := &Loop{drained: make(chan struct{}), id: loopIDs.Add(1)}
 	base, cancel := context.WithCancelCause(context.Background())
+	// Its channel is made now, where the loop is made, and not by the first
+	// task that asks: inside a testing/synctest bubble, that would tie the
+	// loop to the bubble.
+	base.Done()
 	l.cancel = cancel
 	for _, o := range opts {
 		if o == nil {
@@ -143,12 +155,12 @@ func New(opts ...Option) *Loop {
 		o(l)
 	}
 	if l.name == "" {
-		l.name = "loop-" + strconv.FormatInt(loopCount.Add(1), 10)
+		l.name = "loop-" + strconv.FormatUint(l.id, 10)
 	}
 	if l.serial && l.limit > 0 {
 		panic("synchronicity.New: Limit cannot be combined with Serial, which runs one task at a time")
 	}
-	l.ctx = context.WithValue(pprof.WithLabels(base, pprof.Labels("synchronicity.loop", l.name)), loopKey{}, l)
+	l.ctx = context.WithValue(pprof.WithLabels(base, pprof.Labels("synchronicity.loop", l.name, idLabel, strconv.FormatUint(l.id, 10))), loopKey{}, l)
 	if l.limit > 0 {
 		l.slots = make(chan struct{}, l.limit)
 	}
@@ -163,18 +175,31 @@ func New(opts ...Option) *Loop {
 	return l
 }
 
-var defaultLoop = sync.OnceValue(func() *Loop { return New(Name("default"), CancelOnInterrupt()) })
+// defaultLoop is made with the package: a concurrent loop starts no
+// goroutine, and made here it belongs to no testing/synctest bubble, so
+// tests may use it inside bubbles and out.
+var defaultLoop = New(Name("default"))
 
-// Default returns the process-wide concurrent loop, starting it on first use.
-// It cancels its work on the first interrupt ([CancelOnInterrupt]). Closing
-// it is allowed but final: later work on it fails with ErrClosed.
-func Default() *Loop { return defaultLoop() }
+// Default returns the process-wide concurrent loop. It takes no interrupt
+// signal: a program that wants Ctrl-C to cancel its work makes its own
+// loop with [CancelOnInterrupt]. Closing Default is allowed but final:
+// later work on it fails with ErrClosed.
+func Default() *Loop { return defaultLoop }
 
+// orDefault resolves the loop argument of the package's functions.
 func orDefault(l *Loop) *Loop {
 	if l == nil {
-		return Default()
+		return defaultLoop
 	}
+	l.mustBeMade()
 	return l
+}
+
+// mustBeMade panics on a Loop not made by New.
+func (l *Loop) mustBeMade() {
+	if l.ctx == nil {
+		panic("synchronicity: use of a zero Loop; make loops with New (or use Default)")
+	}
 }
 
 // String returns the loop's name.
@@ -183,7 +208,19 @@ func (l *Loop) String() string { return "synchronicity.Loop(" + l.name + ")" }
 // Context returns a context that is done once the loop closes (cause
 // ErrClosed) or is interrupted (cause ErrInterrupted). Every task's context
 // derives from it; it carries the loop's pprof labels.
-func (l *Loop) Context() context.Context { return l.ctx }
+func (l *Loop) Context() context.Context {
+	l.mustBeMade()
+	return l.ctx
+}
+
+// mustNotWaitHere panics if the caller is the goroutine of serial loop l,
+// about to wait for l's pending work (op names the wait): that work is
+// queued behind the caller and would never run.
+func (l *Loop) mustNotWaitHere(op string) {
+	if l != nil && l.serial && l.onLoop() {
+		panic(fmt.Sprintf("synchronicity.%s: called on the goroutine of %v for its own pending work, which is queued behind the caller and would never run; use Call there, which runs inline, or wait from another goroutine", op, l))
+	}
+}
 
 // acquire counts a new task in, or reports false once the loop is closed.
 func (l *Loop) acquire() bool {
@@ -222,12 +259,18 @@ func (l *Loop) refuse() {
 // their cleanup runs. Close returns once every goroutine the loop started has
 // returned, with the panics of its futures and streams that nobody observed
 // and that were not reported before (joined, each a *PanicError); they also
-// go to the OnPanic handler, or to standard error. Close is idempotent: later calls wait the same way and return the
-// same error. Close must not be called from the loop's own work.
+// go to the OnPanic handler, or to standard error. Close is idempotent:
+// later calls wait the same way and return the same error.
+//
+// Close must not be called from the loop's own work, which it would wait
+// for for ever: it panics there, saying so, when it can tell (always on a
+// serial loop; on a concurrent loop from a call, future, Map function or
+// producer of the loop).
 func (l *Loop) Close() error {
+	l.mustBeMade()
 	l.refuse()
 	l.cancel(ErrClosed)
-	<-l.drained
+	l.awaitDrained("Close")
 	l.bg.Wait()
 	l.closeOnce.Do(func() {
 		if l.interrupt {
@@ -240,17 +283,74 @@ func (l *Loop) Close() error {
 
 // Shutdown closes the loop to new work and waits until the work in flight
 // finishes by itself or ctx is done, then does what Close does. It returns
-// Close's error, joined with ctx's error if ctx ended first.
+// Close's error, joined with ctx's error if ctx ended first. Like Close, it
+// must not be called from the loop's own work.
 func (l *Loop) Shutdown(ctx context.Context) error {
 	mustArgs("Loop.Shutdown", ctx, false)
+	l.mustBeMade()
 	l.refuse()
 	var waitErr error
 	select {
 	case <-l.drained:
-	case <-ctx.Done():
-		waitErr = ctx.Err()
+	default:
+		l.mustNotBeOwnWork("Loop.Shutdown")
+		select {
+		case <-l.drained:
+		case <-ctx.Done():
+			waitErr = ctx.Err()
+		}
 	}
 	return errors.Join(waitErr, l.Close())
+}
+
+// awaitDrained waits for the work in flight, after making sure the caller
+// is not part of it.
+func (l *Loop) awaitDrained(op string) {
+	select {
+	case <-l.drained:
+	default:
+		l.mustNotBeOwnWork("Loop." + op)
+		<-l.drained
+	}
+}
+
+// mustNotBeOwnWork panics if the caller is work of l, which a wait for l's
+// work to end would wait on for ever.
+func (l *Loop) mustNotBeOwnWork(op string) {
+	if l.onLoop() || !l.serial && l.inOwnTask() {
+		panic(fmt.Sprintf("synchronicity.%s: called from the work of %v, which it waits for: it would never return; call it from outside the loop's work (for instance once the call or future that decided to has returned)", op, l))
+	}
+}
+
+// taskFrames are functions of this package that run a concurrent loop's
+// work on the goroutine that calls them.
+var taskFrames = []string{"synchronicity.runTask[", "synchronicity.mapCall[", "synchronicity.drive["}
+
+// inOwnTask reports whether the calling goroutine runs work of concurrent
+// loop l. Such work carries l's pprof labels, but a goroutine it started
+// inherits them without being its work; so the caller's own stack must also
+// run through the package's task frames. Only a Close or Shutdown that
+// would wait asks, and the goroutine profile is read only when the stack
+// says it may be so.
+func (l *Loop) inOwnTask() bool {
+	buf := make([]byte, 64<<10)
+	stack := string(buf[:runtime.Stack(buf, false)])
+	if !slices.ContainsFunc(taskFrames, func(f string) bool { return strings.Contains(stack, f) }) {
+		return false
+	}
+	var b strings.Builder
+	if pprof.Lookup("goroutine").WriteTo(&b, 1) != nil {
+		return false
+	}
+	// Records are separated by blank lines; ours is the one running this
+	// function, and its labels line names the loop it works for.
+	label := fmt.Sprintf("%q:%q", idLabel, strconv.FormatUint(l.id, 10))
+	for _, rec := range strings.Split(b.String(), "\n\n") {
+		if strings.Contains(rec, "synchronicity.(*Loop).inOwnTask") && strings.Contains(rec, label) {
+			return true
+		}
+	}
+	return false
 }
 
 // notePanic records a panic that its future or stream holds until someone
