@@ -18,12 +18,12 @@ import (
 type Future[T any] struct {
 	state   atomic.Uint32 // pending → settling → settled
 	promise bool          // made by NewPromise, so without a loop
-	val   T
-	err   error
-	pe    *PanicError
-	rec   *panicRecord // with pe, whether it was observed
-	loop  *Loop        // nil for a promise
-	ctx   task         // the task's context; its mutex also orders subscribing after settling
+	val     T
+	err     error
+	pe      *PanicError
+	rec     *panicRecord // with pe, whether it was observed
+	loop    *Loop        // nil for a promise
+	ctx     task         // the task's context; its mutex also orders subscribing after settling
 
 	fn func(context.Context) (T, error) // the task, until it runs
 
