@@ -49,12 +49,13 @@ type Loop struct {
 	watcher   *watcher // with CancelOnInterrupt
 
 	// Serial loops: a queue the runner goroutine drains in order.
-	mu    sync.Mutex
-	queue []job
-	wake  chan struct{}
-	batch []job // jobs taken from queue, run from next on; owned by the runner
-	next  int
-	owner atomic.Uint64 // id of the goroutine running a job, 0 when idle
+	mu        sync.Mutex
+	queue     []job
+	wake      chan struct{}
+	batch     []job // jobs taken from queue, run from next on; owned by the runner
+	next      int
+	owner     atomic.Uint64 // id of the goroutine running a job, 0 when idle
+	callPools sync.Map      // see callPool
 
 	closeOnce sync.Once
 	closeErr  error
