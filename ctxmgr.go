@@ -527,11 +527,11 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 //
 //	var stack synchronicity.ExitStack
 //	defer stack.Unwind(ctx, &err)
-//	a, err := synchronicity.Push(&stack, ctx, openA)
+//	a, err := synchronicity.Push(ctx, &stack, openA)
 //	if err != nil {
 //		return err // a's Exit runs, with this error
 //	}
-//	b, err := synchronicity.Push(&stack, ctx, openB)
+//	b, err := synchronicity.Push(ctx, &stack, openB)
 //	...
 //
 // Unwinding passes each Exit the error so far and hands what it returns on
@@ -545,8 +545,8 @@ type ExitStack struct {
 // Push enters cm and, if Enter succeeds, pushes its Exit onto s. If Enter
 // fails, Push returns its error and s is unchanged: unwinding s (as a
 // deferred [ExitStack.Unwind] does) exits the managers entered before.
-// Push panics if s, ctx or cm is nil.
-func Push[T any](s *ExitStack, ctx context.Context, cm ContextManager[T]) (T, error) {
+// Push panics if ctx, s or cm is nil.
+func Push[T any](ctx context.Context, s *ExitStack, cm ContextManager[T]) (T, error) {
 	mustManager("Push", ctx, cm)
 	if s == nil {
 		panic("synchronicity.Push: nil *ExitStack")

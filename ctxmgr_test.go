@@ -217,8 +217,8 @@ func TestContextManagerMisuse(t *testing.T) {
 		{"synchronicity.Do: nil ContextManager", func() { sy.Do[int](ctx, nil, func(int) error { return nil }) }},
 		{"synchronicity.Scoped: nil function", func() { sy.Scoped[int](nil) }},
 		{"synchronicity.OnLoop: nil ContextManager", func() { sy.OnLoop[int](nil, nil) }},
-		{"synchronicity.Push: nil ContextManager", func() { sy.Push[int](new(sy.ExitStack), ctx, nil) }},
-		{"synchronicity.Push: nil *ExitStack", func() { sy.Push(nil, ctx, p) }},
+		{"synchronicity.Push: nil ContextManager", func() { sy.Push[int](ctx, new(sy.ExitStack), nil) }},
+		{"synchronicity.Push: nil *ExitStack", func() { sy.Push(ctx, nil, p) }},
 		{"synchronicity.ExitStack.Defer: nil function", func() { new(sy.ExitStack).Defer(nil) }},
 		{"synchronicity.ExitStack.Close: nil context", func() { new(sy.ExitStack).Close(nilCtx, nil) }},
 		{"synchronicity.Closing: nil function", func() { sy.Closing[*file](nil) }},
@@ -434,7 +434,7 @@ func TestEnterCancelledWhileSlow(t *testing.T) {
 func usePush[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) error) (err error) {
 	var stack sy.ExitStack
 	defer stack.Unwind(ctx, &err)
-	v, err := sy.Push(&stack, ctx, cm)
+	v, err := sy.Push(ctx, &stack, cm)
 	if err != nil {
 		return err
 	}
@@ -727,7 +727,7 @@ func TestExitStack(t *testing.T) {
 			var stack sy.ExitStack
 			defer stack.Unwind(ctx, &err)
 			for _, p := range []*probe{a, b, c} {
-				if _, err := sy.Push(&stack, ctx, p); err != nil {
+				if _, err := sy.Push(ctx, &stack, p); err != nil {
 					return err
 				}
 			}
@@ -744,7 +744,7 @@ func TestExitStack(t *testing.T) {
 		var log []string
 		errA := errors.New("a failed")
 		a := &probe{name: "a", log: &log, exit: func(err error) error { return errors.Join(err, errA) }}
-		_, err := sy.Push(&stack, ctx, a)
+		_, err := sy.Push(ctx, &stack, a)
 		require.NoError(t, err)
 		var deferSaw error
 		stack.Defer(func(ctx context.Context, err error) error {
@@ -753,7 +753,7 @@ func TestExitStack(t *testing.T) {
 			return nil // suppresses
 		})
 		b := &probe{name: "b", log: &log, exit: func(err error) error { return errExit }}
-		_, err = sy.Push(&stack, ctx, b)
+		_, err = sy.Push(ctx, &stack, b)
 		require.NoError(t, err)
 
 		err = stack.Close(ctx, errBody)
@@ -767,7 +767,7 @@ func TestExitStack(t *testing.T) {
 
 		// Empty and reusable afterwards.
 		assert.Equal(t, errBody, stack.Close(ctx, errBody))
-		_, err = sy.Push(&stack, ctx, a)
+		_, err = sy.Push(ctx, &stack, a)
 		require.NoError(t, err)
 		assert.ErrorIs(t, stack.Close(ctx, nil), errA)
 		assert.Equal(t, 2, a.exits())
@@ -775,10 +775,10 @@ func TestExitStack(t *testing.T) {
 	t.Run("panicking exit", func(t *testing.T) {
 		var stack sy.ExitStack
 		a := &probe{}
-		_, _ = sy.Push(&stack, ctx, a)
+		_, _ = sy.Push(ctx, &stack, a)
 		stack.Defer(func(ctx context.Context, err error) error { panic("exit boom") })
 		c := &probe{}
-		_, _ = sy.Push(&stack, ctx, c)
+		_, _ = sy.Push(ctx, &stack, c)
 		r := recovered(func() { stack.Close(ctx, nil) })
 		pe := panicValue(t, r, "exit boom")
 		assert.Equal(t, []error{nil}, c.seen)
@@ -790,8 +790,8 @@ func TestExitStack(t *testing.T) {
 		r := recovered(func() {
 			var stack sy.ExitStack
 			defer stack.Unwind(ctx, nil)
-			_, _ = sy.Push(&stack, ctx, a)
-			_, _ = sy.Push(&stack, ctx, b)
+			_, _ = sy.Push(ctx, &stack, a)
+			_, _ = sy.Push(ctx, &stack, b)
 			panic("boom")
 		})
 		pe := panicValue(t, r, "boom")
@@ -810,7 +810,7 @@ func TestExitStack(t *testing.T) {
 		}
 		var stack sy.ExitStack
 		for _, n := range []string{"a", "b", "c"} {
-			v, err := sy.Push(&stack, ctx, mk(n))
+			v, err := sy.Push(ctx, &stack, mk(n))
 			require.NoError(t, err)
 			assert.Equal(t, n, v)
 		}

@@ -674,7 +674,7 @@ func ExampleExitStack() {
 			if u == "" {
 				return errors.New("no user name")
 			}
-			token, err := sy.Push(&stack, ctx, &session{user: u})
+			token, err := sy.Push(ctx, &stack, &session{user: u})
 			if err != nil {
 				return err
 			}
@@ -696,8 +696,8 @@ func ExampleExitStack() {
 func ExamplePush() {
 	ctx := context.Background()
 	var stack sy.ExitStack
-	a, _ := sy.Push(&stack, ctx, &session{user: "ada"})
-	b, _ := sy.Push(&stack, ctx, &session{user: "bob"})
+	a, _ := sy.Push(ctx, &stack, &session{user: "ada"})
+	b, _ := sy.Push(ctx, &stack, &session{user: "bob"})
 	fmt.Println("using", a, "and", b)
 	fmt.Println("result:", stack.Close(ctx, nil))
 	// Output:
