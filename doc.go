@@ -48,7 +48,7 @@
 // A [ContextManager] is a resource with setup and teardown: Enter(ctx)
 // returns the value to use, Exit(ctx, err) sees how the body ended — nil,
 // its error, or a *[PanicError] — and returns the final error (nil
-// suppresses it; a panic always goes on). Use one blocking with [Enter] and
+// suppresses it; a panic always goes on, with its original value). Use one blocking with [Enter] and
 // defer exit(&err), as a range loop with [With], with a callback with [Do],
 // or several at once with an [ExitStack], which unwinds them in reverse
 // order, passing each the error so far. [Scoped] writes a manager as one
@@ -70,7 +70,11 @@
 //     ErrClosed (or [ErrInterrupted]).
 //   - Panics cross goroutines as *[PanicError], which keeps the stack of the
 //     goroutine that panicked. Observing a panicked future (Result, Wait,
-//     All, Any, Race) re-panics; an unobserved one is returned by Close.
+//     All, Any, Race, Settle) re-panics; an unobserved one is returned by
+//     Close. A panic is wrapped where it crosses goroutines: in a task,
+//     future, stream, [Map] call, a serial loop's hop (Call, [OnLoop]'s
+//     Enter and Exit) or a [Scoped] function parked by [Enter] or [Push],
+//     which runs as a coroutine.
 //   - A task that calls runtime.Goexit settles with an error saying so; on a
 //     serial loop the loop carries on in a fresh goroutine.
 //   - A producer's values reach the consumer one by one as they are made,
@@ -97,9 +101,16 @@
 //     from the loop's own goroutine. Waiting there for the loop's futures or
 //     ranging its streams waits for work queued behind the waiter, and
 //     deadlocks; use Call, or wait from another goroutine.
-//   - A body's panic goes on after Exit has seen it as a *[PanicError], and
-//     it goes on as that *PanicError, in every form ([Enter]'s exit, [With],
-//     [Do], [ExitStack]), so the stack where it began is kept.
+//   - A panic that crosses no goroutine goes on with its original value, so
+//     a recover that looks for a value (net/http's, for
+//     http.ErrAbortHandler) still finds it. That is a body's panic in every
+//     form ([Enter]'s exit, [With], [Do], an [ExitStack] unwound by a
+//     deferred Unwind), whatever the manager — [OnLoop]'s and [Scoped]'s
+//     bodies run on the caller's goroutine too — and the panic of a Scoped
+//     function or an Exit run on the caller's goroutine (Scoped under Do and
+//     With; an ExitStack's Exits). Exit and a Scoped function's yield still
+//     see a body's panic as a *PanicError carrying the body's stack. Go's
+//     own crash report shows the stack where the panic began.
 //   - A blocking call to a serial loop from a goroutine other than the
 //     loop's asks for the caller's goroutine id only when the loop is busy,
 //     to tell a reentrant call (run inline) from a foreign one (queued).

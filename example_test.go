@@ -563,7 +563,7 @@ func ExampleEnter_transaction() {
 	fmt.Println("result:", run("INSERT a", "INSERT b"))
 	fmt.Println("result:", run("INSERT c", "DROP TABLE t"))
 	func() {
-		defer func() { fmt.Println("recovered:", recover().(*sy.PanicError).Value) }()
+		defer func() { fmt.Println("recovered:", recover()) }()
 		run("INSERT d", "")
 	}()
 	// Output:
