@@ -109,8 +109,7 @@
 //     bodies run on the caller's goroutine too — and the panic of a Scoped
 //     function or an Exit run on the caller's goroutine (Scoped under Do and
 //     With; an ExitStack's Exits). Exit and a Scoped function's yield still
-//     see a body's panic as a *PanicError carrying the body's stack. Go's
-//     own crash report shows the stack where the panic began.
+//     see a body's panic as a *PanicError carrying the body's stack.
 //   - A blocking call to a serial loop from a goroutine other than the
 //     loop's asks for the caller's goroutine id only when the loop is busy,
 //     to tell a reentrant call (run inline) from a foreign one (queued).
