@@ -26,9 +26,11 @@
 // turns it into an iter.Seq2[T, error] for range loops, lockstep by default
 // (the producer never runs ahead of the loop body) or running ahead with
 // [Prefetch]; [Start] turns it into a [Stream], whose channel works in
-// select. [WrapProducer] exports one producer both ways; [FromSeq] moves any
-// blocking iterator onto a loop. Breaking out of a loop stops the producer
-// and its cleanup has run when the range statement ends.
+// select. [WrapProducer] exports one producer both ways, with options that
+// each call may override; [FromSeq] moves any blocking iterator onto a loop.
+// Breaking out of a loop stops the producer and its cleanup has run when the
+// range statement ends. [Collect] gathers a sequence into a slice, stopping
+// at the first error.
 //
 // # Parallel map
 //

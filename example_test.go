@@ -870,3 +870,51 @@ func ExampleWorkers() {
 	// sum of squares: 91
 	// at most two at once: true
 }
+
+// Collect gathers a sequence's values, stopping at the first error.
+func ExampleCollect() {
+	pages := func(ctx context.Context, yield func(string) bool) error {
+		for _, p := range []string{"page 1", "page 2"} {
+			if !yield(p) {
+				return nil
+			}
+		}
+		return errors.New("page 3: timeout")
+	}
+	got, err := sy.Collect(sy.Seq(context.Background(), nil, pages))
+	fmt.Println(got, err)
+	nums, err := sy.Collect(sy.Seq(context.Background(), nil, sy.FromSeq(slices.Values([]int{3, 2, 1}))))
+	fmt.Println(nums, err)
+	// Output:
+	// [page 1 page 2] page 3: timeout
+	// [3 2 1] <nil>
+}
+
+// Options given to a call of Gen.Seq or Gen.Start override those given
+// when wrapping.
+func ExampleGen_Seq() {
+	var ahead atomic.Int32 // values made and not yet used
+	count := sy.WrapProducer(nil, func(ctx context.Context, n int, yield func(int) bool) error {
+		for i := range n {
+			ahead.Add(1)
+			if !yield(i) {
+				return nil
+			}
+		}
+		return nil
+	}) // lockstep unless a call asks otherwise
+	most := int32(0)
+	for range count.Seq(context.Background(), 100) {
+		most = max(most, ahead.Add(-1)+1)
+	}
+	fmt.Println("lockstep, most made ahead:", most)
+	most = 0
+	for range count.Seq(context.Background(), 100, sy.Prefetch(10)) {
+		time.Sleep(10 * time.Microsecond) // a slow consumer
+		most = max(most, ahead.Add(-1)+1)
+	}
+	fmt.Println("prefetching, more than one made ahead:", most > 1)
+	// Output:
+	// lockstep, most made ahead: 1
+	// prefetching, more than one made ahead: true
+}
