@@ -18,7 +18,8 @@
 // async form is [Go], which returns a [Future] whose Done channel works in
 // select. [Wrap] exports one function both ways. [All], [Any], [Race] and
 // [AsCompleted] combine futures; breaking out of them cancels and waits for
-// what they started.
+// what they started. [Settle] waits for every future and cancels none,
+// returning each one's value and error.
 //
 // # Producers
 //

@@ -890,6 +890,30 @@ func ExampleCollect() {
 	// [3 2 1] <nil>
 }
 
+// Settle waits for every future, whatever the others do: one failure
+// cancels nothing.
+func ExampleSettle() {
+	l := sy.New()
+	defer l.Close()
+	get := sy.Wrap(l, func(ctx context.Context, id int) (string, error) {
+		if id == 2 {
+			return "", errors.New("item 2: not found")
+		}
+		return fetch(ctx, id)
+	})
+	fs := []*sy.Future[string]{get.Go(context.Background(), 1), get.Go(context.Background(), 2), get.Go(context.Background(), 3)}
+	vals, errs := sy.Settle(context.Background(), fs...)
+	for i := range fs {
+		fmt.Printf("%q %v\n", vals[i], errs[i])
+	}
+	fmt.Println("joined:", errors.Join(errs...))
+	// Output:
+	// "item-1" <nil>
+	// "" item 2: not found
+	// "item-3" <nil>
+	// joined: item 2: not found
+}
+
 // Options given to a call of Gen.Seq or Gen.Start override those given
 // when wrapping.
 func ExampleGen_Seq() {

@@ -343,3 +343,58 @@ func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
 		}
 	}
 }
+
+// Settle waits for every future to settle without cancelling any of them,
+// whatever their outcomes, and returns their values and errors by index:
+// vals[i] and errs[i] are what fs[i].Result() returns, and both slices have
+// len(fs) elements. It is JavaScript's Promise.allSettled; [All] is the
+// form that cancels the rest at the first error. errors.Join(errs...) is
+// the joined error, nil if all succeeded.
+//
+// If ctx ends first, Settle stops waiting: the futures still pending get
+// ctx's error in errs and go on running (cancel them with [Future.Cancel]).
+// If a future panicked, Settle panics with its *[PanicError] once it has
+// stopped waiting, the first such future by index; a panic of any other
+// future is left to whoever else observes it, or to the loop's Close.
+func Settle[T any](ctx context.Context, fs ...*Future[T]) (vals []T, errs []error) {
+	mustArgs("Settle", ctx, false)
+	c := &countdown{wake: make(chan struct{})}
+	c.left.Store(int64(len(fs)))
+	subscribe(fs, c)
+	if len(fs) > 0 {
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+		}
+	}
+	vals, errs = make([]T, len(fs)), make([]error, len(fs))
+	var p *PanicError
+	for i, f := range fs {
+		switch {
+		case f.state.Load() != settled:
+			errs[i] = ctx.Err()
+		case f.pe != nil:
+			if p == nil {
+				p = f.observe()
+			}
+		default:
+			vals[i], errs[i] = f.val, f.err
+		}
+	}
+	if p != nil {
+		panic(p)
+	}
+	return vals, errs
+}
+
+// countdown closes wake when the last of its futures has settled.
+type countdown struct {
+	left atomic.Int64
+	wake chan struct{}
+}
+
+func (c *countdown) settled(int, bool) {
+	if c.left.Add(-1) == 0 {
+		close(c.wake)
+	}
+}
