@@ -41,7 +41,8 @@
 // than that many inputs ahead of the loop body, so a slow consumer holds back
 // the input, and workers hand results over through a ring rather than a
 // channel operation per item. An error takes its item's place, or with
-// [StopOnError] ends the map. Breaking out cancels the calls in flight and
+// [StopOnError] ends the map. [MapIndexed] pairs each result with the index
+// of its input. Breaking out cancels the calls in flight and
 // waits for them; a panic in fn re-panics in the ranging goroutine as a
 // *[PanicError]. On a serial loop the calls run one at a time, in input
 // order, on the loop's goroutine.

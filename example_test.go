@@ -914,6 +914,34 @@ func ExampleSettle() {
 	// joined: item 2: not found
 }
 
+// MapIndexed tells which input each result belongs to, here with results
+// in the order the calls finish.
+func ExampleMapIndexed() {
+	done := make([]chan struct{}, 3)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	// Each call waits for the one after it, so they finish in reverse.
+	parse := func(ctx context.Context, s string) (int, error) {
+		i := len(s) - 1
+		if i+1 < len(done) {
+			<-done[i+1]
+		}
+		defer close(done[i])
+		var n int
+		_, err := fmt.Sscan(s, &n)
+		return n, err
+	}
+	in := slices.Values([]string{"7", "xy", "123"})
+	for r, err := range sy.MapIndexed(context.Background(), nil, in, parse, sy.Workers(3), sy.Unordered()) {
+		fmt.Println(r.Index, r.Value, err != nil)
+	}
+	// Output:
+	// 2 123 false
+	// 1 0 true
+	// 0 7 false
+}
+
 // Options given to a call of Gen.Seq or Gen.Start override those given
 // when wrapping.
 func ExampleGen_Seq() {
