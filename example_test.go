@@ -970,3 +970,24 @@ func ExampleGen_Seq() {
 	// lockstep, most made ahead: 1
 	// prefetching, more than one made ahead: true
 }
+
+// A loop is cheap enough to make for one batch of work and close after, as
+// an errgroup.Group with SetLimit is: its Limit bounds the batch, and Close
+// cancels whatever is left and waits for it.
+func ExampleNew_batch() {
+	resize := func(ctx context.Context, name string) (string, error) {
+		return name + " resized", nil
+	}
+	batch := func(ctx context.Context, names []string) ([]string, error) {
+		l := sy.New(sy.Limit(2)) // at most two at once, for this batch only
+		defer l.Close()
+		fs := make([]*sy.Future[string], len(names))
+		for i, n := range names {
+			fs[i] = sy.Go(ctx, l, func(ctx context.Context) (string, error) { return resize(ctx, n) })
+		}
+		return sy.All(ctx, fs...)
+	}
+	out, err := batch(context.Background(), []string{"a.png", "b.png", "c.png"})
+	fmt.Println(out, err)
+	// Output: [a.png resized b.png resized c.png resized] <nil>
+}
