@@ -991,3 +991,25 @@ func ExampleNew_batch() {
 	fmt.Println(out, err)
 	// Output: [a.png resized b.png resized c.png resized] <nil>
 }
+
+// A pair that belongs to no input, such as the error of an ended context,
+// has index -1.
+func ExampleIndexed() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := slices.Values([]string{"a", "b", "c"})
+	upper := func(ctx context.Context, s string) (string, error) {
+		if s != "a" {
+			<-ctx.Done() // the rest take until the context ends
+			return "", ctx.Err()
+		}
+		return strings.ToUpper(s), nil
+	}
+	for r, err := range sy.MapIndexed(ctx, nil, in, upper, sy.Workers(1)) {
+		fmt.Println(r.Index, r.Value, err)
+		cancel() // after the first result
+	}
+	// Output:
+	// 0 A <nil>
+	// -1  context canceled
+}
