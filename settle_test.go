@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,10 +46,17 @@ func testSettle(t *testing.T, l *sy.Loop, serial bool) {
 				return i, nil
 			}
 		}
+		// The failure first, so that under Limit(2) the slow ones cannot
+		// keep it from its turn.
 		failed := sy.Go(ctx, l, func(ctx context.Context) (int, error) { return -1, errBody })
-		fs := []*sy.Future[int]{sy.Go(ctx, l, slow(0)), failed, sy.Go(ctx, l, slow(2))}
 		<-failed.Done()
-		close(release) // only now: Settle has had every chance to cancel
+		fs := []*sy.Future[int]{sy.Go(ctx, l, slow(0)), failed, sy.Go(ctx, l, slow(2))}
+		go func() {
+			// Release the slow ones once Settle has had time to see the
+			// failure: All would have cancelled them by then.
+			time.Sleep(20 * time.Millisecond)
+			close(release)
+		}()
 		vs, errs := sy.Settle(ctx, fs...)
 		assert.Equal(t, []int{0, -1, 2}, vs, "the failed future's value is kept, as Result gives it")
 		assert.Equal(t, []error{nil, errBody, nil}, errs)
