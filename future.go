@@ -349,3 +349,55 @@ func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
 		}
 	}
 }
+
+// Settle waits for every future to settle without cancelling any of them,
+// whatever their outcomes, and returns their values and errors by index:
+// vals[i] and errs[i] are what fs[i].Result() returns, and both slices have
+// len(fs) elements. It is JavaScript's Promise.allSettled; [All] is the
+// form that cancels the rest at the first error. errors.Join(errs...) is
+// the joined error, nil if all succeeded.
+//
+// If ctx ends first, Settle stops waiting: the futures still pending get
+// ctx's error in errs and go on running (cancel them with [Future.Cancel]).
+// If futures panicked, Settle panics once it has stopped waiting, with their
+// *[PanicError] (joined into one if several panicked).
+func Settle[T any](ctx context.Context, fs ...*Future[T]) (vals []T, errs []error) {
+	mustArgs("Settle", ctx, false)
+	c := &countdown{wake: make(chan struct{})}
+	c.left.Store(int64(len(fs)))
+	subscribe("Settle", fs, c)
+	if len(fs) > 0 {
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+		}
+	}
+	vals, errs = make([]T, len(fs)), make([]error, len(fs))
+	var ps []*PanicError
+	for i, f := range fs {
+		switch {
+		case f.state.Load() != settled:
+			errs[i] = ctx.Err()
+		case f.pe != nil:
+			ps = append(ps, f.rec.observe())
+		default:
+			vals[i], errs[i] = f.val, f.err
+		}
+	}
+	if p := joinPanics(ps); p != nil {
+		panic(p)
+	}
+	return vals, errs
+}
+
+// countdown closes wake when the last of its futures has settled.
+type countdown struct {
+	left atomic.Int64
+	wake chan struct{}
+}
+
+func (c *countdown) settled(int, bool) {
+	if c.left.Add(-1) == 0 {
+		close(c.wake)
+	}
+}

@@ -1082,11 +1082,11 @@ func (r *fzOpRun) stack() {
 			deferred.cleaned.Add(1)
 			return err
 		})
-		v0, err := sy.Push(&st, r.ctx, r.manager(r.o.Var&3, 0))
+		v0, err := sy.Push(r.ctx, &st, r.manager(r.o.Var&3, 0))
 		if err != nil {
 			return err
 		}
-		v1, err := sy.Push(&st, r.ctx, r.manager(r.o.Var>>2&3, 1))
+		v1, err := sy.Push(r.ctx, &st, r.manager(r.o.Var>>2&3, 1))
 		if err != nil {
 			return err
 		}

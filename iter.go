@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync/atomic"
 )
@@ -414,8 +415,9 @@ type Gen[A, T any] struct {
 }
 
 // WrapProducer exports producer p, which takes an argument, both ways on
-// loop l (nil means [Default]). opts apply to every run. It panics if p is
-// nil.
+// loop l (nil means [Default]). opts apply to every run, unless the options
+// given to a call of [Gen.Seq] or [Gen.Start] override them. It panics if p
+// is nil.
 func WrapProducer[A, T any](l *Loop, p func(ctx context.Context, a A, yield func(T) bool) error, opts ...SeqOption) *Gen[A, T] {
 	if p == nil {
 		panic("synchronicity.WrapProducer: nil producer")
@@ -425,13 +427,24 @@ func WrapProducer[A, T any](l *Loop, p func(ctx context.Context, a A, yield func
 }
 
 // Seq returns the sequence of the producer's values for a, as [Seq] does.
-func (g *Gen[A, T]) Seq(ctx context.Context, a A) iter.Seq2[T, error] {
-	return Seq(ctx, g.loop, g.bind(a), g.opts...)
+// opts apply after those given to [WrapProducer], so they override them for
+// this call: Prefetch(n) here replaces a Prefetch given when wrapping.
+func (g *Gen[A, T]) Seq(ctx context.Context, a A, opts ...SeqOption) iter.Seq2[T, error] {
+	return Seq(ctx, g.loop, g.bind(a), g.with(opts)...)
 }
 
 // Start starts the producer for a and returns its stream, as [Start] does.
-func (g *Gen[A, T]) Start(ctx context.Context, a A) *Stream[T] {
-	return Start(ctx, g.loop, g.bind(a), g.opts...)
+// opts override those given to [WrapProducer], as with [Gen.Seq].
+func (g *Gen[A, T]) Start(ctx context.Context, a A, opts ...SeqOption) *Stream[T] {
+	return Start(ctx, g.loop, g.bind(a), g.with(opts)...)
+}
+
+// with returns the wrap-time options followed by a call's, which win.
+func (g *Gen[A, T]) with(opts []SeqOption) []SeqOption {
+	if len(opts) == 0 {
+		return g.opts
+	}
+	return append(slices.Clip(g.opts), opts...)
 }
 
 func (g *Gen[A, T]) bind(a A) Producer[T] {
@@ -640,4 +653,24 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 			yield(zero, err)
 		}
 	}
+}
+
+// Collect ranges over seq and returns its values in a slice. The first
+// error ends it: Collect stops ranging (which, for a sequence of this
+// package, stops its producer and runs its cleanup) and returns the values
+// before the error, and the error. It is slices.Collect for the
+// iter.Seq2[T, error] that [Seq], [Gen.Seq], [Stream.Seq] and [Map] return.
+// Collect panics if seq is nil.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	if seq == nil {
+		panic("synchronicity.Collect: nil sequence")
+	}
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -660,3 +660,48 @@ func (m *mapRun[A, R]) pull() (ok bool) {
 	_, ok = m.next()
 	return ok
 }
+
+// Indexed is a result of [MapIndexed] beside the position of its input.
+type Indexed[T any] struct {
+	// Index is the position of the input in the input sequence, counting
+	// from 0, or -1 for a pair that belongs to no input (the error of an
+	// ended context or a closed loop).
+	Index int
+	// Value is what the call returned for that input.
+	Value T
+}
+
+// MapIndexed is [Map] with each result beside the position of its input in
+// in, for results that come out of order ([Unordered]) or errors that need
+// to name their input. It takes the same options and behaves the same way;
+// each pair carries the input's index, or -1 when it belongs to no input.
+func MapIndexed[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...MapOption) iter.Seq2[Indexed[R], error] {
+	mustArgs("MapIndexed", ctx, fn == nil)
+	if in == nil {
+		panic("synchronicity.MapIndexed: nil input sequence")
+	}
+	// Map reads its input from one goroutine at a time, so counting here
+	// numbers the inputs in the order they are read. Indexes travel one up,
+	// so that a zero pair, which Map yields for no input, reads as -1.
+	numbered := func(yield func(Indexed[A]) bool) {
+		i := 0
+		for v := range in {
+			i++
+			if !yield(Indexed[A]{i, v}) {
+				return
+			}
+		}
+	}
+	seq := Map(ctx, l, numbered, func(ctx context.Context, a Indexed[A]) (Indexed[R], error) {
+		r, err := fn(ctx, a.Value)
+		return Indexed[R]{a.Index, r}, err
+	}, opts...)
+	return func(yield func(Indexed[R], error) bool) {
+		for r, err := range seq {
+			r.Index--
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+}

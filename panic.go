@@ -11,9 +11,12 @@ import (
 // stack of the goroutine that panicked, which is otherwise lost once the
 // panic crosses goroutines.
 //
-// An observer re-panics with the *PanicError itself (so a crash shows both
-// stacks); a recover that wants the original value reads Value, and
-// [errors.As] reaches a panic value that is an error through Unwrap.
+// An observer on another goroutine re-panics with the *PanicError itself
+// (so a crash shows both stacks); a recover that wants the original value
+// reads Value, and [errors.As] reaches a panic value that is an error
+// through Unwrap. A panic that crosses no goroutine — a body's, passing
+// through a context manager's Exit — goes on with its original value; Exit
+// alone sees it as a *PanicError.
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any
