@@ -64,10 +64,9 @@ var fzSeeds = []fzScenario{
 	{Loop: fzSerial, Close: fzCloseInFlight, Seed: 3, Ops: []fzOp{{Kind: fzMap, N: 7, Async: true, Var: fzUnordered}, {Kind: fzStack, Async: true, Var: fzOnLoop | fzSecond(fzOnLoopScoped)}, {Kind: fzSeq, N: 6, Async: true, Var: 3}}},
 }
 
-// fzKnownSeeds reproduce failures of the library known when they were
-// written; they run with SYNC_FUZZ_KNOWN set. Those marked fatal abort the
-// test process instead of failing it.
-var fzKnownSeeds = []fzScenario{
+// fzRegressions are schedules that once broke the library, each with what
+// it did then; they run in every go test with the rest of the corpus.
+var fzRegressions = []fzScenario{
 	// A task's ctx changes its Cause once done: the loop closed first
 	// (Cause ErrClosed), then Call's own cancel made it context.Canceled.
 	{Loop: fzSerial, Close: fzCloseConcurrent, CloseAt: 1, Ops: []fzOp{{Kind: fzGo, Async: true, Slow: true, Stop: fzCancelAsync}, {Kind: fzCall}, {Kind: fzGo, Var: fzDrop}}},
@@ -100,12 +99,8 @@ var fzKnownSeeds = []fzScenario{
 	// A future's Result waited for on a serial loop's goroutine, for work
 	// queued behind it, hangs.
 	{Loop: fzSerial, Ops: []fzOp{{Kind: fzNested, Var: fzInGo}}},
-}
-
-// fzFatalSeeds abort the process on the library as it was when they were
-// written ("coro: OS thread locking must match locking at coroutine
-// creation"); they run with SYNC_FUZZ_KNOWN=fatal.
-var fzFatalSeeds = []fzScenario{
+	// The process aborted ("coro: OS thread locking must match locking at
+	// coroutine creation") in the two below.
 	// A LockOSThread loop's task calls Goexit (the second manager's Enter)
 	// while a coroutine made on the loop's thread is live (the first,
 	// OnLoop(Scoped), entered): its Exit aborts the process.

@@ -3,10 +3,8 @@ package synchronicity_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"iter"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -27,21 +25,11 @@ import (
 // promised, and nothing hangs. See fzScenario for what a schedule is made
 // of and how input bytes map onto one.
 //
-// SYNC_FUZZ_OFF switches patterns off (see fzSwitches); SYNC_FUZZ_KNOWN adds
-// seeds that reproduce known failures of the library (=fatal adds those
-// that abort the process too).
+// SYNC_FUZZ_OFF switches patterns off (see fzSwitches).
 func FuzzSchedule(f *testing.F) {
-	for _, sc := range fzSeeds {
-		f.Add(sc.encode())
-	}
-	if known := os.Getenv("SYNC_FUZZ_KNOWN"); known != "" {
-		for _, sc := range fzKnownSeeds {
+	for _, seeds := range [][]fzScenario{fzSeeds, fzRegressions} {
+		for _, sc := range seeds {
 			f.Add(sc.encode())
-		}
-		if known == "fatal" {
-			for _, sc := range fzFatalSeeds {
-				f.Add(sc.encode())
-			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -69,16 +57,6 @@ func FuzzSchedule(f *testing.F) {
 			t.Errorf("goroutines left after Close: %v\nscenario: %v", err, sc)
 		}
 	})
-}
-
-// fzCheckCtx reports whether to check that task contexts stay as they were
-// once done. Any task in flight when its loop closes can show the library's
-// known failure there, as timing decides, so the plain run of the seeds
-// checks it only with SYNC_FUZZ_KNOWN set; fuzzing always checks it.
-// TODO: check it always once a task's ctx keeps its Err and Cause.
-func fzCheckCtx() bool {
-	fuzzing := flag.Lookup("test.fuzz")
-	return os.Getenv("SYNC_FUZZ_KNOWN") != "" || fuzzing != nil && fuzzing.Value.String() != ""
 }
 
 // fzWatchdog bounds a scenario's run; it is the only wall-clock limit. It
@@ -361,7 +339,7 @@ func (e *fzExec) check() []string {
 			fails = append(fails, fmt.Sprintf("OnPanic saw panics %v, Close returned %v", a, b))
 		}
 	}
-	if fzOn("ctxstable") && fzCheckCtx() {
+	if fzOn("ctxstable") {
 		for _, c := range e.ctxs {
 			if err, cause := c.ctx.Err(), context.Cause(c.ctx); err != c.err || cause != c.cause {
 				fails = append(fails, fmt.Sprintf("%s: a task's ctx changed once done: Err %v → %v, Cause %v → %v", c.where, c.err, err, c.cause, cause))
