@@ -269,9 +269,10 @@ func (l *Loop) refuse() {
 // producer of the loop).
 func (l *Loop) Close() error {
 	l.mustBeMade()
+	l.mustNotBeOwnWork("Loop.Close")
 	l.refuse()
 	l.cancel(ErrClosed)
-	l.awaitDrained("Close")
+	<-l.drained
 	l.bg.Wait()
 	l.closeOnce.Do(func() {
 		if l.interrupt {
@@ -289,35 +290,24 @@ func (l *Loop) Close() error {
 func (l *Loop) Shutdown(ctx context.Context) error {
 	mustArgs("Loop.Shutdown", ctx, false)
 	l.mustBeMade()
+	l.mustNotBeOwnWork("Loop.Shutdown")
 	l.refuse()
 	var waitErr error
 	select {
 	case <-l.drained:
-	default:
-		l.mustNotBeOwnWork("Loop.Shutdown")
-		select {
-		case <-l.drained:
-		case <-ctx.Done():
-			waitErr = ctx.Err()
-		}
+	case <-ctx.Done():
+		waitErr = ctx.Err()
 	}
 	return errors.Join(waitErr, l.Close())
 }
 
-// awaitDrained waits for the work in flight, after making sure the caller
-// is not part of it.
-func (l *Loop) awaitDrained(op string) {
-	select {
-	case <-l.drained:
-	default:
-		l.mustNotBeOwnWork("Loop." + op)
-		<-l.drained
-	}
-}
-
 // mustNotBeOwnWork panics if the caller is work of l, which a wait for l's
-// work to end would wait on for ever.
+// work to end would wait on for ever. It asks before the loop changes, so
+// that the mistake leaves the loop as it was.
 func (l *Loop) mustNotBeOwnWork(op string) {
+	if l.state.Load()&countMask == 0 {
+		return // no work in flight, so none of it is calling
+	}
 	if l.onLoop() || !l.serial && l.inOwnTask() {
 		panic(fmt.Sprintf("synchronicity.%s: called from the work of %v, which it waits for: it would never return; call it from outside the loop's work (for instance once the call or future that decided to has returned)", op, l))
 	}
@@ -330,8 +320,8 @@ var taskFrames = []string{"synchronicity.runTask[", "synchronicity.mapCall[", "s
 // inOwnTask reports whether the calling goroutine runs work of concurrent
 // loop l. Such work carries l's pprof labels, but a goroutine it started
 // inherits them without being its work; so the caller's own stack must also
-// run through the package's task frames. Only a Close or Shutdown that
-// would wait asks, and the goroutine profile is read only when the stack
+// run through the package's task frames. Only Close and Shutdown ask, with
+// work in flight, and the goroutine profile is read only when the stack
 // says it may be so.
 func (l *Loop) inOwnTask() bool {
 	buf := make([]byte, 64<<10)

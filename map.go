@@ -497,9 +497,11 @@ func (m *mapRun[A, R]) take(w *mapWorker[R]) (v A, t uint64, ok bool) {
 	} else {
 		return v, 0, false
 	}
-	if m.starved.Load() && t+1 < m.read.Load() {
+	if m.starved.Load() && (t+1 < m.read.Load() || !m.eof.Load() && !m.reading.Load()) {
 		// The consumer is starved: have another worker take the next
-		// input while this one calls fn.
+		// input while this one calls fn, or read more if this was the
+		// last one read. (Inputs read while the consumer had results in
+		// hand woke nobody; this chain is what puts every worker to use.)
 		m.wakeOrStart()
 	}
 	return v, t, true
@@ -596,6 +598,11 @@ func (m *mapRun[A, R]) idleUntilNeeded(w *mapWorker[R]) {
 // switch there and back however many inputs it reads.
 func (m *mapRun[A, R]) readSome() {
 	t := m.read.Load()
+	if m.claimed.Load() < t {
+		// Read while this worker was taking the token: take those first,
+		// rather than wait for room while they wait for a worker.
+		return
+	}
 	for !m.room(t) {
 		room := func() bool { return m.room(t) || m.halt.Load() }
 		if !spin(room) {
