@@ -382,9 +382,21 @@ func (l *Loop) lost(p *PanicError) {
 	}
 }
 
-// panicOutput is where a loop without an OnPanic handler writes the panics
-// nobody observed.
-var panicOutput io.Writer = os.Stderr
+// panicOutput is where loops without an OnPanic handler write the panics
+// nobody observed, one report at a time.
+var panicOutput = struct {
+	sync.Mutex
+	w io.Writer
+}{w: os.Stderr}
+
+// setPanicOutput makes w panicOutput's writer and returns the one before.
+func setPanicOutput(w io.Writer) io.Writer {
+	panicOutput.Lock()
+	defer panicOutput.Unlock()
+	old := panicOutput.w
+	panicOutput.w = w
+	return old
+}
 
 // A panicRecord is one panic and whether it has reached its one observer:
 // whoever re-panics with it, or else the loop's handler.
@@ -411,7 +423,9 @@ func (r *panicRecord) report() bool {
 	if h := r.loop.onPanic; h != nil {
 		h(r.pe)
 	} else {
-		fmt.Fprintf(panicOutput, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
+		panicOutput.Lock()
+		fmt.Fprintf(panicOutput.w, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
+		panicOutput.Unlock()
 	}
 	return true
 }
