@@ -341,7 +341,11 @@ func ExampleSeq() {
 // Breaking out of the loop stops the producer, and its cleanup has run
 // before the range statement ends.
 func ExampleSeq_break() {
-	for v := range sy.Seq(context.Background(), nil, countdown) {
+	for v, err := range sy.Seq(context.Background(), nil, countdown) {
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
 		fmt.Println(v)
 		break
 	}
@@ -956,12 +960,18 @@ func ExampleGen_Seq() {
 		return nil
 	}) // lockstep unless a call asks otherwise
 	most := int32(0)
-	for range count.Seq(context.Background(), 100) {
+	for _, err := range count.Seq(context.Background(), 100) {
+		if err != nil {
+			panic(err)
+		}
 		most = max(most, ahead.Add(-1)+1)
 	}
 	fmt.Println("lockstep, most made ahead:", most)
 	most = 0
-	for range count.Seq(context.Background(), 100, sy.Prefetch(10)) {
+	for _, err := range count.Seq(context.Background(), 100, sy.Prefetch(10)) {
+		if err != nil {
+			panic(err)
+		}
 		time.Sleep(10 * time.Microsecond) // a slow consumer
 		most = max(most, ahead.Add(-1)+1)
 	}
