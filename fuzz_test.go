@@ -353,7 +353,7 @@ func (e *fzExec) check() []string {
 		}
 		switch {
 		case len(by) == 0 && !e.superseded[tag]:
-			fails = append(fails, fmt.Sprintf("panic #%d reached no observer", tag))
+			fails = append(fails, fmt.Sprintf("panic #%d reached no observer (reports %v, Close %v, seen %v, fired %v)", tag, e.onPanic, e.closeTags, e.seen, e.fired))
 		case len(by) > 1 && !(len(by) == 2 && reportCount[tag] == 1 && strings.HasSuffix(by[0], "(after Close)")):
 			fails = append(fails, fmt.Sprintf("panic #%d reached %d observers: %v", tag, len(by), by))
 		}

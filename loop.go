@@ -61,6 +61,7 @@ type Loop struct {
 	closeErr  error
 	panicMu   sync.Mutex
 	panicked  []*panicRecord
+	reportMu  sync.Mutex // held while a panic is reported
 }
 
 const (
@@ -118,9 +119,10 @@ func Name(name string) Option { return func(l *Loop) { l.name = name } }
 // statement re-panicked with. Each such panic reaches the handler once, as
 // soon as it is known that nobody will observe it: when its future or
 // stream is garbage collected, when nothing could ever hold it, or at
-// Close (which also returns those). The handler may be called from any
-// goroutine. Without a handler, the loop writes them to standard error, so
-// a panic is never silent.
+// Close (which also returns those). The handler is called from whatever
+// goroutine learns of the panic, one call at a time, and none after Close
+// has returned; it must not block or close the loop. Without a handler, the
+// loop writes them to standard error, so a panic is never silent.
 func OnPanic(fn func(*PanicError)) Option {
 	if fn == nil {
 		panic("synchronicity.OnPanic: nil function")
@@ -417,6 +419,10 @@ func (r *panicRecord) done() bool { return r.seen.Load() }
 // report hands the panic to the loop's handler, unless it has reached an
 // observer already, and reports whether it did.
 func (r *panicRecord) report() bool {
+	// One report at a time per loop, so that Close, reporting what is left,
+	// returns only after a report a collector began has been made.
+	r.loop.reportMu.Lock()
+	defer r.loop.reportMu.Unlock()
 	if r.seen.Swap(true) {
 		return false
 	}
