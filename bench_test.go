@@ -257,3 +257,34 @@ func BenchmarkFanout(b *testing.B) {
 		perTask(b)
 	})
 }
+
+// BenchmarkBatchLoop measures a loop made for one batch of futures, the
+// scope an errgroup.Group with SetLimit gives: New(Limit(n)), then Close
+// once the batch is in.
+func BenchmarkBatchLoop(b *testing.B) {
+	ctx := context.Background()
+	b.Run("new+close", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			l := sy.New(sy.Limit(8))
+			if err := l.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("new+go+all+close", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			l := sy.New(sy.Limit(8))
+			f := sy.Go(ctx, l, func(context.Context) (int, error) { return 1, nil })
+			out, err := sy.All(ctx, f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += out[0]
+			if err := l.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

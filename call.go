@@ -55,7 +55,7 @@ func (l *Loop) callCtx(ctx context.Context) *task {
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
 // caller has counted the task in.
 func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
-	pool := callPool[T]()
+	pool := callPool[T](l)
 	c := pool.Get().(*serialCall[T])
 	c.loop, c.fn, c.err = l, fn, errGoexit
 	t := l.callCtx(ctx)
@@ -86,16 +86,17 @@ type serialCall[T any] struct {
 	wait callWait
 }
 
-// callPools holds a *sync.Pool of serialCall[T] for each T, keyed by a nil
-// *serialCall[T]: Go has no per-instantiation variables.
-var callPools sync.Map
-
-func callPool[T any]() *sync.Pool {
+// callPool returns l's pool of serialCall[T]. A loop has a *sync.Pool for
+// each T in callPools, keyed by a nil *serialCall[T], since Go has no
+// per-instantiation variables. The pools are the loop's, not the process's:
+// a record's channel made inside a testing/synctest bubble must not reach
+// a call outside it.
+func callPool[T any](l *Loop) *sync.Pool {
 	key := any((*serialCall[T])(nil))
-	if p, ok := callPools.Load(key); ok {
+	if p, ok := l.callPools.Load(key); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := callPools.LoadOrStore(key, &sync.Pool{New: func() any {
+	p, _ := l.callPools.LoadOrStore(key, &sync.Pool{New: func() any {
 		return &serialCall[T]{wait: callWait{done: make(chan struct{}, 1)}}
 	}})
 	return p.(*sync.Pool)

@@ -158,3 +158,46 @@ func TestLimitTurnsComeBackFromEndedContexts(t *testing.T) {
 		assert.Equal(t, 10, n)
 	})
 }
+
+// The library works inside testing/synctest bubbles, across them and after
+// them: a serial loop made in a bubble, the default loop used for the first
+// time in one, and then both kinds of loop used outside with the same
+// result types. (Before, a pooled call record or the default loop's context
+// could carry a bubble's channel out of it, a fatal error.)
+func TestWorksAcrossSynctestBubbles(t *testing.T) {
+	use := func(t *testing.T, l *sy.Loop) {
+		v, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			default:
+				return 1, nil
+			}
+		})
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+		v, err = sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { <-time.After(time.Millisecond); return 2, nil }).Result()
+		require.NoError(t, err)
+		assert.Equal(t, 2, v)
+		for v, err := range sy.Seq(context.Background(), l, func(ctx context.Context, yield func(int) bool) error {
+			_ = ctx.Done()
+			yield(3)
+			return nil
+		}) {
+			require.NoError(t, err)
+			assert.Equal(t, 3, v)
+		}
+	}
+	for range 2 {
+		synctest.Test(t, func(t *testing.T) {
+			l := sy.New(sy.Serial())
+			defer l.Close()
+			use(t, l)
+			use(t, nil)
+		})
+	}
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	use(t, l)
+	use(t, nil)
+}

@@ -18,7 +18,9 @@ import (
 // returning err unchanged passes it on, returning nil suppresses it,
 // returning another error replaces it (managers that fail in teardown
 // usually return errors.Join(err, theirErr)). A panic cannot be suppressed:
-// it keeps panicking after Exit has run, whatever Exit returns.
+// it keeps panicking after Exit has run, whatever Exit returns, and with its
+// original value, so a recover further up (net/http's, for
+// http.ErrAbortHandler) sees what the body panicked with.
 //
 // Use a manager with [Enter] and a deferred exit, the range form [With], the
 // callback form [Do], or an [ExitStack]. Write one as a type with the two
@@ -72,13 +74,18 @@ func mustManager[T any](op string, ctx context.Context, cm ContextManager[T]) {
 // t.FailNow does) inside [With] or [Do].
 var errBodyGoexit = errors.New("synchronicity: body called runtime.Goexit")
 
+// errExitGoexit stands for the result of an Exit that called
+// runtime.Goexit: what an exit stack's next Exit sees, and what OnLoop's
+// Exit returns when the wrapped Exit did that on a serial loop's goroutine.
+var errExitGoexit = errors.New("synchronicity: Exit called runtime.Goexit")
+
 // leave ends a use: it calls x.Exit with err, or with r as a *PanicError if
-// the body panicked, and then keeps panicking.
+// the body panicked, and then keeps panicking with r itself: the panic
+// crossed no goroutine, so it goes on as the body raised it.
 func leave(ctx context.Context, x exiter, err error, r any) error {
 	if r != nil {
-		p := newPanicError(r)
-		x.Exit(ctx, p)
-		panic(p)
+		x.Exit(ctx, newPanicError(r))
+		panic(r)
 	}
 	return x.Exit(ctx, err)
 }
@@ -95,8 +102,9 @@ func leave(ctx context.Context, x exiter, err error, r any) error {
 //
 // The exit function calls cm's Exit with *errp and writes Exit's result back
 // into *errp. If the body panics, exit recovers the panic, passes it to Exit
-// as a *[PanicError] and panics again with that *PanicError (if Exit panics
-// itself, that panic goes on instead). To see the panic, exit must be the
+// as a *[PanicError] and panics again with the original value, so a recover
+// further up sees what the body panicked with (if Exit panics itself, that
+// panic goes on instead). To see the panic, exit must be the
 // deferred function itself, as above, not called from another deferred
 // function, because Go's recover works only there. Exit cannot tell a body
 // that called runtime.Goexit from one that returned; [With] and [Do] can.
@@ -150,7 +158,7 @@ func noExit(*error) {}
 //	}
 //
 // A loop body cannot hand an error to Exit: Exit sees nil, or a *[PanicError]
-// if the body panicked (the panic then goes on). If Exit returns an error
+// if the body panicked (the panic then goes on with its original value). If Exit returns an error
 // after a body that completed, the body runs a second time with (zero, err);
 // after break or return that error has nowhere to go and is dropped. Use
 // [Enter] or [Do] for managers whose Exit acts on the body's error, such as
@@ -177,7 +185,7 @@ func With[T any](ctx context.Context, cm ContextManager[T]) iter.Seq2[T, error] 
 // Do enters cm, calls body with its value and exits cm with body's error,
 // returning Exit's result. If Enter fails, Do returns its error without
 // calling body. A panic in body reaches Exit as a *[PanicError] and goes on
-// after Exit has run. A body that calls runtime.Goexit (as t.FailNow does)
+// with its original value after Exit has run. A body that calls runtime.Goexit (as t.FailNow does)
 // has Exit see an error saying so; a [Scoped] function, which runs the body
 // inside its yield, is unwound by Goexit instead: its deferred calls run.
 // Do panics if ctx, cm or body is nil.
@@ -290,8 +298,12 @@ func (s *once) exit(op string, ctx context.Context, err error) error {
 // If fn returns before calling yield, Enter returns its error, or an error
 // saying so if it returned nil. If fn calls yield a second time, that yield
 // returns an error at once and Exit reports the misuse. A panic in fn, before
-// or after its yield, comes out of Enter or Exit as a *[PanicError]. Scoped
-// panics if fn is nil.
+// or after its yield, comes out of Enter or Exit as a *[PanicError], since
+// there fn runs as a coroutine, on a goroutine of its own; with [Do] and
+// [With] fn runs on the caller's goroutine and its panic goes on unchanged.
+// A panic in the body reaches fn's yield as a *PanicError and, once fn has
+// returned, goes on with its original value in every form. Scoped panics if
+// fn is nil.
 func Scoped[T any](fn func(ctx context.Context, yield func(T) error) error) ContextManager[T] {
 	if fn == nil {
 		panic("synchronicity.Scoped: nil function")
@@ -320,29 +332,26 @@ func (s *scoped[T]) Exit(ctx context.Context, err error) error {
 }
 
 // call runs one use with body inside fn's yield: when the body is a
-// function ([Do], [With]) fn needs no coroutine.
+// function ([Do], [With]) fn needs no coroutine. Everything runs on the
+// caller's goroutine, so panics go on with their own values: fn's as it
+// raised it, the body's once fn has seen it and returned.
 func (s *scoped[T]) call(ctx context.Context, body func(T) error) (err error) {
 	yields := 0
-	var pe *PanicError // the body's panic
-	defer func() {
-		if r := recover(); r != nil { // fn's panic, or the body's passed on
-			panic(newPanicError(r))
-		}
-	}()
+	var bodyPanic any
 	err = s.fn(ctx, func(v T) (err error) {
 		if yields++; yields > 1 {
 			return errYieldedTwice
 		}
 		defer func() {
 			if r := recover(); r != nil {
-				pe = newPanicError(r)
-				err = pe
+				bodyPanic = r
+				err = newPanicError(r)
 			}
 		}()
 		return body(v)
 	})
-	if pe != nil {
-		panic(pe)
+	if bodyPanic != nil {
+		panic(bodyPanic)
 	}
 	return scopedResult(err, yields)
 }
@@ -491,7 +500,7 @@ func (x *loopExit) end() {
 
 func (x *loopExit) Exit(ctx context.Context, err error) error {
 	defer x.end()
-	res := errBodyGoexit // stays if the inner Exit calls runtime.Goexit
+	res := errExitGoexit // stays if the inner Exit calls runtime.Goexit
 	var p *PanicError
 	exit := func() {
 		defer func() {
@@ -527,11 +536,11 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 //
 //	var stack synchronicity.ExitStack
 //	defer stack.Unwind(ctx, &err)
-//	a, err := synchronicity.Push(&stack, ctx, openA)
+//	a, err := synchronicity.Push(ctx, &stack, openA)
 //	if err != nil {
 //		return err // a's Exit runs, with this error
 //	}
-//	b, err := synchronicity.Push(&stack, ctx, openB)
+//	b, err := synchronicity.Push(ctx, &stack, openB)
 //	...
 //
 // Unwinding passes each Exit the error so far and hands what it returns on
@@ -545,8 +554,8 @@ type ExitStack struct {
 // Push enters cm and, if Enter succeeds, pushes its Exit onto s. If Enter
 // fails, Push returns its error and s is unchanged: unwinding s (as a
 // deferred [ExitStack.Unwind] does) exits the managers entered before.
-// Push panics if s, ctx or cm is nil.
-func Push[T any](s *ExitStack, ctx context.Context, cm ContextManager[T]) (T, error) {
+// Push panics if ctx, s or cm is nil.
+func Push[T any](ctx context.Context, s *ExitStack, cm ContextManager[T]) (T, error) {
 	mustManager("Push", ctx, cm)
 	if s == nil {
 		panic("synchronicity.Push: nil *ExitStack")
@@ -577,8 +586,10 @@ func (f exitFunc) Exit(ctx context.Context, err error) error { return f(ctx, err
 // Close unwinds s: it exits what was pushed, last first, passing each the
 // error so far, starting with err, and returns the final error. If an Exit
 // panics, the rest still run, seeing the panic as a *[PanicError], and Close
-// panics with it at the end. Afterwards s is empty and may be used again.
-// Close panics if ctx is nil.
+// panics again at the end with the value the Exit panicked with. If an Exit
+// calls runtime.Goexit (as t.FailNow does), the rest still run, seeing an
+// error that says so, and then the Goexit goes on. Afterwards s is empty
+// and may be used again. Close panics if ctx is nil.
 func (s *ExitStack) Close(ctx context.Context, err error) error {
 	mustArgs("ExitStack.Close", ctx, false)
 	return s.unwind(ctx, err, nil)
@@ -587,7 +598,8 @@ func (s *ExitStack) Close(ctx context.Context, err error) error {
 // Unwind is Close for a deferred call, as the exit function of [Enter] is:
 // it unwinds s with *errp and writes the final error back into *errp. If
 // the function deferring it panics, every Exit sees the panic as a
-// *[PanicError] and the panic goes on afterwards. Unwind must itself be the
+// *[PanicError] and the panic goes on afterwards with its original value
+// (or, if an Exit panicked too, with that Exit's). Unwind must itself be the
 // deferred call (defer stack.Unwind(ctx, &err)) to see a panic. With a nil
 // errp the stack unwinds with a nil error and the result is dropped.
 func (s *ExitStack) Unwind(ctx context.Context, errp *error) {
@@ -596,19 +608,28 @@ func (s *ExitStack) Unwind(ctx context.Context, errp *error) {
 	if errp != nil {
 		err = *errp
 	}
-	var p *PanicError
-	if r := recover(); r != nil {
-		p = newPanicError(r)
-	}
-	err = s.unwind(ctx, err, p)
+	err = s.unwind(ctx, err, recover())
 	if errp != nil {
 		*errp = err
 	}
 }
 
-// unwind pops and exits everything on s; p is a panic in flight, which
-// every Exit sees and which goes on at the end.
-func (s *ExitStack) unwind(ctx context.Context, err error, p *PanicError) error {
+// unwind pops and exits everything on s; r is the value of a panic in
+// flight, which every Exit sees as a *PanicError and which goes on at the
+// end as it was raised. A panic in an Exit takes its place.
+func (s *ExitStack) unwind(ctx context.Context, err error, r any) error {
+	var p *PanicError
+	if r != nil {
+		p = newPanicError(r)
+	}
+	goexit := true
+	defer func() {
+		if goexit {
+			// An Exit called runtime.Goexit: the rest still run, seeing
+			// that, before the Goexit goes on.
+			s.unwind(ctx, errors.Join(err, errExitGoexit), r)
+		}
+	}()
 	for n := len(s.exits); n > 0; n = len(s.exits) {
 		x := s.exits[n-1]
 		s.exits[n-1] = nil
@@ -617,21 +638,20 @@ func (s *ExitStack) unwind(ctx context.Context, err error, p *PanicError) error 
 			err = p
 		}
 		if q := exitCatching(ctx, x, &err); q != nil {
-			p = q
+			r, p = q, newPanicError(q)
 		}
 	}
-	if p != nil {
-		panic(p)
+	goexit = false
+	if r != nil {
+		panic(r)
 	}
 	return err
 }
 
-func exitCatching(ctx context.Context, x exiter, err *error) (p *PanicError) {
-	defer func() {
-		if r := recover(); r != nil {
-			p = newPanicError(r)
-		}
-	}()
+// exitCatching exits x with *err and returns the value Exit panicked with,
+// if it did.
+func exitCatching(ctx context.Context, x exiter, err *error) (r any) {
+	defer func() { r = recover() }()
 	*err = x.Exit(ctx, *err)
 	return nil
 }

@@ -87,9 +87,9 @@ func TestOnLoopLockedThread(t *testing.T) {
 		defer runtime.UnlockOSThread()
 		p, q := &threadProbe{}, &threadProbe{}
 		var stack sy.ExitStack
-		_, err := sy.Push(&stack, ctx, sy.OnLoop[int](l, p))
+		_, err := sy.Push(ctx, &stack, sy.OnLoop[int](l, p))
 		require.NoError(t, err)
-		_, err = sy.Push(&stack, ctx, q) // not on the loop
+		_, err = sy.Push(ctx, &stack, q) // not on the loop
 		require.NoError(t, err)
 		require.NoError(t, stack.Close(ctx, nil))
 		assert.Equal(t, []int{loopTid, loopTid}, []int{p.enterTid, p.exitTid})

@@ -66,6 +66,18 @@ func recovered(fn func()) (r any) {
 	return nil
 }
 
+// goesOn asserts that a panic with v went on as it was raised, as a panic
+// that crossed no goroutine does, and that exit saw it as a *PanicError
+// carrying v, which it returns.
+func goesOn(t *testing.T, r, v any, exit error) *sy.PanicError {
+	t.Helper()
+	assert.Equal(t, v, r, "the panic goes on with its own value")
+	p, ok := exit.(*sy.PanicError)
+	require.True(t, ok, "Exit saw %T %v, want *PanicError", exit, exit)
+	assert.Equal(t, v, p.Value)
+	return p
+}
+
 // panicValue asserts that r is a *PanicError carrying v and returns it.
 func panicValue(t *testing.T, r any, v any) *sy.PanicError {
 	t.Helper()
@@ -138,9 +150,8 @@ func TestEnterBodyPanicReachesExit(t *testing.T) {
 	r := recovered(func() {
 		_ = useEnter(context.Background(), p, func(string) error { panic("boom") })
 	})
-	pe := panicValue(t, r, "boom")
 	require.Len(t, p.seen, 1)
-	assert.Same(t, pe, p.seen[0], "Exit saw the *PanicError that goes on")
+	pe := goesOn(t, r, "boom", p.seen[0])
 	assert.Contains(t, string(pe.Stack), "TestEnterBodyPanicReachesExit", "the stack is the body's")
 }
 
@@ -177,8 +188,8 @@ func TestEnterExitIdempotent(t *testing.T) {
 		defer exit(nil)
 		panic("boom")
 	})
-	panicValue(t, r, "boom")
-	assert.Equal(t, 1, p.exits())
+	require.Len(t, p.seen, 1)
+	goesOn(t, r, "boom", p.seen[0])
 }
 
 func TestEnterNilErrorPointer(t *testing.T) {
@@ -196,9 +207,8 @@ func TestEnterNilErrorPointer(t *testing.T) {
 		defer exit(nil)
 		panic("boom")
 	})
-	panicValue(t, r, "boom")
 	require.Len(t, p.seen, 1)
-	panicValue(t, p.seen[0], "boom")
+	goesOn(t, r, "boom", p.seen[0])
 }
 
 func TestContextManagerMisuse(t *testing.T) {
@@ -217,8 +227,8 @@ func TestContextManagerMisuse(t *testing.T) {
 		{"synchronicity.Do: nil ContextManager", func() { sy.Do[int](ctx, nil, func(int) error { return nil }) }},
 		{"synchronicity.Scoped: nil function", func() { sy.Scoped[int](nil) }},
 		{"synchronicity.OnLoop: nil ContextManager", func() { sy.OnLoop[int](nil, nil) }},
-		{"synchronicity.Push: nil ContextManager", func() { sy.Push[int](new(sy.ExitStack), ctx, nil) }},
-		{"synchronicity.Push: nil *ExitStack", func() { sy.Push(nil, ctx, p) }},
+		{"synchronicity.Push: nil ContextManager", func() { sy.Push[int](ctx, new(sy.ExitStack), nil) }},
+		{"synchronicity.Push: nil *ExitStack", func() { sy.Push(ctx, nil, p) }},
 		{"synchronicity.ExitStack.Defer: nil function", func() { new(sy.ExitStack).Defer(nil) }},
 		{"synchronicity.ExitStack.Close: nil context", func() { new(sy.ExitStack).Close(nilCtx, nil) }},
 		{"synchronicity.Closing: nil function", func() { sy.Closing[*file](nil) }},
@@ -315,9 +325,8 @@ func TestWith(t *testing.T) {
 				panic("boom")
 			}
 		})
-		pe := panicValue(t, r, "boom")
 		require.Len(t, p.seen, 1)
-		assert.Same(t, pe, p.seen[0])
+		goesOn(t, r, "boom", p.seen[0])
 	})
 	t.Run("enter fails", func(t *testing.T) {
 		p := &probe{enterErr: errOpen}
@@ -360,8 +369,8 @@ func TestDo(t *testing.T) {
 
 	p = &probe{}
 	r := recovered(func() { _ = sy.Do(ctx, p, func(string) error { panic("boom") }) })
-	pe := panicValue(t, r, "boom")
-	assert.Equal(t, []error{pe}, p.seen)
+	require.Len(t, p.seen, 1)
+	goesOn(t, r, "boom", p.seen[0])
 }
 
 // A body that calls runtime.Goexit (as t.FailNow does) still runs Exit, which
@@ -434,7 +443,7 @@ func TestEnterCancelledWhileSlow(t *testing.T) {
 func usePush[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) error) (err error) {
 	var stack sy.ExitStack
 	defer stack.Unwind(ctx, &err)
-	v, err := sy.Push(&stack, ctx, cm)
+	v, err := sy.Push(ctx, &stack, cm)
 	if err != nil {
 		return err
 	}
@@ -466,11 +475,24 @@ var uses = map[string]func(context.Context, sy.ContextManager[int], func(int) er
 func TestScoped(t *testing.T) {
 	ctx := context.Background()
 	for name, use := range uses {
-		t.Run(name, func(t *testing.T) { testScoped(t, ctx, use, name == "With") })
+		t.Run(name, func(t *testing.T) { testScoped(t, ctx, use, name == "With", name == "Enter" || name == "Push") })
 	}
 }
 
-func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ranged bool) {
+// fnPanic asserts how a panic with v in a Scoped function came out: as a
+// *PanicError if fn ran as a coroutine, on a goroutine of its own, and as
+// it was raised if fn ran on the caller's goroutine.
+func fnPanic(t *testing.T, r, v any, coroutine bool) {
+	t.Helper()
+	if coroutine {
+		pe := panicValue(t, r, v)
+		assert.Contains(t, string(pe.Stack), "testScoped", "the stack is fn's")
+		return
+	}
+	assert.Equal(t, v, r, "the panic goes on with its own value")
+}
+
+func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ranged, coroutine bool) {
 	t.Run("body error reaches fn", func(t *testing.T) {
 		var setups, teardowns int
 		var seen []error
@@ -551,8 +573,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 		})
 		called := false
 		r := recovered(func() { _ = use(ctx, cm, func(int) error { called = true; return nil }) })
-		pe := panicValue(t, r, "setup boom")
-		assert.Contains(t, string(pe.Stack), "testScoped", "the stack is fn's")
+		fnPanic(t, r, "setup boom", coroutine)
 		assert.False(t, called)
 		assert.Equal(t, 1, cleanups)
 	})
@@ -563,7 +584,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 			panic("teardown boom")
 		})
 		r := recovered(func() { _ = use(ctx, cm, func(int) error { return errBody }) })
-		panicValue(t, r, "teardown boom")
+		fnPanic(t, r, "teardown boom", coroutine)
 		if !ranged {
 			assert.Equal(t, errBody, seen)
 		}
@@ -577,8 +598,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 			return nil // cannot suppress a panic
 		})
 		r := recovered(func() { _ = use(ctx, cm, func(int) error { panic("boom") }) })
-		pe := panicValue(t, r, "boom")
-		assert.Same(t, pe, seen)
+		goesOn(t, r, "boom", seen)
 		assert.Equal(t, 1, cleanups)
 	})
 	t.Run("concurrent and nested uses", func(t *testing.T) {
@@ -678,8 +698,8 @@ func TestOnLoopPanics(t *testing.T) {
 			// The body's panic reaches the inner Exit and goes on.
 			p = &probe{}
 			r = recovered(func() { _ = sy.Do(ctx, sy.OnLoop[string](l, p), func(string) error { panic("boom") }) })
-			pe := panicValue(t, r, "boom")
-			assert.Equal(t, []error{pe}, p.seen)
+			require.Len(t, p.seen, 1)
+			goesOn(t, r, "boom", p.seen[0])
 		})
 	}
 }
@@ -727,7 +747,7 @@ func TestExitStack(t *testing.T) {
 			var stack sy.ExitStack
 			defer stack.Unwind(ctx, &err)
 			for _, p := range []*probe{a, b, c} {
-				if _, err := sy.Push(&stack, ctx, p); err != nil {
+				if _, err := sy.Push(ctx, &stack, p); err != nil {
 					return err
 				}
 			}
@@ -744,7 +764,7 @@ func TestExitStack(t *testing.T) {
 		var log []string
 		errA := errors.New("a failed")
 		a := &probe{name: "a", log: &log, exit: func(err error) error { return errors.Join(err, errA) }}
-		_, err := sy.Push(&stack, ctx, a)
+		_, err := sy.Push(ctx, &stack, a)
 		require.NoError(t, err)
 		var deferSaw error
 		stack.Defer(func(ctx context.Context, err error) error {
@@ -753,7 +773,7 @@ func TestExitStack(t *testing.T) {
 			return nil // suppresses
 		})
 		b := &probe{name: "b", log: &log, exit: func(err error) error { return errExit }}
-		_, err = sy.Push(&stack, ctx, b)
+		_, err = sy.Push(ctx, &stack, b)
 		require.NoError(t, err)
 
 		err = stack.Close(ctx, errBody)
@@ -767,7 +787,7 @@ func TestExitStack(t *testing.T) {
 
 		// Empty and reusable afterwards.
 		assert.Equal(t, errBody, stack.Close(ctx, errBody))
-		_, err = sy.Push(&stack, ctx, a)
+		_, err = sy.Push(ctx, &stack, a)
 		require.NoError(t, err)
 		assert.ErrorIs(t, stack.Close(ctx, nil), errA)
 		assert.Equal(t, 2, a.exits())
@@ -775,14 +795,14 @@ func TestExitStack(t *testing.T) {
 	t.Run("panicking exit", func(t *testing.T) {
 		var stack sy.ExitStack
 		a := &probe{}
-		_, _ = sy.Push(&stack, ctx, a)
+		_, _ = sy.Push(ctx, &stack, a)
 		stack.Defer(func(ctx context.Context, err error) error { panic("exit boom") })
 		c := &probe{}
-		_, _ = sy.Push(&stack, ctx, c)
+		_, _ = sy.Push(ctx, &stack, c)
 		r := recovered(func() { stack.Close(ctx, nil) })
-		pe := panicValue(t, r, "exit boom")
 		assert.Equal(t, []error{nil}, c.seen)
-		assert.Equal(t, []error{pe}, a.seen, "the rest still run and see the panic")
+		require.Len(t, a.seen, 1, "the rest still run and see the panic")
+		goesOn(t, r, "exit boom", a.seen[0])
 	})
 	t.Run("body panic", func(t *testing.T) {
 		a := &probe{exit: func(error) error { return nil }}
@@ -790,12 +810,12 @@ func TestExitStack(t *testing.T) {
 		r := recovered(func() {
 			var stack sy.ExitStack
 			defer stack.Unwind(ctx, nil)
-			_, _ = sy.Push(&stack, ctx, a)
-			_, _ = sy.Push(&stack, ctx, b)
+			_, _ = sy.Push(ctx, &stack, a)
+			_, _ = sy.Push(ctx, &stack, b)
 			panic("boom")
 		})
-		pe := panicValue(t, r, "boom")
-		assert.Equal(t, []error{pe}, b.seen)
+		require.Len(t, b.seen, 1)
+		pe := goesOn(t, r, "boom", b.seen[0])
 		assert.Equal(t, []error{pe}, a.seen)
 	})
 	t.Run("scoped managers", func(t *testing.T) {
@@ -810,7 +830,7 @@ func TestExitStack(t *testing.T) {
 		}
 		var stack sy.ExitStack
 		for _, n := range []string{"a", "b", "c"} {
-			v, err := sy.Push(&stack, ctx, mk(n))
+			v, err := sy.Push(ctx, &stack, mk(n))
 			require.NoError(t, err)
 			assert.Equal(t, n, v)
 		}
@@ -881,4 +901,52 @@ func TestLocking(t *testing.T) {
 	assert.ErrorIs(t, sy.Do(ctx, sy.Locking(&mu), func(struct{}) error { return nil }), context.Canceled)
 	assert.True(t, mu.TryLock(), "not locked by a done ctx")
 	mu.Unlock()
+}
+
+// An Exit that calls runtime.Goexit while an exit stack unwinds does not
+// skip the rest: the managers and functions below it still run, once each,
+// seeing an error that says so, and then the Goexit goes on.
+func TestExitStackExitGoexit(t *testing.T) {
+	for _, form := range []string{"Close", "Unwind"} {
+		t.Run(form, func(t *testing.T) {
+			var seen []string
+			record := func(name string) func(context.Context, error) error {
+				return func(_ context.Context, err error) error {
+					seen = append(seen, fmt.Sprintf("%s: %v", name, err))
+					return err
+				}
+			}
+			done := make(chan bool)
+			go func() {
+				returned := false
+				defer func() { done <- returned }()
+				var s sy.ExitStack
+				s.Defer(record("first"))
+				s.Defer(func(context.Context, error) error { runtime.Goexit(); return nil })
+				s.Defer(record("last"))
+				if form == "Close" {
+					s.Close(context.Background(), nil)
+				} else {
+					func() (err error) {
+						defer s.Unwind(context.Background(), &err)
+						return nil
+					}()
+				}
+				returned = true
+			}()
+			assert.False(t, <-done, "the Goexit did not go on")
+			assert.Equal(t, []string{"last: <nil>", "first: synchronicity: Exit called runtime.Goexit"}, seen)
+		})
+	}
+}
+
+// On a serial loop, OnLoop's Exit reports an inner Exit that called
+// runtime.Goexit as such, not as the body's doing.
+func TestOnLoopExitGoexitOnSerialLoop(t *testing.T) {
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	cm := sy.OnLoop(l, &probe{exit: func(error) error { runtime.Goexit(); return nil }})
+	err := sy.Do(context.Background(), cm, func(string) error { return nil })
+	assert.ErrorContains(t, err, "Exit called runtime.Goexit")
+	assert.NotContains(t, err.Error(), "body")
 }

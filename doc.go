@@ -12,13 +12,22 @@
 // all its work on one goroutine, for resources that are not safe for
 // concurrent use or that are tied to an OS thread.
 //
+// A loop is also cheap enough to be the scope of one batch of work, as an
+// errgroup.Group is: New(Limit(n)) and a deferred Close bound the batch to
+// n calls at once, and cancel and wait for whatever is left when the
+// function returns. Making and closing a loop costs about a microsecond and
+// a dozen small allocations; with one future started and awaited, about
+// twice what errgroup.WithContext, SetLimit, Go and Wait cost
+// (BenchmarkBatchLoop).
+//
 // # Calls and futures
 //
 // The author writes func(ctx) (T, error). The blocking form is [Call]; the
 // async form is [Go], which returns a [Future] whose Done channel works in
 // select. [Wrap] exports one function both ways. [All], [Any], [Race] and
 // [AsCompleted] combine futures; breaking out of them cancels and waits for
-// what they started.
+// what they started. [Settle] waits for every future and cancels none,
+// returning each one's value and error.
 //
 // # Producers
 //
@@ -26,9 +35,11 @@
 // turns it into an iter.Seq2[T, error] for range loops, lockstep by default
 // (the producer never runs ahead of the loop body) or running ahead with
 // [Prefetch]; [Start] turns it into a [Stream], whose channel works in
-// select. [WrapProducer] exports one producer both ways; [FromSeq] moves any
-// blocking iterator onto a loop. Breaking out of a loop stops the producer
-// and its cleanup has run when the range statement ends.
+// select. [WrapProducer] exports one producer both ways, with options that
+// each call may override; [FromSeq] moves any blocking iterator onto a loop.
+// Breaking out of a loop stops the producer and its cleanup has run when the
+// range statement ends. [Collect] gathers a sequence into a slice, stopping
+// at the first error.
 //
 // # Parallel map
 //
@@ -38,7 +49,8 @@
 // than that many inputs ahead of the loop body, so a slow consumer holds back
 // the input, and workers hand results over through a ring rather than a
 // channel operation per item. An error takes its item's place, or with
-// [StopOnError] ends the map. Breaking out cancels the calls in flight and
+// [StopOnError] ends the map. [MapIndexed] pairs each result with the index
+// of its input. Breaking out cancels the calls in flight and
 // waits for them; a panic in fn re-panics in the ranging goroutine as a
 // *[PanicError]. On a serial loop the calls run one at a time, in input
 // order, on the loop's goroutine.
@@ -48,7 +60,7 @@
 // A [ContextManager] is a resource with setup and teardown: Enter(ctx)
 // returns the value to use, Exit(ctx, err) sees how the body ended — nil,
 // its error, or a *[PanicError] — and returns the final error (nil
-// suppresses it; a panic always goes on). Use one blocking with [Enter] and
+// suppresses it; a panic always goes on, with its original value). Use one blocking with [Enter] and
 // defer exit(&err), as a range loop with [With], with a callback with [Do],
 // or several at once with an [ExitStack], which unwinds them in reverse
 // order, passing each the error so far. [Scoped] writes a manager as one
@@ -86,21 +98,62 @@
 //     ErrClosed (or [ErrInterrupted]).
 //   - Panics cross goroutines as *[PanicError], which keeps the stack of the
 //     goroutine that panicked. Observing a panicked future (Result, Wait,
-//     All, Any, Race) re-panics; an unobserved one is returned by Close.
+//     All, Any, Race, Settle) re-panics. A panic is wrapped where it crosses goroutines: in a task,
+//     future, stream, [Map] call, a serial loop's hop (Call, [OnLoop]'s
+//     Enter and Exit) or a [Scoped] function parked by [Enter] or [Push],
+//     which runs as a coroutine.
+//   - Every panic reaches exactly one observer, and none is silent. One
+//     that nobody observes goes to the loop's [OnPanic] handler — by default
+//     standard error, as asyncio reports an exception never retrieved — as
+//     soon as it is known that nobody will: when its future or stream is
+//     garbage collected unobserved, when it happened where nothing can hold
+//     it (a [Map] call still running after the loop body panicked), or at
+//     [Loop.Close], which also returns those. Several panics of one run (a
+//     Map's, a Settle's) are joined into one *PanicError. We chose a report
+//     over re-panicking on the collector's goroutine, which would end the
+//     program at a moment nobody can predict.
 //   - A task that calls runtime.Goexit settles with an error saying so; on a
-//     serial loop the loop carries on in a fresh goroutine.
+//     serial loop the loop carries on in a fresh goroutine, and a
+//     [LockOSThread] loop carries on on its own goroutine and thread, inside
+//     the Goexit, so that its thread-local state and the coroutines made on
+//     its thread stay valid. A [Map] function that calls it gives its item
+//     that error; a Map input that calls it ends the run with an error.
+//   - A coroutine ([iter.Pull]) is created, resumed and stopped with the same
+//     thread-lock state, whatever goroutine drives the shutdown: a Map's
+//     input is stopped by a goroutine like the one that made it, not by a
+//     consumer that may be locked to a thread.
 //   - A producer's values reach the consumer one by one as they are made,
 //     even with [Prefetch]: the hand-off is a ring buffer with one atomic
 //     store per value, never held back for a batch to fill, so a producer
 //     that pauses between values (a paginated client fetching its next page)
 //     never stalls a consumer that could be working.
-//   - A stream is stopped when its loop closes and when its *Stream is
-//     garbage collected, so a dropped stream does not leak its goroutine.
+//   - A stream delivers every value unless it is stopped: by Stop, its
+//     context or its loop's Close. One dropped before its channel was asked
+//     for is also stopped once its *Stream is garbage collected; once C has
+//     been handed out, ranging the channel alone (for v := range
+//     Start(...).C()) gets every value, so a stream abandoned half-read is
+//     ended only by its context or its loop.
 //   - [NewPromise]'s settle function reports whether it won: the first
 //     settle wins and later ones are ignored, since racing settlers (a
 //     callback and a timeout) are normal use, not misuse.
-//   - [Loop.Close] returns the panics nobody observed; a bare defer l.Close()
-//     drops that error, so give long-lived loops an [OnPanic] handler.
+//   - A context's promises hold for a task's: once done, Err and Cause never
+//     change, whichever parent ends later. Nothing a call creates outlives
+//     it: fn's context is its own, cancelled when the call returns, even
+//     when the caller's context can never end.
+//   - Waits that can never end fail loudly at the call instead of hanging:
+//     [Loop.Close] or [Loop.Shutdown] from the loop's own work (a call,
+//     future, Map function or producer of the loop), and on a serial loop's
+//     goroutine, Result, Wait, All, Any, Race, AsCompleted, Settle or a
+//     stream's C, Seq or Stop for the loop's own pending work. A concurrent
+//     loop tells its own work by its pprof labels (which carry a
+//     "synchronicity.loop.id" label beside the name) together with the
+//     caller's stack, so a goroutine that a task started may close the loop.
+//     Zero values of Loop, Future and Stream panic, saying what to use.
+//   - The default loop takes no process signal: an application that handles
+//     Ctrl-C itself keeps it. It is made with the package, starting no
+//     goroutine, so that it belongs to no testing/synctest bubble; loops keep
+//     no process-wide pools, and a loop's own channels are made by New, so a
+//     loop made inside a bubble stays in it and one made outside stays out.
 //   - A serial loop's producers run in a coroutine ([iter.Pull]) stepped by
 //     the loop goroutine: on its OS thread, but on a goroutine of their own,
 //     so goroutine-identity checks do not hold there; thread checks do.
@@ -111,11 +164,17 @@
 //     loop deadlocks, as a semaphore would.
 //   - On a serial loop only [Call] (and so [Func.Call]) runs inline when made
 //     from the loop's own goroutine. Waiting there for the loop's futures or
-//     ranging its streams waits for work queued behind the waiter, and
-//     deadlocks; use Call, or wait from another goroutine.
-//   - A body's panic goes on after Exit has seen it as a *[PanicError], and
-//     it goes on as that *PanicError, in every form ([Enter]'s exit, [With],
-//     [Do], [ExitStack]), so the stack where it began is kept.
+//     ranging its streams would wait for work queued behind the waiter, so
+//     it panics; use Call, or wait from another goroutine.
+//   - A panic that crosses no goroutine goes on with its original value, so
+//     a recover that looks for a value (net/http's, for
+//     http.ErrAbortHandler) still finds it. That is a body's panic in every
+//     form ([Enter]'s exit, [With], [Do], an [ExitStack] unwound by a
+//     deferred Unwind), whatever the manager — [OnLoop]'s and [Scoped]'s
+//     bodies run on the caller's goroutine too — and the panic of a Scoped
+//     function or an Exit run on the caller's goroutine (Scoped under Do and
+//     With; an ExitStack's Exits). Exit and a Scoped function's yield still
+//     see a body's panic as a *PanicError carrying the body's stack.
 //   - A blocking call to a serial loop from a goroutine other than the
 //     loop's asks for the caller's goroutine id only when the loop is busy,
 //     to tell a reentrant call (run inline) from a foreign one (queued).

@@ -341,7 +341,11 @@ func ExampleSeq() {
 // Breaking out of the loop stops the producer, and its cleanup has run
 // before the range statement ends.
 func ExampleSeq_break() {
-	for v := range sy.Seq(context.Background(), nil, countdown) {
+	for v, err := range sy.Seq(context.Background(), nil, countdown) {
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
 		fmt.Println(v)
 		break
 	}
@@ -563,7 +567,7 @@ func ExampleEnter_transaction() {
 	fmt.Println("result:", run("INSERT a", "INSERT b"))
 	fmt.Println("result:", run("INSERT c", "DROP TABLE t"))
 	func() {
-		defer func() { fmt.Println("recovered:", recover().(*sy.PanicError).Value) }()
+		defer func() { fmt.Println("recovered:", recover()) }()
 		run("INSERT d", "")
 	}()
 	// Output:
@@ -674,7 +678,7 @@ func ExampleExitStack() {
 			if u == "" {
 				return errors.New("no user name")
 			}
-			token, err := sy.Push(&stack, ctx, &session{user: u})
+			token, err := sy.Push(ctx, &stack, &session{user: u})
 			if err != nil {
 				return err
 			}
@@ -696,8 +700,8 @@ func ExampleExitStack() {
 func ExamplePush() {
 	ctx := context.Background()
 	var stack sy.ExitStack
-	a, _ := sy.Push(&stack, ctx, &session{user: "ada"})
-	b, _ := sy.Push(&stack, ctx, &session{user: "bob"})
+	a, _ := sy.Push(ctx, &stack, &session{user: "ada"})
+	b, _ := sy.Push(ctx, &stack, &session{user: "bob"})
 	fmt.Println("using", a, "and", b)
 	fmt.Println("result:", stack.Close(ctx, nil))
 	// Output:
@@ -869,4 +873,153 @@ func ExampleWorkers() {
 	// Output:
 	// sum of squares: 91
 	// at most two at once: true
+}
+
+// Collect gathers a sequence's values, stopping at the first error.
+func ExampleCollect() {
+	pages := func(ctx context.Context, yield func(string) bool) error {
+		for _, p := range []string{"page 1", "page 2"} {
+			if !yield(p) {
+				return nil
+			}
+		}
+		return errors.New("page 3: timeout")
+	}
+	got, err := sy.Collect(sy.Seq(context.Background(), nil, pages))
+	fmt.Println(got, err)
+	nums, err := sy.Collect(sy.Seq(context.Background(), nil, sy.FromSeq(slices.Values([]int{3, 2, 1}))))
+	fmt.Println(nums, err)
+	// Output:
+	// [page 1 page 2] page 3: timeout
+	// [3 2 1] <nil>
+}
+
+// Settle waits for every future, whatever the others do: one failure
+// cancels nothing.
+func ExampleSettle() {
+	l := sy.New()
+	defer l.Close()
+	get := sy.Wrap(l, func(ctx context.Context, id int) (string, error) {
+		if id == 2 {
+			return "", errors.New("item 2: not found")
+		}
+		return fetch(ctx, id)
+	})
+	fs := []*sy.Future[string]{get.Go(context.Background(), 1), get.Go(context.Background(), 2), get.Go(context.Background(), 3)}
+	vals, errs := sy.Settle(context.Background(), fs...)
+	for i := range fs {
+		fmt.Printf("%q %v\n", vals[i], errs[i])
+	}
+	fmt.Println("joined:", errors.Join(errs...))
+	// Output:
+	// "item-1" <nil>
+	// "" item 2: not found
+	// "item-3" <nil>
+	// joined: item 2: not found
+}
+
+// MapIndexed tells which input each result belongs to, here with results
+// in the order the calls finish.
+func ExampleMapIndexed() {
+	done := make([]chan struct{}, 3)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	// Each call waits for the one after it, so they finish in reverse.
+	parse := func(ctx context.Context, s string) (int, error) {
+		i := len(s) - 1
+		if i+1 < len(done) {
+			<-done[i+1]
+		}
+		defer close(done[i])
+		var n int
+		_, err := fmt.Sscan(s, &n)
+		return n, err
+	}
+	in := slices.Values([]string{"7", "xy", "123"})
+	for r, err := range sy.MapIndexed(context.Background(), nil, in, parse, sy.Workers(3), sy.Unordered()) {
+		fmt.Println(r.Index, r.Value, err != nil)
+	}
+	// Output:
+	// 2 123 false
+	// 1 0 true
+	// 0 7 false
+}
+
+// Options given to a call of Gen.Seq or Gen.Start override those given
+// when wrapping.
+func ExampleGen_Seq() {
+	var ahead atomic.Int32 // values made and not yet used
+	count := sy.WrapProducer(nil, func(ctx context.Context, n int, yield func(int) bool) error {
+		for i := range n {
+			ahead.Add(1)
+			if !yield(i) {
+				return nil
+			}
+		}
+		return nil
+	}) // lockstep unless a call asks otherwise
+	most := int32(0)
+	for _, err := range count.Seq(context.Background(), 100) {
+		if err != nil {
+			panic(err)
+		}
+		most = max(most, ahead.Add(-1)+1)
+	}
+	fmt.Println("lockstep, most made ahead:", most)
+	most = 0
+	for _, err := range count.Seq(context.Background(), 100, sy.Prefetch(10)) {
+		if err != nil {
+			panic(err)
+		}
+		time.Sleep(10 * time.Microsecond) // a slow consumer
+		most = max(most, ahead.Add(-1)+1)
+	}
+	fmt.Println("prefetching, more than one made ahead:", most > 1)
+	// Output:
+	// lockstep, most made ahead: 1
+	// prefetching, more than one made ahead: true
+}
+
+// A loop is cheap enough to make for one batch of work and close after, as
+// an errgroup.Group with SetLimit is: its Limit bounds the batch, and Close
+// cancels whatever is left and waits for it.
+func ExampleNew_batch() {
+	resize := func(ctx context.Context, name string) (string, error) {
+		return name + " resized", nil
+	}
+	batch := func(ctx context.Context, names []string) ([]string, error) {
+		l := sy.New(sy.Limit(2)) // at most two at once, for this batch only
+		defer l.Close()
+		fs := make([]*sy.Future[string], len(names))
+		for i, n := range names {
+			fs[i] = sy.Go(ctx, l, func(ctx context.Context) (string, error) { return resize(ctx, n) })
+		}
+		return sy.All(ctx, fs...)
+	}
+	out, err := batch(context.Background(), []string{"a.png", "b.png", "c.png"})
+	fmt.Println(out, err)
+	// Output: [a.png resized b.png resized c.png resized] <nil>
+}
+
+// A pair that belongs to no input, such as the error of an ended context,
+// has index -1.
+func ExampleIndexed() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := slices.Values([]string{"a", "b", "c"})
+	upper := func(ctx context.Context, s string) (string, error) {
+		if s != "a" {
+			<-ctx.Done() // the rest take until the context ends
+			return "", ctx.Err()
+		}
+		return strings.ToUpper(s), nil
+	}
+	for r, err := range sy.MapIndexed(ctx, nil, in, upper, sy.Workers(1)) {
+		fmt.Println(r.Index, r.Value, err)
+		cancel() // after the first result
+	}
+	// Output:
+	// 0 A <nil>
+	// -1  context canceled
 }

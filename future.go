@@ -16,13 +16,14 @@ import (
 // re-panics (with a *[PanicError]) in whoever observes it; if nobody does,
 // the loop's Close reports it. A Future is safe for use by many goroutines.
 type Future[T any] struct {
-	state atomic.Uint32 // pending → settling → settled
-	val   T
-	err   error
-	pe    *PanicError
-	rec   *panicRecord // with pe, whether it was observed
-	loop  *Loop        // nil for a promise
-	ctx   task         // the task's context; its mutex also orders subscribing after settling
+	state   atomic.Uint32 // pending → settling → settled
+	promise bool          // made by NewPromise, so without a loop
+	val     T
+	err     error
+	pe      *PanicError
+	rec     *panicRecord // with pe, whether it was observed
+	loop    *Loop        // nil for a promise
+	ctx     task         // the task's context; its mutex also orders subscribing after settling
 
 	fn func(context.Context) (T, error) // the task, until it runs
 
@@ -111,6 +112,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 	if f.state.Load() == settled {
 		return closedChan
 	}
+	f.mustBeMade()
 	f.ctx.mu.Lock()
 	defer f.ctx.mu.Unlock()
 	if f.done == nil {
@@ -127,9 +129,17 @@ func (f *Future[T]) Done() <-chan struct{} {
 // the task panicked, Result panics with its *PanicError.
 func (f *Future[T]) Result() (T, error) {
 	if f.state.Load() != settled {
+		f.loop.mustNotWaitHere("Future.Result")
 		<-f.Done()
 	}
 	return f.outcome()
+}
+
+// mustBeMade panics on a Future not made by this package.
+func (f *Future[T]) mustBeMade() {
+	if f.loop == nil && !f.promise && f.state.Load() == pending {
+		panic("synchronicity: use of a zero Future; futures come from Go, Func.Go and NewPromise")
+	}
 }
 
 // Wait is Result that stops waiting when ctx is done, returning ctx's error.
@@ -137,6 +147,7 @@ func (f *Future[T]) Result() (T, error) {
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 	mustArgs("Future.Wait", ctx, false)
 	if f.state.Load() != settled {
+		f.loop.mustNotWaitHere("Future.Wait")
 		select {
 		case <-f.Done():
 		case <-ctx.Done():
@@ -156,6 +167,7 @@ func (f *Future[T]) Cancel() {
 		f.ctx.cancel()
 		return
 	}
+	f.mustBeMade()
 	var zero T
 	f.settle(zero, context.Canceled, nil)
 }
@@ -172,17 +184,17 @@ func (f *Future[T]) outcome() (T, error) {
 // bridging callback APIs. The first call to settle wins and reports true;
 // later calls change nothing and report false. A promise belongs to no loop.
 func NewPromise[T any]() (*Future[T], func(T, error) bool) {
-	f := &Future[T]{}
+	f := &Future[T]{promise: true}
 	return f, func(v T, err error) bool { return f.settle(v, err, nil) }
 }
 
 // completed yields the indices of fs in the order they settle. When the
 // consumer stops early, or ctx ends, it cancels the futures still pending
 // and waits for them before returning, so nothing it waited on outlives it.
-func completed[T any](ctx context.Context, fs []*Future[T]) iter.Seq[int] {
+func completed[T any](op string, ctx context.Context, fs []*Future[T]) iter.Seq[int] {
 	return func(yield func(int) bool) {
 		ch := make(indices, len(fs))
-		subscribe(fs, ch)
+		subscribe(op, fs, ch)
 		left := len(fs)
 		defer func() {
 			if left == 0 {
@@ -219,7 +231,7 @@ func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	// failure and of the last future: one wake-up, not one per future.
 	g := &gather{wake: make(chan struct{}, 1)}
 	g.left.Store(int64(len(fs)))
-	subscribe(fs, g)
+	subscribe("All", fs, g)
 	if len(fs) > 0 {
 		select {
 		case <-g.wake:
@@ -267,12 +279,20 @@ func (g *gather) settled(i int, failed bool) {
 	}
 }
 
-// subscribe has n told of each future in fs settling.
-func subscribe[T any](fs []*Future[T], n notifier) {
+// subscribe has n told of each future in fs settling, for combinator op.
+func subscribe[T any](op string, fs []*Future[T], n notifier) {
+	var checked *Loop
 	for i, f := range fs {
 		if f == nil {
-			panic("synchronicity: nil *Future at index " + strconv.Itoa(i))
+			panic("synchronicity." + op + ": nil *Future at index " + strconv.Itoa(i))
 		}
+		f.mustBeMade()
+		if l := f.loop; l != nil && l != checked && l.serial && f.state.Load() != settled {
+			checked = l
+			l.mustNotWaitHere(op)
+		}
+	}
+	for i, f := range fs {
 		f.subscribe(n, i)
 	}
 }
@@ -287,7 +307,7 @@ func Any[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 		return zero, errors.New("synchronicity.Any: no futures")
 	}
 	var errs []error
-	for i := range completed(ctx, fs) {
+	for i := range completed("Any", ctx, fs) {
 		f := fs[i]
 		if f.pe == nil && f.err != nil {
 			errs = append(errs, f.err)
@@ -310,7 +330,7 @@ func Race[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 		var zero T
 		return zero, errors.New("synchronicity.Race: no futures")
 	}
-	for i := range completed(ctx, fs) {
+	for i := range completed("Race", ctx, fs) {
 		return fs[i].outcome()
 	}
 	var zero T
@@ -322,10 +342,62 @@ func Race[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 // the futures still pending and waits for them.
 func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
 	return func(yield func(*Future[T]) bool) {
-		for i := range completed(context.Background(), fs) {
+		for i := range completed("AsCompleted", context.Background(), fs) {
 			if !yield(fs[i]) {
 				return
 			}
 		}
+	}
+}
+
+// Settle waits for every future to settle without cancelling any of them,
+// whatever their outcomes, and returns their values and errors by index:
+// vals[i] and errs[i] are what fs[i].Result() returns, and both slices have
+// len(fs) elements. It is JavaScript's Promise.allSettled; [All] is the
+// form that cancels the rest at the first error. errors.Join(errs...) is
+// the joined error, nil if all succeeded.
+//
+// If ctx ends first, Settle stops waiting: the futures still pending get
+// ctx's error in errs and go on running (cancel them with [Future.Cancel]).
+// If futures panicked, Settle panics once it has stopped waiting, with their
+// *[PanicError] (joined into one if several panicked).
+func Settle[T any](ctx context.Context, fs ...*Future[T]) (vals []T, errs []error) {
+	mustArgs("Settle", ctx, false)
+	c := &countdown{wake: make(chan struct{})}
+	c.left.Store(int64(len(fs)))
+	subscribe("Settle", fs, c)
+	if len(fs) > 0 {
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+		}
+	}
+	vals, errs = make([]T, len(fs)), make([]error, len(fs))
+	var ps []*PanicError
+	for i, f := range fs {
+		switch {
+		case f.state.Load() != settled:
+			errs[i] = ctx.Err()
+		case f.pe != nil:
+			ps = append(ps, f.rec.observe())
+		default:
+			vals[i], errs[i] = f.val, f.err
+		}
+	}
+	if p := joinPanics(ps); p != nil {
+		panic(p)
+	}
+	return vals, errs
+}
+
+// countdown closes wake when the last of its futures has settled.
+type countdown struct {
+	left atomic.Int64
+	wake chan struct{}
+}
+
+func (c *countdown) settled(int, bool) {
+	if c.left.Add(-1) == 0 {
+		close(c.wake)
 	}
 }

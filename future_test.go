@@ -182,7 +182,7 @@ func TestAll(t *testing.T) {
 		assert.Zero(t, running.Load())
 	})
 	t.Run("nil future", func(t *testing.T) {
-		assert.PanicsWithValue(t, "synchronicity: nil *Future at index 1", func() {
+		assert.PanicsWithValue(t, "synchronicity.All: nil *Future at index 1", func() {
 			_, _ = sy.All(context.Background(), sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { return 0, nil }), nil)
 		})
 	})

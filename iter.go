@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync/atomic"
 )
@@ -98,6 +99,12 @@ func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, 
 	// watches ctx itself stops at once.
 	stop := context.AfterFunc(ctx, func() { r.stop.Or(ctxEnded) })
 	defer stop()
+	normal := false
+	defer func() {
+		if !normal { // body panicked or exited, and p's panic cannot go up
+			l.lost(r.pe)
+		}
+	}()
 	var broke bool
 	switch {
 	case l.serial && !l.onLoop():
@@ -107,6 +114,7 @@ func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, 
 	default:
 		broke = r.inline(body)
 	}
+	normal = true
 	if r.pe != nil {
 		panic(r.pe)
 	}
@@ -407,8 +415,9 @@ type Gen[A, T any] struct {
 }
 
 // WrapProducer exports producer p, which takes an argument, both ways on
-// loop l (nil means [Default]). opts apply to every run. It panics if p is
-// nil.
+// loop l (nil means [Default]). opts apply to every run, unless the options
+// given to a call of [Gen.Seq] or [Gen.Start] override them. It panics if p
+// is nil.
 func WrapProducer[A, T any](l *Loop, p func(ctx context.Context, a A, yield func(T) bool) error, opts ...SeqOption) *Gen[A, T] {
 	if p == nil {
 		panic("synchronicity.WrapProducer: nil producer")
@@ -418,13 +427,24 @@ func WrapProducer[A, T any](l *Loop, p func(ctx context.Context, a A, yield func
 }
 
 // Seq returns the sequence of the producer's values for a, as [Seq] does.
-func (g *Gen[A, T]) Seq(ctx context.Context, a A) iter.Seq2[T, error] {
-	return Seq(ctx, g.loop, g.bind(a), g.opts...)
+// opts apply after those given to [WrapProducer], so they override them for
+// this call: Prefetch(n) here replaces a Prefetch given when wrapping.
+func (g *Gen[A, T]) Seq(ctx context.Context, a A, opts ...SeqOption) iter.Seq2[T, error] {
+	return Seq(ctx, g.loop, g.bind(a), g.with(opts)...)
 }
 
 // Start starts the producer for a and returns its stream, as [Start] does.
-func (g *Gen[A, T]) Start(ctx context.Context, a A) *Stream[T] {
-	return Start(ctx, g.loop, g.bind(a), g.opts...)
+// opts override those given to [WrapProducer], as with [Gen.Seq].
+func (g *Gen[A, T]) Start(ctx context.Context, a A, opts ...SeqOption) *Stream[T] {
+	return Start(ctx, g.loop, g.bind(a), g.with(opts)...)
+}
+
+// with returns the wrap-time options followed by a call's, which win.
+func (g *Gen[A, T]) with(opts []SeqOption) []SeqOption {
+	if len(opts) == 0 {
+		return g.opts
+	}
+	return append(slices.Clip(g.opts), opts...)
 }
 
 func (g *Gen[A, T]) bind(a A) Producer[T] {
@@ -459,6 +479,7 @@ type stream[T any] struct {
 	orphan atomic.Bool                 // the handle has been collected
 	ranged atomic.Bool
 	cancel context.CancelCauseFunc
+	loop   *Loop
 }
 
 // Start runs producer p on loop l and returns a stream of its values at
@@ -473,7 +494,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 		size = DefaultBuffer
 	}
 	l = orDefault(l)
-	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{})}
+	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{}), loop: l}
 	if !l.acquire() {
 		s.err = l.closedError("Start")
 		s.cancel = func(error) {}
@@ -547,33 +568,57 @@ func (s *stream[T]) collected() {
 // C returns the channel of the stream's values. It is closed when the
 // producer has returned, after which Err reports how it ended.
 func (s *Stream[T]) C() <-chan T {
-	if !s.s.out.Load() {
-		s.s.out.Store(true)
+	st := s.state()
+	if !st.out.Load() {
+		st.mustNotWaitHere("Stream.C")
+		st.out.Store(true)
 	}
-	return s.s.ch
+	return st.ch
+}
+
+// state returns the stream's state, panicking on a zero Stream.
+func (s *Stream[T]) state() *stream[T] {
+	if s.s == nil {
+		panic("synchronicity: use of a zero Stream; streams come from Start and Gen.Start")
+	}
+	return s.s
+}
+
+// mustNotWaitHere panics if the caller is the goroutine of the stream's
+// serial loop while the stream runs: the producer's steps are queued
+// behind the caller, so its values and its end would never come.
+func (s *stream[T]) mustNotWaitHere(op string) {
+	select {
+	case <-s.done:
+	default:
+		s.loop.mustNotWaitHere(op)
+	}
 }
 
 // Err returns nil while the stream runs, and once C is closed the
 // producer's error, or the context's if the stream was cut short. If the
 // producer panicked, Err panics with its *PanicError.
 func (s *Stream[T]) Err() error {
+	st := s.state()
 	select {
-	case <-s.s.done:
+	case <-st.done:
 	default:
 		return nil
 	}
-	if s.s.pe != nil {
-		panic(s.s.rec.Load().observe())
+	if st.pe != nil {
+		panic(st.rec.Load().observe())
 	}
-	return s.s.err
+	return st.err
 }
 
 // Stop cancels the producer and waits for it to return, then returns Err,
 // leaving out the cancellation Stop itself caused. Values still in C are
 // dropped. Stop is idempotent.
 func (s *Stream[T]) Stop() error {
-	s.s.cancel(errStopped)
-	<-s.s.done
+	st := s.state()
+	st.cancel(errStopped)
+	st.mustNotWaitHere("Stream.Stop")
+	<-st.done
 	if err := s.Err(); !errors.Is(err, errStopped) {
 		return err
 	}
@@ -585,17 +630,19 @@ func (s *Stream[T]) Stop() error {
 // stream. A stream's values are delivered once: ranging over Seq a second
 // time panics.
 func (s *Stream[T]) Seq() iter.Seq2[T, error] {
+	st := s.state()
 	return func(yield func(T, error) bool) {
-		if !s.s.ranged.CompareAndSwap(false, true) {
+		if !st.ranged.CompareAndSwap(false, true) {
 			panic("synchronicity: Stream.Seq ranged over twice; a stream delivers its values once")
 		}
+		st.mustNotWaitHere("Stream.Seq")
 		finished := false
 		defer func() {
 			if !finished {
 				s.Stop()
 			}
 		}()
-		for v := range s.s.ch {
+		for v := range st.ch {
 			if !yield(v, nil) {
 				return
 			}
@@ -606,4 +653,24 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 			yield(zero, err)
 		}
 	}
+}
+
+// Collect ranges over seq and returns its values in a slice. The first
+// error ends it: Collect stops ranging (which, for a sequence of this
+// package, stops its producer and runs its cleanup) and returns the values
+// before the error, and the error. It is slices.Collect for the
+// iter.Seq2[T, error] that [Seq], [Gen.Seq], [Stream.Seq] and [Map] return.
+// Collect panics if seq is nil.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	if seq == nil {
+		panic("synchronicity.Collect: nil sequence")
+	}
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -577,3 +577,33 @@ func TestProducerGoexit(t *testing.T) {
 	assert.Equal(t, 7, v)
 	assert.NoError(t, err)
 }
+
+// A producer's panic made ahead of a body that then panics, with Prefetch
+// or on a serial loop, is not dropped: the body's panic goes on unchanged,
+// and the producer's reaches the loop's handler.
+func TestSeqProducerPanicBehindBodyPanic(t *testing.T) {
+	for _, kind := range []string{"prefetch", "serial"} {
+		t.Run(kind, func(t *testing.T) {
+			var sink panicSink
+			opts := []sy.Option{sy.OnPanic(sink.handle)}
+			if kind == "serial" {
+				opts = append(opts, sy.Serial())
+			}
+			l := sy.New(opts...)
+			p := func(ctx context.Context, yield func(int) bool) error {
+				defer func() { panic("producer cleanup") }()
+				for i := 0; yield(i); i++ {
+				}
+				return nil
+			}
+			got := recovered(func() {
+				for range sy.Seq(context.Background(), l, p, sy.Prefetch(4)) {
+					panic("body")
+				}
+			})
+			assert.Equal(t, "body", got)
+			require.NoError(t, l.Close())
+			assert.Equal(t, []any{"producer cleanup"}, sink.values())
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -27,6 +28,7 @@ import (
 // A nil *Loop passed to any function of this package means [Default].
 // A Loop is safe for use by many goroutines; it must not be copied.
 type Loop struct {
+	id      uint64
 	name    string
 	serial  bool
 	lockOS  bool
@@ -47,12 +49,13 @@ type Loop struct {
 	watcher   *watcher // with CancelOnInterrupt
 
 	// Serial loops: a queue the runner goroutine drains in order.
-	mu    sync.Mutex
-	queue []job
-	wake  chan struct{}
-	batch []job // jobs taken from queue, run from next on; owned by the runner
-	next  int
-	owner atomic.Uint64 // id of the goroutine running a job, 0 when idle
+	mu        sync.Mutex
+	queue     []job
+	wake      chan struct{}
+	batch     []job // jobs taken from queue, run from next on; owned by the runner
+	next      int
+	owner     atomic.Uint64 // id of the goroutine running a job, 0 when idle
+	callPools sync.Map      // see callPool
 	// With LockOSThread: the queue has jobs (set under mu), and the loop's
 	// goroutine is spinning for them (see idleSpin).
 	pending, spinning atomic.Bool
@@ -61,6 +64,7 @@ type Loop struct {
 	closeErr  error
 	panicMu   sync.Mutex
 	panicked  []*panicRecord
+	reportMu  sync.Mutex // held while a panic is reported
 }
 
 const (
@@ -71,7 +75,11 @@ const (
 
 type loopKey struct{}
 
-var loopCount atomic.Int64
+// loopIDs numbers loops, for their default names and their id label.
+var loopIDs atomic.Uint64
+
+// idLabel is the pprof label that tells loops apart when they share a name.
+const idLabel = "synchronicity.loop.id"
 
 // An Option configures a Loop made by [New].
 type Option func(*Loop)
@@ -114,9 +122,10 @@ func Name(name string) Option { return func(l *Loop) { l.name = name } }
 // statement re-panicked with. Each such panic reaches the handler once, as
 // soon as it is known that nobody will observe it: when its future or
 // stream is garbage collected, when nothing could ever hold it, or at
-// Close (which also returns those). The handler may be called from any
-// goroutine. Without a handler, the loop writes them to standard error, so
-// a panic is never silent.
+// Close (which also returns those). The handler is called from whatever
+// goroutine learns of the panic, one call at a time, and none after Close
+// has returned; it must not block or close the loop. Without a handler, the
+// loop writes them to standard error, so a panic is never silent.
 func OnPanic(fn func(*PanicError)) Option {
 	if fn == nil {
 		panic("synchronicity.OnPanic: nil function")
@@ -128,7 +137,9 @@ func OnPanic(fn func(*PanicError)) Option {
 // all of the loop's work with cause [ErrInterrupted] and close it to new
 // work, so that deferred cleanup and context-manager exits run and blocking
 // callers return. If the loop has nothing in flight, or on a second
-// interrupt, the process is interrupted as usual. The default loop has it.
+// interrupt, the process is interrupted as usual. A program asks for it;
+// the default loop does not take the signal, so that an application
+// handling interrupts itself keeps them.
 func CancelOnInterrupt() Option {
 	return func(l *Loop) { l.interrupt = true }
 }
@@ -136,8 +147,12 @@ func CancelOnInterrupt() Option {
 // New starts a loop. Close it when done with it: Close cancels its work and
 // waits for every goroutine it started.
 func New(opts ...Option) *Loop {
-	l := &Loop{drained: make(chan struct{})}
+	l := &Loop{drained: make(chan struct{}), id: loopIDs.Add(1)}
 	base, cancel := context.WithCancelCause(context.Background())
+	// Its channel is made now, where the loop is made, and not by the first
+	// task that asks: inside a testing/synctest bubble, that would tie the
+	// loop to the bubble.
+	base.Done()
 	l.cancel = cancel
 	for _, o := range opts {
 		if o == nil {
@@ -146,12 +161,12 @@ func New(opts ...Option) *Loop {
 		o(l)
 	}
 	if l.name == "" {
-		l.name = "loop-" + strconv.FormatInt(loopCount.Add(1), 10)
+		l.name = "loop-" + strconv.FormatUint(l.id, 10)
 	}
 	if l.serial && l.limit > 0 {
 		panic("synchronicity.New: Limit cannot be combined with Serial, which runs one task at a time")
 	}
-	l.ctx = context.WithValue(pprof.WithLabels(base, pprof.Labels("synchronicity.loop", l.name)), loopKey{}, l)
+	l.ctx = context.WithValue(pprof.WithLabels(base, pprof.Labels("synchronicity.loop", l.name, idLabel, strconv.FormatUint(l.id, 10))), loopKey{}, l)
 	if l.limit > 0 {
 		l.slots = make(chan struct{}, l.limit)
 	}
@@ -166,18 +181,31 @@ func New(opts ...Option) *Loop {
 	return l
 }
 
-var defaultLoop = sync.OnceValue(func() *Loop { return New(Name("default"), CancelOnInterrupt()) })
+// defaultLoop is made with the package: a concurrent loop starts no
+// goroutine, and made here it belongs to no testing/synctest bubble, so
+// tests may use it inside bubbles and out.
+var defaultLoop = New(Name("default"))
 
-// Default returns the process-wide concurrent loop, starting it on first use.
-// It cancels its work on the first interrupt ([CancelOnInterrupt]). Closing
-// it is allowed but final: later work on it fails with ErrClosed.
-func Default() *Loop { return defaultLoop() }
+// Default returns the process-wide concurrent loop. It takes no interrupt
+// signal: a program that wants Ctrl-C to cancel its work makes its own
+// loop with [CancelOnInterrupt]. Closing Default is allowed but final:
+// later work on it fails with ErrClosed.
+func Default() *Loop { return defaultLoop }
 
+// orDefault resolves the loop argument of the package's functions.
 func orDefault(l *Loop) *Loop {
 	if l == nil {
-		return Default()
+		return defaultLoop
 	}
+	l.mustBeMade()
 	return l
+}
+
+// mustBeMade panics on a Loop not made by New.
+func (l *Loop) mustBeMade() {
+	if l.ctx == nil {
+		panic("synchronicity: use of a zero Loop; make loops with New (or use Default)")
+	}
 }
 
 // String returns the loop's name.
@@ -186,7 +214,19 @@ func (l *Loop) String() string { return "synchronicity.Loop(" + l.name + ")" }
 // Context returns a context that is done once the loop closes (cause
 // ErrClosed) or is interrupted (cause ErrInterrupted). Every task's context
 // derives from it; it carries the loop's pprof labels.
-func (l *Loop) Context() context.Context { return l.ctx }
+func (l *Loop) Context() context.Context {
+	l.mustBeMade()
+	return l.ctx
+}
+
+// mustNotWaitHere panics if the caller is the goroutine of serial loop l,
+// about to wait for l's pending work (op names the wait): that work is
+// queued behind the caller and would never run.
+func (l *Loop) mustNotWaitHere(op string) {
+	if l != nil && l.serial && l.onLoop() {
+		panic(fmt.Sprintf("synchronicity.%s: called on the goroutine of %v for its own pending work, which is queued behind the caller and would never run; use Call there, which runs inline, or wait from another goroutine", op, l))
+	}
+}
 
 // acquire counts a new task in, or reports false once the loop is closed.
 func (l *Loop) acquire() bool {
@@ -225,9 +265,16 @@ func (l *Loop) refuse() {
 // their cleanup runs. Close returns once every goroutine the loop started has
 // returned, with the panics of its futures and streams that nobody observed
 // and that were not reported before (joined, each a *PanicError); they also
-// go to the OnPanic handler, or to standard error. Close is idempotent: later calls wait the same way and return the
-// same error. Close must not be called from the loop's own work.
+// go to the OnPanic handler, or to standard error. Close is idempotent:
+// later calls wait the same way and return the same error.
+//
+// Close must not be called from the loop's own work, which it would wait
+// for for ever: it panics there, saying so, when it can tell (always on a
+// serial loop; on a concurrent loop from a call, future, Map function or
+// producer of the loop).
 func (l *Loop) Close() error {
+	l.mustBeMade()
+	l.mustNotBeOwnWork("Loop.Close")
 	l.refuse()
 	l.cancel(ErrClosed)
 	<-l.drained
@@ -243,9 +290,12 @@ func (l *Loop) Close() error {
 
 // Shutdown closes the loop to new work and waits until the work in flight
 // finishes by itself or ctx is done, then does what Close does. It returns
-// Close's error, joined with ctx's error if ctx ended first.
+// Close's error, joined with ctx's error if ctx ended first. Like Close, it
+// must not be called from the loop's own work.
 func (l *Loop) Shutdown(ctx context.Context) error {
 	mustArgs("Loop.Shutdown", ctx, false)
+	l.mustBeMade()
+	l.mustNotBeOwnWork("Loop.Shutdown")
 	l.refuse()
 	var waitErr error
 	select {
@@ -254,6 +304,49 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 		waitErr = ctx.Err()
 	}
 	return errors.Join(waitErr, l.Close())
+}
+
+// mustNotBeOwnWork panics if the caller is work of l, which a wait for l's
+// work to end would wait on for ever. It asks before the loop changes, so
+// that the mistake leaves the loop as it was.
+func (l *Loop) mustNotBeOwnWork(op string) {
+	if l.state.Load()&countMask == 0 {
+		return // no work in flight, so none of it is calling
+	}
+	if l.onLoop() || !l.serial && l.inOwnTask() {
+		panic(fmt.Sprintf("synchronicity.%s: called from the work of %v, which it waits for: it would never return; call it from outside the loop's work (for instance once the call or future that decided to has returned)", op, l))
+	}
+}
+
+// taskFrames are functions of this package that run a concurrent loop's
+// work on the goroutine that calls them.
+var taskFrames = []string{"synchronicity.runTask[", "synchronicity.mapCall[", "synchronicity.drive["}
+
+// inOwnTask reports whether the calling goroutine runs work of concurrent
+// loop l. Such work carries l's pprof labels, but a goroutine it started
+// inherits them without being its work; so the caller's own stack must also
+// run through the package's task frames. Only Close and Shutdown ask, with
+// work in flight, and the goroutine profile is read only when the stack
+// says it may be so.
+func (l *Loop) inOwnTask() bool {
+	buf := make([]byte, 64<<10)
+	stack := string(buf[:runtime.Stack(buf, false)])
+	if !slices.ContainsFunc(taskFrames, func(f string) bool { return strings.Contains(stack, f) }) {
+		return false
+	}
+	var b strings.Builder
+	if pprof.Lookup("goroutine").WriteTo(&b, 1) != nil {
+		return false
+	}
+	// Records are separated by blank lines; ours is the one running this
+	// function, and its labels line names the loop it works for.
+	label := fmt.Sprintf("%q:%q", idLabel, strconv.FormatUint(l.id, 10))
+	for _, rec := range strings.Split(b.String(), "\n\n") {
+		if strings.Contains(rec, "synchronicity.(*Loop).inOwnTask") && strings.Contains(rec, label) {
+			return true
+		}
+	}
+	return false
 }
 
 // notePanic records a panic that its future or stream holds until someone
@@ -294,9 +387,21 @@ func (l *Loop) lost(p *PanicError) {
 	}
 }
 
-// panicOutput is where a loop without an OnPanic handler writes the panics
-// nobody observed.
-var panicOutput io.Writer = os.Stderr
+// panicOutput is where loops without an OnPanic handler write the panics
+// nobody observed, one report at a time.
+var panicOutput = struct {
+	sync.Mutex
+	w io.Writer
+}{w: os.Stderr}
+
+// setPanicOutput makes w panicOutput's writer and returns the one before.
+func setPanicOutput(w io.Writer) io.Writer {
+	panicOutput.Lock()
+	defer panicOutput.Unlock()
+	old := panicOutput.w
+	panicOutput.w = w
+	return old
+}
 
 // A panicRecord is one panic and whether it has reached its one observer:
 // whoever re-panics with it, or else the loop's handler.
@@ -317,13 +422,19 @@ func (r *panicRecord) done() bool { return r.seen.Load() }
 // report hands the panic to the loop's handler, unless it has reached an
 // observer already, and reports whether it did.
 func (r *panicRecord) report() bool {
+	// One report at a time per loop, so that Close, reporting what is left,
+	// returns only after a report a collector began has been made.
+	r.loop.reportMu.Lock()
+	defer r.loop.reportMu.Unlock()
 	if r.seen.Swap(true) {
 		return false
 	}
 	if h := r.loop.onPanic; h != nil {
 		h(r.pe)
 	} else {
-		fmt.Fprintf(panicOutput, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
+		panicOutput.Lock()
+		fmt.Fprintf(panicOutput.w, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
+		panicOutput.Unlock()
 	}
 	return true
 }

@@ -61,9 +61,8 @@ func (w *signalWriter) String() string {
 // for the rest of the test.
 func captureReports(t *testing.T) *signalWriter {
 	w := &signalWriter{wrote: make(chan struct{}, 1)}
-	old := panicOutput
-	panicOutput = w
-	t.Cleanup(func() { panicOutput = old })
+	old := setPanicOutput(w)
+	t.Cleanup(func() { setPanicOutput(old) })
 	return w
 }
 

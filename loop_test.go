@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -230,4 +232,187 @@ func TestCauseParentBeforeLoop(t *testing.T) {
 	_, err := f.Result()
 	assert.ErrorIs(t, err, mine)
 	assert.NoError(t, <-done)
+}
+
+// selfWaitMessage is what a wait on a loop from its own work panics with.
+const selfWaitMessage = "which it waits for: it would never return"
+
+// panicText runs f and returns what it panicked with, as text.
+func panicText(f func()) (s string) {
+	defer func() {
+		r := recover()
+		if p, ok := r.(*sy.PanicError); ok {
+			r = p.Value
+		}
+		if r != nil {
+			s = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
+}
+
+// Close and Shutdown called from the loop's own work fail loudly at the
+// call, naming the mistake, instead of waiting for ever; the loop can
+// still be closed from outside afterwards.
+func TestCloseFromOwnWorkPanics(t *testing.T) {
+	closers := map[string]func(l *sy.Loop){
+		"Close":    func(l *sy.Loop) { l.Close() },
+		"Shutdown": func(l *sy.Loop) { l.Shutdown(context.Background()) },
+	}
+	for kind, opts := range map[string][]sy.Option{"concurrent": nil, "limited": {sy.Limit(2)}, "serial": {sy.Serial()}, "locked": {sy.LockOSThread()}} {
+		for name, closeIt := range closers {
+			t.Run(kind+"/"+name+"/Call", func(t *testing.T) {
+				l := sy.New(opts...)
+				msg := panicText(func() {
+					sy.Call(context.Background(), l, func(context.Context) (int, error) { closeIt(l); return 0, nil })
+				})
+				assert.Contains(t, msg, selfWaitMessage)
+				assert.Contains(t, msg, "Loop."+name)
+				require.NoError(t, l.Close())
+			})
+			t.Run(kind+"/"+name+"/Go", func(t *testing.T) {
+				l := sy.New(opts...)
+				f := sy.Go(context.Background(), l, func(context.Context) (int, error) { closeIt(l); return 0, nil })
+				assert.Contains(t, panicText(func() { f.Result() }), selfWaitMessage)
+				require.NoError(t, l.Close())
+			})
+			t.Run(kind+"/"+name+"/producer", func(t *testing.T) {
+				l := sy.New(opts...)
+				msg := panicText(func() {
+					for range sy.Seq(context.Background(), l, func(ctx context.Context, yield func(int) bool) error {
+						closeIt(l)
+						return nil
+					}) {
+					}
+				})
+				assert.Contains(t, msg, selfWaitMessage)
+				require.NoError(t, l.Close())
+			})
+			t.Run(kind+"/"+name+"/Map", func(t *testing.T) {
+				l := sy.New(opts...)
+				msg := panicText(func() {
+					for range sy.Map(context.Background(), l, slices.Values([]int{1}), func(context.Context, int) (int, error) {
+						closeIt(l)
+						return 0, nil
+					}) {
+					}
+				})
+				assert.Contains(t, msg, selfWaitMessage)
+				require.NoError(t, l.Close())
+			})
+		}
+	}
+}
+
+// What is not the loop's own work may close it while its work runs: a
+// goroutine a task started (it inherits the task's labels), a task of
+// another loop, even one with the same name.
+func TestCloseFromOtherWorkWaits(t *testing.T) {
+	busy := func(l *sy.Loop) *sy.Future[int] {
+		started := make(chan struct{})
+		f := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) {
+			close(started)
+			<-ctx.Done()
+			return 0, ctx.Err()
+		})
+		<-started
+		return f
+	}
+	t.Run("goroutine started by a task", func(t *testing.T) {
+		l := sy.New()
+		f := busy(l)
+		closed := make(chan error)
+		_, err := sy.Call(context.Background(), l, func(context.Context) (int, error) {
+			go func() { closed <- l.Close() }()
+			return 0, nil
+		})
+		require.NoError(t, err)
+		require.NoError(t, <-closed)
+		_, err = f.Result()
+		assert.ErrorIs(t, err, sy.ErrClosed)
+	})
+	for _, same := range []bool{false, true} {
+		t.Run(fmt.Sprintf("task of another loop, same name %v", same), func(t *testing.T) {
+			a, b := sy.New(sy.Name("a")), sy.New(sy.Name("b"))
+			if same {
+				a, b = sy.New(sy.Name("db")), sy.New(sy.Name("db"))
+			}
+			defer a.Close()
+			f := busy(b)
+			_, err := sy.Call(context.Background(), a, func(context.Context) (int, error) { return 0, b.Close() })
+			require.NoError(t, err)
+			_, err = f.Result()
+			assert.ErrorIs(t, err, sy.ErrClosed)
+		})
+	}
+}
+
+// On a serial loop's goroutine, waiting for the loop's own pending work,
+// which is queued behind the waiter, fails loudly at the call.
+func TestSerialWaitOnOwnWorkPanics(t *testing.T) {
+	waits := map[string]func(l *sy.Loop){
+		"Future.Result": func(l *sy.Loop) {
+			sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }).Result()
+		},
+		"Future.Wait": func(l *sy.Loop) {
+			sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }).Wait(context.Background())
+		},
+		"All": func(l *sy.Loop) {
+			sy.All(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }))
+		},
+		"Race": func(l *sy.Loop) {
+			sy.Race(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }))
+		},
+		"Stream.C": func(l *sy.Loop) {
+			for range sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).C() {
+			}
+		},
+		"Stream.Seq": func(l *sy.Loop) {
+			for range sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).Seq() {
+			}
+		},
+		"Stream.Stop": func(l *sy.Loop) {
+			sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).Stop()
+		},
+	}
+	for name, wait := range waits {
+		t.Run(name, func(t *testing.T) {
+			l := sy.New(sy.Serial())
+			msg := panicText(func() {
+				sy.Call(context.Background(), l, func(context.Context) (int, error) { wait(l); return 0, nil })
+			})
+			assert.Contains(t, msg, "synchronicity."+name+": called on the goroutine of synchronicity.Loop(")
+			assert.Contains(t, msg, "would never run")
+			require.NoError(t, l.Close())
+		})
+	}
+}
+
+// Zero values say what to use instead of hanging or dereferencing nil.
+func TestZeroValuesPanicClearly(t *testing.T) {
+	var l sy.Loop
+	const loopMsg = "synchronicity: use of a zero Loop; make loops with New (or use Default)"
+	assert.PanicsWithValue(t, loopMsg, func() { l.Close() })
+	assert.PanicsWithValue(t, loopMsg, func() { l.Shutdown(context.Background()) })
+	assert.PanicsWithValue(t, loopMsg, func() { l.Context() })
+	assert.PanicsWithValue(t, loopMsg, func() {
+		sy.Call(context.Background(), &l, func(context.Context) (int, error) { return 0, nil })
+	})
+	assert.PanicsWithValue(t, loopMsg, func() {
+		sy.Go(context.Background(), &l, func(context.Context) (int, error) { return 0, nil })
+	})
+	var f sy.Future[int]
+	const futureMsg = "synchronicity: use of a zero Future; futures come from Go, Func.Go and NewPromise"
+	assert.PanicsWithValue(t, futureMsg, func() { f.Result() })
+	assert.PanicsWithValue(t, futureMsg, func() { f.Wait(context.Background()) })
+	assert.PanicsWithValue(t, futureMsg, func() { f.Done() })
+	assert.PanicsWithValue(t, futureMsg, func() { f.Cancel() })
+	assert.PanicsWithValue(t, futureMsg, func() { sy.All(context.Background(), &f) })
+	var s sy.Stream[int]
+	const streamMsg = "synchronicity: use of a zero Stream; streams come from Start and Gen.Start"
+	assert.PanicsWithValue(t, streamMsg, func() { s.C() })
+	assert.PanicsWithValue(t, streamMsg, func() { s.Err() })
+	assert.PanicsWithValue(t, streamMsg, func() { s.Stop() })
+	assert.PanicsWithValue(t, streamMsg, func() { s.Seq() })
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,6 +34,11 @@ func TestCancelOnInterrupt(t *testing.T) {
 		out, err := interruptChild(t, "idle")
 		assertInterrupted(t, err)
 		assert.Empty(t, out)
+	})
+	t.Run("the default loop leaves interrupts to the application", func(t *testing.T) {
+		out, err := interruptChild(t, "app")
+		require.NoError(t, err, out)
+		assert.Equal(t, "handled by the application\ndefault loop: 1 <nil>\n", out)
 	})
 	t.Run("second interrupt ends the process", func(t *testing.T) {
 		out, err := interruptChild(t, "twice")
@@ -64,6 +70,22 @@ func TestInterruptChild(t *testing.T) {
 		t.Skip("runs as a child of TestCancelOnInterrupt")
 	}
 	interrupt := func() { _ = syscall.Kill(os.Getpid(), syscall.SIGINT) }
+	if mode == "app" { // the application's own handler, and only the default loop
+		caught := make(chan os.Signal, 1)
+		signal.Notify(caught, os.Interrupt)
+		defer signal.Stop(caught)
+		v, err := sy.Call(context.Background(), nil, func(ctx context.Context) (int, error) {
+			interrupt()
+			<-caught
+			fmt.Println("handled by the application")
+			return 1, ctx.Err()
+		})
+		if err == nil {
+			v, err = sy.Call(context.Background(), nil, func(ctx context.Context) (int, error) { return 1, nil })
+		}
+		fmt.Println("default loop:", v, err)
+		return
+	}
 	sy.Default() // an idle loop listening too must not end the process early
 	l := sy.New(sy.CancelOnInterrupt())
 	defer l.Close()

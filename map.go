@@ -2,6 +2,7 @@ package synchronicity
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"runtime"
 	"runtime/pprof"
@@ -123,6 +124,9 @@ func mapInline[A, R any](ctx context.Context, in iter.Seq[A], fn func(context.Co
 	}
 }
 
+// errInputGoexit ends a Map whose input called runtime.Goexit.
+var errInputGoexit = errors.New("synchronicity.Map: input sequence called runtime.Goexit")
+
 // mapCall calls fn, catching its panic.
 func mapCall[A, R any](ctx context.Context, fn func(context.Context, A) (R, error), v A) (r R, p *PanicError, err error) {
 	defer func() {
@@ -189,8 +193,8 @@ type mapRun[A, R any] struct {
 	mu      sync.Mutex
 	idle    []*mapWorker[R] // parked workers, last in first out
 	live    int             // workers started and not returned
-	pe      *PanicError     // the first panic, in fn or in
-	failed  bool            // StopOnError: a call failed
+	pes     []*PanicError   // the panics, in fn, in in or in its cleanup
+	failed  bool            // StopOnError: a call failed, or in called runtime.Goexit
 	failedR R
 	failedE error
 	wg      sync.WaitGroup
@@ -226,10 +230,19 @@ type mapWorker[R any] struct {
 // consume is the ranging goroutine's side: it takes results in turn.
 func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 	m.stopAfter = context.AfterFunc(m.ctx, m.stopAll)
-	finished := false
+	finished, broke := false, false
 	defer func() {
-		if !finished { // the body broke out or panicked
-			m.shutdown()
+		if finished {
+			return
+		}
+		m.shutdown()
+		// Panics in calls cut short by the body's break go up here; if the
+		// body is panicking or exiting itself, they go to the loop.
+		if p := joinPanics(m.pes); p != nil {
+			if broke {
+				panic(p)
+			}
+			m.loop.lost(p)
 		}
 	}()
 	m.wakeOrStart()
@@ -249,6 +262,7 @@ func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 			m.rwait.wake(m.rwake)
 		}
 		if !yield(v, err) {
+			broke = true
 			return
 		}
 	}
@@ -256,8 +270,8 @@ func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 	halted, ctxErr := m.halt.Load(), m.ctx.Err()
 	m.shutdown()
 	switch {
-	case m.pe != nil:
-		panic(m.pe)
+	case len(m.pes) > 0:
+		panic(joinPanics(m.pes))
 	case !halted:
 	case m.failed:
 		for s := &m.slots[t%m.n]; s.done.Load() == t+1; s = &m.slots[t%m.n] {
@@ -357,24 +371,34 @@ func (m *mapRun[A, R]) shutdown() {
 	m.cancel(errStopped)
 	m.stopAll()
 	m.wg.Wait()
-	if m.stop != nil {
-		defer func() {
-			if x := recover(); x != nil && m.pe == nil {
-				m.pe = newPanicError(x)
-			}
+	if m.stop != nil && !m.eof.Load() {
+		// The input's coroutine was made by a worker, on a goroutine not
+		// locked to a thread; this one may be, and a coroutine must be
+		// stopped with the lock state it was made with. So a goroutine of
+		// the same kind stops it.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() {
+				if x := recover(); x != nil {
+					m.pes = append(m.pes, newPanicError(x))
+				}
+			}()
+			m.stop()
 		}()
-		m.stop()
+		<-done
 	}
 }
 
-// fail records a panic, or with StopOnError a failed call, and ends the
-// run. A panic wins over anything else; otherwise the first reason does.
+// fail records a panic, or a failure that ends the run (with StopOnError a
+// failed call), and ends the run. Panics win over anything else, and are
+// all kept; otherwise the first reason wins.
 func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
 	m.mu.Lock()
-	first := m.pe == nil && !m.failed && !m.halt.Load()
-	if p != nil && m.pe == nil {
-		m.pe = p
-	} else if p == nil && first {
+	first := len(m.pes) == 0 && !m.failed && !m.halt.Load()
+	if p != nil {
+		m.pes = append(m.pes, p)
+	} else if first {
 		m.failed, m.failedR, m.failedE = true, r, err
 	}
 	m.mu.Unlock()
@@ -396,17 +420,23 @@ func (m *mapRun[A, R]) work() {
 		w.reply = make(chan struct{}, 1)
 	}
 	var (
-		t      uint64
-		active bool // between taking input t and settling its result
+		t       uint64
+		active  bool // between taking input t and settling its result
+		reading bool // holding the reader token
 	)
 	defer func() {
-		if active { // fn called runtime.Goexit
-			var zero R
-			m.settle(t, zero, errGoexit)
-		}
+		// Counted out first: whoever the outcome below wakes may need
+		// another worker in this one's place.
 		m.mu.Lock()
 		m.live--
 		m.mu.Unlock()
+		var zero R
+		if active { // fn called runtime.Goexit
+			m.settle(t, zero, errGoexit)
+		}
+		if reading { // in called runtime.Goexit: nothing can read it again
+			m.fail(nil, zero, errInputGoexit)
+		}
 		m.wg.Done()
 	}()
 	for !m.halt.Load() && !m.drained() {
@@ -430,7 +460,9 @@ func (m *mapRun[A, R]) work() {
 			continue // lost a race for an input
 		}
 		if !m.eof.Load() && m.reading.CompareAndSwap(false, true) {
+			reading = true
 			m.readSome()
+			reading = false
 			m.reading.Store(false)
 			continue
 		}
@@ -465,9 +497,11 @@ func (m *mapRun[A, R]) take(w *mapWorker[R]) (v A, t uint64, ok bool) {
 	} else {
 		return v, 0, false
 	}
-	if m.starved.Load() && t+1 < m.read.Load() {
+	if m.starved.Load() && (t+1 < m.read.Load() || !m.eof.Load() && !m.reading.Load()) {
 		// The consumer is starved: have another worker take the next
-		// input while this one calls fn.
+		// input while this one calls fn, or read more if this was the
+		// last one read. (Inputs read while the consumer had results in
+		// hand woke nobody; this chain is what puts every worker to use.)
 		m.wakeOrStart()
 	}
 	return v, t, true
@@ -564,6 +598,11 @@ func (m *mapRun[A, R]) idleUntilNeeded(w *mapWorker[R]) {
 // switch there and back however many inputs it reads.
 func (m *mapRun[A, R]) readSome() {
 	t := m.read.Load()
+	if m.claimed.Load() < t {
+		// Read while this worker was taking the token: take those first,
+		// rather than wait for room while they wait for a worker.
+		return
+	}
 	for !m.room(t) {
 		room := func() bool { return m.room(t) || m.halt.Load() }
 		if !spin(room) {
@@ -627,4 +666,49 @@ func (m *mapRun[A, R]) pull() (ok bool) {
 	}()
 	_, ok = m.next()
 	return ok
+}
+
+// Indexed is a result of [MapIndexed] beside the position of its input.
+type Indexed[T any] struct {
+	// Index is the position of the input in the input sequence, counting
+	// from 0, or -1 for a pair that belongs to no input (the error of an
+	// ended context or a closed loop).
+	Index int
+	// Value is what the call returned for that input.
+	Value T
+}
+
+// MapIndexed is [Map] with each result beside the position of its input in
+// in, for results that come out of order ([Unordered]) or errors that need
+// to name their input. It takes the same options and behaves the same way;
+// each pair carries the input's index, or -1 when it belongs to no input.
+func MapIndexed[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...MapOption) iter.Seq2[Indexed[R], error] {
+	mustArgs("MapIndexed", ctx, fn == nil)
+	if in == nil {
+		panic("synchronicity.MapIndexed: nil input sequence")
+	}
+	// Map reads its input from one goroutine at a time, so counting here
+	// numbers the inputs in the order they are read. Indexes travel one up,
+	// so that a zero pair, which Map yields for no input, reads as -1.
+	numbered := func(yield func(Indexed[A]) bool) {
+		i := 0
+		for v := range in {
+			i++
+			if !yield(Indexed[A]{i, v}) {
+				return
+			}
+		}
+	}
+	seq := Map(ctx, l, numbered, func(ctx context.Context, a Indexed[A]) (Indexed[R], error) {
+		r, err := fn(ctx, a.Value)
+		return Indexed[R]{a.Index, r}, err
+	}, opts...)
+	return func(yield func(Indexed[R], error) bool) {
+		for r, err := range seq {
+			r.Index--
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package synchronicity
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 )
@@ -10,9 +11,12 @@ import (
 // stack of the goroutine that panicked, which is otherwise lost once the
 // panic crosses goroutines.
 //
-// An observer re-panics with the *PanicError itself (so a crash shows both
-// stacks); a recover that wants the original value reads Value, and
-// [errors.As] reaches a panic value that is an error through Unwrap.
+// An observer on another goroutine re-panics with the *PanicError itself
+// (so a crash shows both stacks); a recover that wants the original value
+// reads Value, and [errors.As] reaches a panic value that is an error
+// through Unwrap. A panic that crosses no goroutine — a body's, passing
+// through a context manager's Exit — goes on with its original value; Exit
+// alone sees it as a *PanicError.
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -40,4 +44,21 @@ func newPanicError(v any) *PanicError {
 		return p
 	}
 	return &PanicError{Value: v, Stack: debug.Stack()}
+}
+
+// joinPanics returns the one panic of ps, or for several a *PanicError
+// whose Value joins them all (errors.As reaches each) and whose Stack is the
+// first's; nil for none.
+func joinPanics(ps []*PanicError) *PanicError {
+	switch len(ps) {
+	case 0:
+		return nil
+	case 1:
+		return ps[0]
+	}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	return &PanicError{Value: errors.Join(errs...), Stack: ps[0].Stack}
 }

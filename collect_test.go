@@ -1,0 +1,184 @@
+package synchronicity_test
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	sy "github.com/synchronicity-go/synchronicity"
+)
+
+func TestCollect(t *testing.T) {
+	ctx := context.Background()
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 5}
+			vs, err := sy.Collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			assert.NoError(t, err)
+			assert.Equal(t, []int{0, 1, 2, 3, 4}, vs)
+
+			c = &counter{n: 3, err: errBody}
+			vs, err = sy.Collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			assert.Equal(t, errBody, err)
+			assert.Equal(t, []int{0, 1, 2}, vs, "the values before the error")
+			assert.EqualValues(t, 1, c.cleanups.Load())
+
+			c = &counter{n: 0}
+			vs, err = sy.Collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			assert.NoError(t, err)
+			assert.Empty(t, vs)
+		})
+	}
+}
+
+// The first error ends Collect: it stops ranging there, even where the
+// sequence would go on, as Map's does without StopOnError.
+func TestCollectStopsAtFirstError(t *testing.T) {
+	more := true
+	seq := func(yield func(int, error) bool) {
+		if !yield(1, nil) {
+			t.Error("stopped before the error")
+			return
+		}
+		if more = yield(0, errBody); more {
+			yield(3, nil)
+		}
+	}
+	vs, err := sy.Collect(iter.Seq2[int, error](seq))
+	assert.Equal(t, []int{1}, vs)
+	assert.Equal(t, errBody, err)
+	assert.False(t, more, "yield returned false at the error")
+
+	l := sy.New()
+	defer l.Close()
+	var calls calls
+	parse := func(ctx context.Context, v int) (int, error) {
+		calls.enter()
+		defer calls.exit()
+		if v == 2 {
+			return 0, errBody
+		}
+		return v, nil
+	}
+	vs, err = sy.Collect(sy.Map(context.Background(), l, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7}), parse, sy.Workers(1)))
+	assert.Equal(t, []int{0, 1}, vs)
+	assert.Equal(t, errBody, err)
+	assert.Equal(t, calls.started.Load(), calls.returned.Load(), "Map waited for its calls")
+}
+
+func TestCollectProducerPanic(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			p := func(ctx context.Context, yield func(int) bool) error {
+				yield(1)
+				panic("boom")
+			}
+			r := recovered(func() { _, _ = sy.Collect(sy.Seq(context.Background(), m.loop, p, m.opts...)) })
+			panicValue(t, r, "boom")
+		})
+	}
+}
+
+func TestCollectContextEnds(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			endless := func(ctx context.Context, yield func(int) bool) error {
+				for i := 0; ; i++ {
+					if i == 10 {
+						cancel()
+					}
+					if !yield(i) {
+						return ctx.Err()
+					}
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+				}
+			}
+			vs, err := sy.Collect(sy.Seq(ctx, m.loop, endless, m.opts...))
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.LessOrEqual(t, len(vs), 11)
+			for i, v := range vs {
+				require.Equal(t, i, v, "the values before the end, in order")
+			}
+		})
+	}
+}
+
+func TestCollectClosedLoopAndNil(t *testing.T) {
+	l := sy.New()
+	require.NoError(t, l.Close())
+	vs, err := sy.Collect(sy.Seq(context.Background(), l, (&counter{n: 3}).produce))
+	assert.ErrorIs(t, err, sy.ErrClosed)
+	assert.Empty(t, vs)
+	assert.PanicsWithValue(t, "synchronicity.Collect: nil sequence", func() { _, _ = sy.Collect[int](nil) })
+}
+
+// Options given to a call of Gen.Seq or Gen.Start override those given to
+// WrapProducer, and leave them as they were for the next call.
+func TestGenPerCallOptions(t *testing.T) {
+	ctx := context.Background()
+	l := sy.New()
+	defer l.Close()
+	var c counter
+	produce := func(ctx context.Context, n int, yield func(int) bool) error {
+		c.n = n
+		return c.produce(ctx, yield)
+	}
+	wrapOpts := make([]sy.SeqOption, 1, 4) // room to append into, which must not be used
+	wrapOpts[0] = sy.Prefetch(3)
+	g := sy.WrapProducer(l, produce, wrapOpts...)
+
+	capacity := func(opts ...sy.SeqOption) int {
+		s := g.Start(ctx, 5, opts...)
+		defer s.Stop()
+		return cap(s.C())
+	}
+	assert.Equal(t, 3, capacity(), "wrap-time Prefetch")
+	assert.Equal(t, 7, capacity(sy.Prefetch(7)), "the call's Prefetch wins")
+	assert.Equal(t, 3, capacity(), "the wrap-time options are unchanged")
+
+	// A range: with the call's Prefetch(16) the producer gets well ahead of
+	// a body that waits, which the wrap-time Prefetch(3) would not allow.
+	// The first body waits until the producer has made want values, or for
+	// at most d.
+	ahead := func(want int64, d time.Duration, opts ...sy.SeqOption) int64 {
+		c.produced.Store(0)
+		var most int64
+		consumed := int64(0)
+		for range g.Seq(ctx, 40, opts...) {
+			consumed++
+			if consumed == 1 {
+				deadline := time.Now().Add(d)
+				for c.produced.Load() < want && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			most = max(most, c.produced.Load()-consumed)
+		}
+		assert.EqualValues(t, 40, consumed)
+		return most
+	}
+	assert.LessOrEqual(t, ahead(17, 20*time.Millisecond), int64(3+2), "wrap-time Prefetch(3) bounds the read-ahead")
+	assert.Greater(t, ahead(17, 10*time.Second, sy.Prefetch(16)), int64(3+2), "the call's Prefetch(16) replaced it")
+
+	lockstep := sy.WrapProducer(l, produce)
+	c.produced.Store(0)
+	consumed := int64(0)
+	for range lockstep.Seq(ctx, 10) {
+		consumed++
+		assert.Equal(t, consumed, c.produced.Load(), "lockstep without options")
+	}
+	vs, err := sy.Collect(lockstep.Seq(ctx, 4, sy.Prefetch(2)))
+	assert.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 2, 3}, vs)
+
+	assert.PanicsWithValue(t, "synchronicity.Seq: nil SeqOption", func() { g.Seq(ctx, 1, nil) })
+	assert.PanicsWithValue(t, "synchronicity.Start: nil SeqOption", func() { g.Start(ctx, 1, nil) })
+}
