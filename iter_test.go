@@ -449,11 +449,12 @@ func TestStreamProducerPanic(t *testing.T) {
 	assert.Equal(t, "stream broke", pe.Value)
 	assert.NoError(t, l.Close(), "an observed panic is not reported again")
 
-	l2 := sy.New()
+	l2 := sy.New(sy.OnPanic(func(*sy.PanicError) {}))
 	s2 := sy.Start(context.Background(), l2, p)
 	for range s2.C() {
 	}
 	err := l2.Close()
+	runtime.KeepAlive(s2) // collected, it would be reported before Close
 	var pe2 *sy.PanicError
 	require.ErrorAs(t, err, &pe2, "Close reports the panic nobody observed")
 	assert.Equal(t, "stream broke", pe2.Value)

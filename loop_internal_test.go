@@ -14,7 +14,7 @@ import (
 // A long-lived loop does not keep every future that ever panicked: the
 // ones whose panic was observed are let go, the others kept for Close.
 func TestObservedPanicsAreForgotten(t *testing.T) {
-	l := New()
+	l := New(OnPanic(func(*PanicError) {}))
 	boom := func(context.Context) (int, error) { panic("boom") }
 	for range 1000 {
 		f := Go(context.Background(), l, boom)
@@ -22,6 +22,7 @@ func TestObservedPanicsAreForgotten(t *testing.T) {
 		assert.NotNil(t, f.rec.observe())
 	}
 	owed := Go(context.Background(), l, boom)
+	defer runtime.KeepAlive(owed) // collected, it would be reported before Close
 	<-owed.Done()
 	l.panicMu.Lock()
 	kept := len(l.panicked)

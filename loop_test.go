@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -59,8 +60,9 @@ func TestCloseWithTasksInFlight(t *testing.T) {
 // Close is idempotent and safe from many goroutines: all calls wait and
 // return the same error.
 func TestCloseIdempotent(t *testing.T) {
-	l := sy.New()
+	l := sy.New(sy.OnPanic(func(*sy.PanicError) {}))
 	f := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { panic("lost") })
+	defer runtime.KeepAlive(f) // collected, it would be reported before Close
 	<-f.Done()
 	errs := make([]error, 10)
 	var wg sync.WaitGroup
@@ -83,6 +85,7 @@ func TestCloseReportsUnobservedPanics(t *testing.T) {
 	var handled []any
 	l := sy.New(sy.OnPanic(func(p *sy.PanicError) { handled = append(handled, p.Value) }))
 	lost := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { panic("lost") })
+	defer runtime.KeepAlive(lost) // collected, it would be reported before Close
 	seen := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { panic("seen") })
 	<-lost.Done()
 	assert.NotNil(t, catch(func() { _, _ = seen.Result() }))
