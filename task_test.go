@@ -167,10 +167,9 @@ func TestTaskContextKeepsPromises(t *testing.T) {
 					}
 					parent := newEndable()
 					type got struct {
-						ctx          context.Context
-						before       context.Context
-						afterRan     chan struct{}
-						stopNotFired func() bool
+						ctx      context.Context
+						before   context.Context
+						afterRan chan struct{}
 					}
 					gotc := make(chan got, 1)
 					release := make(chan struct{})
