@@ -921,24 +921,22 @@ func ExampleSettle() {
 // MapIndexed tells which input each result belongs to, here with results
 // in the order the calls finish.
 func ExampleMapIndexed() {
-	done := make([]chan struct{}, 3)
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	// Each call waits for the one after it, so they finish in reverse.
+	in := slices.Values([]string{"7", "xy", "123"})
+	// Each call waits for its gate, and the loop body opens them last
+	// first, so the calls finish in reverse.
+	gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
 	parse := func(ctx context.Context, s string) (int, error) {
-		i := len(s) - 1
-		if i+1 < len(done) {
-			<-done[i+1]
-		}
-		defer close(done[i])
+		<-gates[len(s)-1]
 		var n int
 		_, err := fmt.Sscan(s, &n)
 		return n, err
 	}
-	in := slices.Values([]string{"7", "xy", "123"})
+	close(gates[2])
 	for r, err := range sy.MapIndexed(context.Background(), nil, in, parse, sy.Workers(3), sy.Unordered()) {
 		fmt.Println(r.Index, r.Value, err != nil)
+		if r.Index > 0 {
+			close(gates[r.Index-1])
+		}
 	}
 	// Output:
 	// 2 123 false
