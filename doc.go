@@ -128,11 +128,12 @@
 //     that pauses between values (a paginated client fetching its next page)
 //     never stalls a consumer that could be working.
 //   - A stream delivers every value unless it is stopped: by Stop, its
-//     context or its loop's Close. One dropped before its channel was asked
-//     for is also stopped once its *Stream is garbage collected; once C has
-//     been handed out, ranging the channel alone (for v := range
-//     Start(...).C()) gets every value, so a stream abandoned half-read is
-//     ended only by its context or its loop.
+//     context or its loop's Close. Ranging its channel alone (for v := range
+//     Start(...).C()) gets every value, and a stream abandoned unread is
+//     ended by its context or its loop, never by the garbage collector: the
+//     collector's goroutine is in no testing/synctest bubble, and a stream
+//     made inside one can be stopped only from inside. Collection still
+//     reports a dropped stream's panic, which touches no channel.
 //   - [NewPromise]'s settle function reports whether it won: the first
 //     settle wins and later ones are ignored, since racing settlers (a
 //     callback and a timeout) are normal use, not misuse.

@@ -460,26 +460,26 @@ const DefaultBuffer = 64
 //
 // Receive from C until it is closed, then read Err; or call Stop to end the
 // stream early. A stream delivers every value unless it is stopped: by
-// Stop, by its context, or by its loop's Close. One dropped before anyone
-// asked for C, which nobody can receive from, is also stopped once the
-// *Stream is garbage collected; once C has been handed out, the channel
-// alone keeps the stream going, so a stream abandoned half-read is stopped
-// only by its context or its loop.
+// Stop, by its context, or by its loop's Close. Ranging C alone, with the
+// *Stream dropped, gets every value; a stream abandoned half-read is ended
+// by its context or its loop. (Collection stops nothing: the collector's
+// goroutine belongs to no testing/synctest bubble, and a stream made in one
+// may be stopped only from inside it.)
 type Stream[T any] struct{ s *stream[T] }
 
 // stream is the state the producer's goroutine shares with the handle; it
 // never refers to the handle, so the handle can be collected.
 type stream[T any] struct {
-	ch     chan T
-	done   chan struct{} // closed once err and pe are set, just before ch
-	err    error
-	pe     *PanicError
-	rec    atomic.Pointer[panicRecord] // with pe, whether it was observed
-	out    atomic.Bool                 // C was handed out
-	orphan atomic.Bool                 // the handle has been collected
-	ranged atomic.Bool
-	cancel context.CancelCauseFunc
-	loop   *Loop
+	ch      chan T
+	done    chan struct{} // closed once err and pe are set, just before ch
+	err     error
+	pe      *PanicError
+	rec     atomic.Pointer[panicRecord] // with pe, whether it was observed
+	checked atomic.Bool                 // C was checked for a wait on the loop's goroutine
+	orphan  atomic.Bool                 // the handle has been collected
+	ranged  atomic.Bool
+	cancel  context.CancelCauseFunc
+	loop    *Loop
 }
 
 // Start runs producer p on loop l and returns a stream of its values at
@@ -553,13 +553,10 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	}
 }
 
-// collected is called once the handle is unreachable: nobody can stop the
-// stream or read its Err any more.
+// collected is called once the handle is unreachable: nobody can read its
+// Err any more, so a panic goes to the loop.
 func (s *stream[T]) collected() {
 	s.orphan.Store(true)
-	if !s.out.Load() {
-		s.cancel(errStopped) // and nobody can receive its values
-	}
 	if r := s.rec.Load(); r != nil {
 		r.report()
 	}
@@ -569,9 +566,9 @@ func (s *stream[T]) collected() {
 // producer has returned, after which Err reports how it ended.
 func (s *Stream[T]) C() <-chan T {
 	st := s.state()
-	if !st.out.Load() {
+	if !st.checked.Load() { // once: C may be asked for in every select
 		st.mustNotWaitHere("Stream.C")
-		st.out.Store(true)
+		st.checked.Store(true)
 	}
 	return st.ch
 }
@@ -616,8 +613,8 @@ func (s *Stream[T]) Err() error {
 // dropped. Stop is idempotent.
 func (s *Stream[T]) Stop() error {
 	st := s.state()
-	st.cancel(errStopped)
 	st.mustNotWaitHere("Stream.Stop")
+	st.cancel(errStopped)
 	<-st.done
 	if err := s.Err(); !errors.Is(err, errStopped) {
 		return err

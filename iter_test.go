@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	sy "github.com/synchronicity-go/synchronicity"
 )
@@ -477,21 +476,6 @@ func TestStreamCloseInFlight(t *testing.T) {
 		assert.EqualValues(t, 1, cs[i].cleanups.Load())
 	}
 	assert.ErrorIs(t, sy.Start(context.Background(), l, cs[0].produce).Err(), sy.ErrClosed)
-}
-
-// A stream dropped before anyone asked for its channel, which nobody can
-// receive from, is stopped once its handle is collected.
-func TestStreamDroppedIsReclaimed(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	l := sy.New()
-	defer l.Close()
-	c := &counter{n: 1 << 30}
-	sy.Start(context.Background(), l, c.produce)
-	for i := 0; i < 1000 && c.cleanups.Load() == 0; i++ {
-		runtime.GC()
-		runtime.Gosched()
-	}
-	assert.EqualValues(t, 1, c.cleanups.Load())
 }
 
 // Ranging the channel of a stream whose handle was dropped at once, the
