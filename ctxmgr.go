@@ -378,13 +378,23 @@ type scopedRun[T any] struct {
 	body   error       // how the body ended, for fn's yield to return
 	err    error       // what fn returned
 	pe     *PanicError // how fn panicked
+
+	// A serial loop whose goroutine may step the coroutine: while it does,
+	// the coroutine stands in for that goroutine, so blocking calls fn makes
+	// to the loop run inline instead of queueing behind the step.
+	loop    *Loop
+	lending bool   // the current step is the loop's
+	id      uint64 // the coroutine's goroutine
 }
 
 func (s *scoped[T]) open(ctx context.Context) (T, exiter, error) {
 	r := &scopedRun[T]{ctx: ctx, fn: s.fn}
+	if l, ok := ctx.Value(loopKey{}).(*Loop); ok && l.serial {
+		r.loop = l
+	}
 	var stop func()
 	r.next, stop = iter.Pull(r.run)
-	v, ok := r.next()
+	v, ok := r.resume()
 	if ok {
 		return v, r, nil
 	}
@@ -403,6 +413,10 @@ func (r *scopedRun[T]) run(out func(T) bool) {
 		}
 	}()
 	r.out = out
+	if r.loop != nil {
+		r.id = goid()
+	}
+	r.stepping()
 	r.err = r.fn(r.ctx, r.yield)
 }
 
@@ -411,13 +425,32 @@ func (r *scopedRun[T]) yield(v T) error {
 		return errYieldedTwice
 	}
 	r.out(v) // parks fn until Exit resumes it
+	r.stepping()
 	return r.body
+}
+
+// resume runs the coroutine until it yields or returns. Resumed by its
+// serial loop's goroutine, it stands in for it meanwhile.
+func (r *scopedRun[T]) resume() (T, bool) {
+	if l := r.loop; l != nil {
+		if r.lending = l.onLoop(); r.lending {
+			defer l.owner.Store(l.owner.Load())
+		}
+	}
+	return r.next()
+}
+
+// stepping is the coroutine's side of resume.
+func (r *scopedRun[T]) stepping() {
+	if r.lending {
+		r.loop.owner.Store(r.id)
+	}
 }
 
 // Exit resumes fn with the body's outcome and waits for it to return.
 func (r *scopedRun[T]) Exit(_ context.Context, err error) error {
 	r.body = err
-	r.next() // fn cannot yield again, so this runs it to its end
+	r.resume() // fn cannot yield again, so this runs it to its end
 	if r.pe != nil {
 		panic(r.pe)
 	}
@@ -468,6 +501,11 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 	}
 	x := &loopExit{loop: l}
 	x.ctx, x.cancel = l.bind(ctx)
+	if l.serial {
+		// So that a manager stepped as a coroutine ([Scoped]) knows whose
+		// goroutine steps it.
+		x.ctx = context.WithValue(x.ctx, loopKey{}, l)
+	}
 	defer func() {
 		if x.inner == nil {
 			x.end()

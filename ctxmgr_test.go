@@ -950,3 +950,41 @@ func TestOnLoopExitGoexitOnSerialLoop(t *testing.T) {
 	assert.ErrorContains(t, err, "Exit called runtime.Goexit")
 	assert.NotContains(t, err.Error(), "body")
 }
+
+// A Scoped function run as a coroutine by a serial loop's goroutine (through
+// OnLoop, or entered by one of the loop's tasks) stands in for that
+// goroutine: its blocking calls to the loop run inline, before and after its
+// yield, instead of queueing behind it for ever.
+func TestScopedOnSerialLoopCallsItsLoop(t *testing.T) {
+	for _, opt := range []sy.Option{sy.Serial(), sy.LockOSThread()} {
+		l := sy.New(opt)
+		call := func(ctx context.Context, v int) int {
+			got, err := sy.Call(ctx, l, func(context.Context) (int, error) { return v, nil })
+			require.NoError(t, err)
+			return got
+		}
+		var log []int
+		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			log = append(log, call(ctx, 1))
+			err := yield(2)
+			log = append(log, call(ctx, 3))
+			return err
+		})
+		require.NoError(t, sy.Do(context.Background(), sy.OnLoop(l, cm), func(v int) error {
+			log = append(log, v)
+			return nil
+		}))
+		_, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+			v, exit, err := sy.Enter(ctx, cm)
+			if err != nil {
+				return 0, err
+			}
+			log = append(log, v)
+			exit(&err)
+			return 0, err
+		})
+		require.NoError(t, err)
+		assert.Equal(t, []int{1, 2, 3, 1, 2, 3}, log)
+		require.NoError(t, l.Close())
+	}
+}
