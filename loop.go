@@ -36,6 +36,7 @@ type Loop struct {
 	onPanic func(*PanicError)
 
 	ctx    context.Context // the parent of every task's context; carries the pprof labels
+	labels pprof.LabelSet
 	cancel context.CancelCauseFunc
 
 	// state counts tasks in flight, with closedBit set once the loop refuses
@@ -95,7 +96,9 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // for the loop's whole life, for C libraries and system calls with
 // thread-local state. The thread exits with the loop, taking that state with
 // it. It implies [Serial]. A task that calls runtime.Goexit there ends
-// only itself: the loop goes on, on the same thread.
+// only itself: the loop goes on, on the same thread, inside that Goexit,
+// which keeps the task's stack (about a kilobyte) until the loop closes; a
+// loop meant to survive many Goexits should not be locked.
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
 // Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run
@@ -124,7 +127,8 @@ func Name(name string) Option { return func(l *Loop) { l.name = name } }
 // stream is garbage collected, when nothing could ever hold it, or at
 // Close (which also returns those). The handler is called from whatever
 // goroutine learns of the panic, one call at a time, and none after Close
-// has returned; it must not block or close the loop. Without a handler, the
+// has returned; it must not block or close the loop. A future whose panic
+// was reported still re-panics if someone calls Result later. Without a handler, the
 // loop writes them to standard error, so a panic is never silent.
 func OnPanic(fn func(*PanicError)) Option {
 	if fn == nil {
@@ -166,7 +170,8 @@ func New(opts ...Option) *Loop {
 	if l.serial && l.limit > 0 {
 		panic("synchronicity.New: Limit cannot be combined with Serial, which runs one task at a time")
 	}
-	l.ctx = context.WithValue(pprof.WithLabels(base, pprof.Labels("synchronicity.loop", l.name, idLabel, strconv.FormatUint(l.id, 10))), loopKey{}, l)
+	l.labels = pprof.Labels("synchronicity.loop", l.name, idLabel, strconv.FormatUint(l.id, 10))
+	l.ctx = context.WithValue(pprof.WithLabels(base, l.labels), loopKey{}, l)
 	if l.limit > 0 {
 		l.slots = make(chan struct{}, l.limit)
 	}
@@ -320,7 +325,7 @@ func (l *Loop) mustNotBeOwnWork(op string) {
 
 // taskFrames are functions of this package that run a concurrent loop's
 // work on the goroutine that calls them.
-var taskFrames = []string{"synchronicity.runTask[", "synchronicity.mapCall[", "synchronicity.drive["}
+var taskFrames = []string{"synchronicity.runTask[", "synchronicity.mapCall[", "synchronicity.drive[", "synchronicity.(*ring["}
 
 // inOwnTask reports whether the calling goroutine runs work of concurrent
 // loop l. Such work carries l's pprof labels, but a goroutine it started
@@ -566,10 +571,21 @@ type withLoop struct {
 }
 
 func (c withLoop) Value(key any) any {
+	if key == labelKey {
+		return c.Context.Value(loopKey{}).(*Loop).labelsOver(c.values)
+	}
 	if v := c.values.Value(key); v != nil {
 		return v
 	}
 	return c.Context.Value(key)
+}
+
+// labelsOver returns what a context answers for pprof's label key that has
+// ctx's labels and the loop's: work of the loop carries them, also where a
+// profiled goroutine sets its labels from a task's context (pprof.Do, or
+// a nested call restoring them when it returns).
+func (l *Loop) labelsOver(ctx context.Context) any {
+	return pprof.WithLabels(ctx, l.labels).Value(labelKey)
 }
 
 // serve is a serial loop's goroutine: it runs queued jobs in order until the
@@ -586,7 +602,8 @@ func (l *Loop) serve() {
 }
 
 // drain runs the queued jobs of the serial loop goroutine id until the loop
-// has closed and drained.
+// has closed and drained. Jobs recover their own panics, so a job that does
+// not return has called runtime.Goexit.
 func (l *Loop) drain(id uint64) {
 	var cur job // the job running, if it ends this goroutine
 	defer func() {

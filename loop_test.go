@@ -419,3 +419,47 @@ func TestZeroValuesPanicClearly(t *testing.T) {
 	assert.PanicsWithValue(t, streamMsg, func() { s.Stop() })
 	assert.PanicsWithValue(t, streamMsg, func() { s.Seq() })
 }
+
+// A concurrent loop's work is told apart also after it has made a blocking
+// call to another loop, inside pprof.Do, with a caller's context that can
+// end, and in a prefetching producer: Close there panics too, and the work
+// keeps the loop's pprof label throughout.
+func TestCloseFromOwnWorkAfterOtherLabels(t *testing.T) {
+	other := sy.New()
+	defer other.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	labelOf := func(ctx context.Context) string { v, _ := pprof.Label(ctx, "synchronicity.loop"); return v }
+	cases := map[string]func(l *sy.Loop){
+		"after a nested call": func(l *sy.Loop) {
+			sy.Call(ctx, l, func(ctx context.Context) (int, error) {
+				sy.Call(ctx, other, func(context.Context) (int, error) { return 0, nil })
+				l.Close()
+				return 0, nil
+			})
+		},
+		"inside pprof.Do": func(l *sy.Loop) {
+			sy.Call(ctx, l, func(ctx context.Context) (int, error) {
+				pprof.Do(ctx, pprof.Labels("request", "1"), func(ctx context.Context) {
+					assert.Equal(t, "own", labelOf(ctx))
+					l.Close()
+				})
+				return 0, nil
+			})
+		},
+		"in a prefetching producer": func(l *sy.Loop) {
+			for range sy.Seq(ctx, l, func(ctx context.Context, yield func(int) bool) error {
+				l.Close()
+				return nil
+			}, sy.Prefetch(2)) {
+			}
+		},
+	}
+	for name, run := range cases {
+		t.Run(name, func(t *testing.T) {
+			l := sy.New(sy.Name("own"))
+			assert.Contains(t, panicText(func() { run(l) }), selfWaitMessage)
+			require.NoError(t, l.Close())
+		})
+	}
+}

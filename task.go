@@ -2,6 +2,7 @@ package synchronicity
 
 import (
 	"context"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,6 +97,10 @@ func (t *task) Value(key any) any {
 	case loopKey{}:
 		if t.loop != nil {
 			return t.loop
+		}
+	case labelKey:
+		if t.loop != nil {
+			return t.loop.labelsOver(t.parent)
 		}
 	}
 	return t.parent.Value(key)
@@ -204,14 +209,22 @@ func (t *task) AfterFunc(f func()) (stop func() bool) {
 // cancelCtxKey is the context package's private key for finding a
 // cancelCtx, which context.Cause passes to Value. A probe context records
 // it, so that a task can answer Cause correctly.
-var cancelCtxKey = func() (key any) {
-	context.Cause(keyProbe{context.Background(), func(k any) {
+var cancelCtxKey = probeKey(func(ctx context.Context) { context.Cause(ctx) })
+
+// labelKey is runtime/pprof's private key for a context's labels, which
+// pprof.WithLabels looks up to merge with, so that a task can answer with
+// its loop's labels added to its parent's.
+var labelKey = probeKey(func(ctx context.Context) { pprof.WithLabels(ctx, pprof.Labels("k", "v")) })
+
+// probeKey returns the first key that use looks up in a context.
+func probeKey(use func(context.Context)) (key any) {
+	use(keyProbe{context.Background(), func(k any) {
 		if key == nil {
 			key = k
 		}
 	}})
 	return key
-}()
+}
 
 type keyProbe struct {
 	context.Context
