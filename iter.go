@@ -35,6 +35,9 @@ func Prefetch(n int) SeqOption {
 }
 
 func configure(op string, opts []SeqOption) seqConfig {
+	if len(opts) == 0 {
+		return seqConfig{} // without making c escape
+	}
 	var c seqConfig
 	for _, o := range opts {
 		if o == nil {
@@ -76,11 +79,16 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 			return
 		}
 		defer l.release()
-		tctx, cancel := l.bind(ctx)
-		defer cancel(errStopped)
+		// The producer's context is a task inside the run: no context of
+		// the context package, and no registration with ctx or the loop's
+		// until the producer asks for Done or runs long (see refuse).
+		r := &run[T]{p: p}
+		r.t.init(ctx, l)
+		r.ctx = &r.t
+		defer r.t.stop()
 		pprof.SetGoroutineLabels(l.ctx)
 		defer pprof.SetGoroutineLabels(ctx)
-		if err := drive(tctx, cancel, l, p, n, yield); err != nil {
+		if err := drive(r, l, n, yield); err != nil {
 			var zero T
 			yield(zero, err)
 		}
@@ -92,13 +100,14 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 // short by ctx, or nil if p succeeded or body stopped first. A panic in p
 // re-panics here as a *PanicError; a panic in body passes through untouched
 // once p has been stopped.
-func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, p Producer[T], n int, body func(T, error) bool) error {
-	r := &run[T]{ctx: ctx, cancel: cancel, p: p}
-	// A flag, not ctx.Err() on every value: that would double the cost of a
-	// lockstep step. The flag is set moments after ctx ends; a producer that
-	// watches ctx itself stops at once.
-	stop := context.AfterFunc(ctx, func() { r.stop.Or(ctxEnded) })
-	defer stop()
+func drive[T any](r *run[T], l *Loop, n int, body func(T, error) bool) error {
+	ctx := r.ctx
+	r.stop.Store(unwatched)
+	defer func() {
+		if r.unhook != nil {
+			r.unhook()
+		}
+	}()
 	normal := false
 	defer func() {
 		if !normal { // body panicked or exited, and p's panic cannot go up
@@ -130,9 +139,12 @@ func drive[T any](ctx context.Context, cancel context.CancelCauseFunc, l *Loop, 
 // run is one run of a producer.
 type run[T any] struct {
 	ctx    context.Context
-	cancel context.CancelCauseFunc
+	cancel context.CancelCauseFunc // ends ctx; nil when ctx is t
+	t      task                    // the producer's context, for Seq
 	p      Producer[T]
-	stop   atomic.Uint32 // yieldClosed | ctxEnded: one load per yield checks both
+	stop   atomic.Uint32 // yieldClosed | ctxEnded | unwatched: one load per yield checks all
+	polls  int           // values admitted while unwatched
+	unhook func() bool   // undoes the AfterFunc that sets ctxEnded
 	cut    bool          // closed because ctx ended
 	broke  bool          // ... because the consumer stopped (inline)
 	inBody bool          // the consumer's body is running inside p (inline)
@@ -157,9 +169,26 @@ func (r *run[T]) produce(yield func(T) bool) {
 const (
 	yieldClosed uint32 = 1 << iota // yield has returned false
 	ctxEnded                       // ctx is done
+	unwatched                      // nothing sets ctxEnded yet: ask ctx
 )
 
+// pollFirst is how many values a run admits asking ctx.Err() each time,
+// before it registers with ctx to have ctxEnded set instead. A run that
+// stops early (the common "take a few" loop) never pays the registration;
+// a long one pays it once, and then one atomic load per value, as
+// ctx.Err() on every value would double the cost of a lockstep step.
+const pollFirst = 16
+
 func (r *run[T]) close() { r.stop.Or(yieldClosed) }
+
+// stopCtx ends the producer's context: its consumer has stopped.
+func (r *run[T]) stopCtx() {
+	if r.cancel != nil {
+		r.cancel(errStopped)
+	} else {
+		r.t.stop()
+	}
+}
 
 // admit is the check at the top of every yield: it panics on a yield after
 // false, and turns the end of ctx into false.
@@ -176,12 +205,28 @@ func (r *run[T]) refuse() bool {
 		}
 		panic("synchronicity: producer called yield after it returned false")
 	}
-	if s&ctxEnded != 0 {
+	if s&ctxEnded != 0 || s&unwatched != 0 && r.ctx.Err() != nil {
 		r.close()
 		r.cut = true
 		return false
 	}
-	return true // unreachable: admit calls refuse only when closed or ended
+	if s&unwatched != 0 {
+		if r.polls++; r.polls == pollFirst {
+			r.watch()
+		}
+	}
+	return true
+}
+
+// watch has ctx's end set ctxEnded, moments after it comes, from now on.
+func (r *run[T]) watch() {
+	f := func() { r.stop.Or(ctxEnded) }
+	if r.cancel == nil {
+		r.unhook = r.t.AfterFunc(f) // as context.AfterFunc would, without its wrapper
+	} else {
+		r.unhook = context.AfterFunc(r.ctx, f)
+	}
+	r.stop.And(^unwatched)
 }
 
 // inline runs p on this goroutine with body inside its yield: lockstep.
@@ -279,7 +324,7 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 	go q.produce(l, r)
 	defer func() {
 		q.left.Store(true)
-		r.cancel(errStopped) // the producer may be busy elsewhere than in yield
+		r.stopCtx() // the producer may be busy elsewhere than in yield
 		q.pwait.wake(q.pwake)
 		<-q.exited
 	}()
@@ -534,7 +579,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	}
 	cut := false
 	s.err = errGoexit // stays if p calls runtime.Goexit
-	s.err = drive(ctx, s.cancel, l, p, n, func(v T, _ error) bool {
+	s.err = drive(&run[T]{ctx: ctx, cancel: s.cancel, p: p}, l, n, func(v T, _ error) bool {
 		select { // while the channel has room, skip the two-channel select
 		case s.ch <- v:
 			return true

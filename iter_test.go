@@ -233,6 +233,14 @@ func TestSeqBodyPanicStopsProducer(t *testing.T) {
 }
 
 func TestSeqCancelMidItem(t *testing.T) {
+	// Early and late: a run asks ctx itself for its first values, and
+	// registers with it after that.
+	for _, at := range []int{5, 100} {
+		t.Run(fmt.Sprint("at-", at), func(t *testing.T) { testSeqCancelAt(t, at) })
+	}
+}
+
+func testSeqCancelAt(t *testing.T, at int) {
 	for _, m := range modes(t) {
 		for _, honours := range []bool{true, false} {
 			t.Run(fmt.Sprint(m.name, "/honours-ctx=", honours), func(t *testing.T) {
@@ -261,13 +269,42 @@ func TestSeqCancelMidItem(t *testing.T) {
 						continue
 					}
 					n++
-					if v == 5 {
-						cancel() // while the body runs item 5
+					if v == at {
+						cancel() // while the body runs item at
 					}
-					require.Less(t, n, 1000, "iteration must end once ctx is cancelled")
+					require.Less(t, n, at+1000, "iteration must end once ctx is cancelled")
 				}
 				assert.ErrorIs(t, last, context.Canceled)
 				assert.Equal(t, 1, cleanups)
+			})
+		}
+	}
+}
+
+func TestSeqBreakCancelsWithCause(t *testing.T) {
+	for _, m := range modes(t) {
+		for _, at := range []int{0, 100} {
+			t.Run(fmt.Sprint(m.name, "/at-", at), func(t *testing.T) {
+				var kept context.Context
+				p := func(ctx context.Context, yield func(int) bool) error {
+					kept = ctx
+					for i := 0; yield(i); i++ {
+					}
+					return nil
+				}
+				for v := range sy.Seq(context.Background(), m.loop, p, m.opts...) {
+					if v == at {
+						break
+					}
+				}
+				// Cancelled by the time the range ends.
+				assert.ErrorIs(t, kept.Err(), context.Canceled)
+				assert.EqualError(t, context.Cause(kept), "synchronicity: consumer stopped")
+				select {
+				case <-kept.Done():
+				default:
+					t.Error("Done not closed")
+				}
 			})
 		}
 	}

@@ -31,6 +31,7 @@ type task struct {
 const (
 	live uint32 = iota
 	endedSelf
+	endedStopped // by itself, with cause errStopped
 	endedParent
 	endedLoop
 )
@@ -54,7 +55,7 @@ func (t *task) Deadline() (time.Time, bool) { return t.parent.Deadline() }
 
 func (t *task) Err() error {
 	switch t.ended() {
-	case endedSelf:
+	case endedSelf, endedStopped:
 		return context.Canceled
 	case endedParent:
 		return t.parent.Err()
@@ -91,6 +92,8 @@ func (t *task) Value(key any) any {
 		switch t.ended() {
 		case endedSelf:
 			return nil
+		case endedStopped:
+			return stopped.Value(key)
 		case endedLoop:
 			return t.loop.ctx.Value(key)
 		}
@@ -149,6 +152,19 @@ func (t *task) propagate() { t.ended() }
 
 // cancel ends t by itself, with context.Canceled.
 func (t *task) cancel() { t.end(endedSelf) }
+
+// stop ends t by itself, with context.Canceled and the cause errStopped:
+// its consumer has stopped.
+func (t *task) stop() { t.end(endedStopped) }
+
+// stopped is a context cancelled with the cause errStopped, for a stopped
+// task to answer context.Cause with. Its Done channel is the context
+// package's own closed one, made before any testing/synctest bubble.
+var stopped = func() context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errStopped)
+	return ctx
+}()
 
 // end ends t, its Done channel and what was registered with AfterFunc, and
 // lets go of its parents. Only the first call counts.
