@@ -274,9 +274,12 @@ func (l *Loop) refuse() {
 // later calls wait the same way and return the same error.
 //
 // Close must not be called from the loop's own work, which it would wait
-// for for ever: it panics there, saying so, when it can tell (always on a
-// serial loop; on a concurrent loop from a call, future, Map function or
-// producer of the loop).
+// for for ever. It panics there, saying so, where it can tell: on a serial
+// loop from the loop's goroutine (its tasks, and the producers and managers
+// it steps), and on a concurrent loop from a call, future, Map function or
+// producer of the loop, unless that is inside a call to another loop at
+// the time. The body of an [OnLoop] manager, which holds the loop open
+// until its Exit, is not told apart.
 func (l *Loop) Close() error {
 	l.mustBeMade()
 	l.mustNotBeOwnWork("Loop.Close")
