@@ -116,7 +116,8 @@ func Limit(n int) Option {
 }
 
 // Name names a loop in pprof labels (key "synchronicity.loop"), goroutine
-// dumps and panic reports. Loops are named "loop-N" by default.
+// dumps and panic reports. Loops are named "loop-N" by default. Names need
+// not be unique: the label "synchronicity.loop.id" tells loops apart.
 func Name(name string) Option { return func(l *Loop) { l.name = name } }
 
 // OnPanic sets the handler for the loop's panics that nobody observed: a
