@@ -32,7 +32,7 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	defer l.release()
 	t := l.callCtx(ctx)
 	defer t.cancel()
-	pprof.SetGoroutineLabels(l.ctx)
+	l.wearLabels()
 	defer pprof.SetGoroutineLabels(ctx)
 	v, p, err := runTask(l, t, fn)
 	if p != nil {
@@ -137,25 +137,25 @@ func runTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, e
 func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)) *Future[T] {
 	mustArgs("Go", ctx, fn == nil)
 	l = orDefault(l)
-	f := &Future[T]{loop: l}
+	f := &Future[T]{ctx: task{loop: l}}
 	if !l.acquire() {
 		var zero T
 		f.settle(zero, l.closedError("Go"), nil)
 		return f
 	}
 	f.ctx.init(ctx, l)
-	f.fn = fn
+	// fn travels with the goroutine, not in f, so that it is let go of
+	// when the task ends: one small allocation, the closure with both.
 	if l.serial {
-		l.enqueue(f.run)
+		l.enqueue(func() { f.run(fn) })
 	} else {
-		go f.run() // one small allocation: the closure that carries f
+		go f.run(fn)
 	}
 	return f
 }
 
-func (f *Future[T]) run() {
-	l, fn := f.loop, f.fn
-	f.fn = nil
+func (f *Future[T]) run(fn func(context.Context) (T, error)) {
+	l := f.ctx.loop
 	var (
 		v   T
 		err = errGoexit // stays if fn calls runtime.Goexit
@@ -167,7 +167,7 @@ func (f *Future[T]) run() {
 		l.release()
 	}()
 	if !l.serial {
-		pprof.SetGoroutineLabels(l.ctx)
+		l.wearLabels()
 	}
 	v, p, err = runTask(l, &f.ctx, fn)
 }

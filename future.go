@@ -20,12 +20,10 @@ type Future[T any] struct {
 	promise bool          // made by NewPromise, so without a loop
 	val     T
 	err     error
-	pe      *PanicError
-	rec     *panicRecord // with pe, whether it was observed
-	loop    *Loop        // nil for a promise
-	ctx     task         // the task's context; its mutex also orders subscribing after settling
-
-	fn func(context.Context) (T, error) // the task, until it runs
+	rec     *panicRecord // how the task panicked, and whether that was observed
+	// The task's context, with the task's loop (nil for a promise). Its
+	// mutex also orders subscribing after settling.
+	ctx task
 
 	done chan struct{} // made on the first Done of a pending future
 	sub  sub           // the first combinator waiting for it
@@ -62,10 +60,10 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 	if !f.state.CompareAndSwap(pending, settling) {
 		return false
 	}
-	f.val, f.err, f.pe = v, err, p
+	f.val, f.err = v, err
 	if p != nil {
 		// Nobody may ever ask: once f is unreachable, the loop reports it.
-		f.rec = f.loop.notePanic(p)
+		f.rec = f.ctx.loop.notePanic(p)
 		whenCollected(f, f.rec)
 	}
 	f.state.Store(settled)
@@ -104,7 +102,7 @@ func (f *Future[T]) subscribe(n notifier, i int) {
 		return
 	}
 	f.ctx.mu.Unlock()
-	n.settled(i, f.pe != nil || f.err != nil)
+	n.settled(i, f.rec != nil || f.err != nil)
 }
 
 // Done returns a channel that is closed when the future settles.
@@ -129,7 +127,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 // the task panicked, Result panics with its *PanicError.
 func (f *Future[T]) Result() (T, error) {
 	if f.state.Load() != settled {
-		f.loop.mustNotWaitHere("Future.Result")
+		f.ctx.loop.mustNotWaitHere("Future.Result")
 		<-f.Done()
 	}
 	return f.outcome()
@@ -137,7 +135,7 @@ func (f *Future[T]) Result() (T, error) {
 
 // mustBeMade panics on a Future not made by this package.
 func (f *Future[T]) mustBeMade() {
-	if f.loop == nil && !f.promise && f.state.Load() == pending {
+	if f.ctx.loop == nil && !f.promise && f.state.Load() == pending {
 		panic("synchronicity: use of a zero Future; futures come from Go, Func.Go and NewPromise")
 	}
 }
@@ -147,7 +145,7 @@ func (f *Future[T]) mustBeMade() {
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 	mustArgs("Future.Wait", ctx, false)
 	if f.state.Load() != settled {
-		f.loop.mustNotWaitHere("Future.Wait")
+		f.ctx.loop.mustNotWaitHere("Future.Wait")
 		select {
 		case <-f.Done():
 		case <-ctx.Done():
@@ -163,7 +161,7 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 // pending promise with context.Canceled. Cancelling a settled future does
 // nothing.
 func (f *Future[T]) Cancel() {
-	if f.loop != nil {
+	if f.ctx.loop != nil {
 		f.ctx.cancel()
 		return
 	}
@@ -174,7 +172,7 @@ func (f *Future[T]) Cancel() {
 
 // outcome returns the settled result, re-panicking a task's panic.
 func (f *Future[T]) outcome() (T, error) {
-	if f.pe != nil {
+	if f.rec != nil {
 		panic(f.rec.observe())
 	}
 	return f.val, f.err
@@ -287,7 +285,7 @@ func subscribe[T any](op string, fs []*Future[T], n notifier) {
 			panic("synchronicity." + op + ": nil *Future at index " + strconv.Itoa(i))
 		}
 		f.mustBeMade()
-		if l := f.loop; l != nil && l != checked && l.serial && f.state.Load() != settled {
+		if l := f.ctx.loop; l != nil && l != checked && l.serial && f.state.Load() != settled {
 			checked = l
 			l.mustNotWaitHere(op)
 		}
@@ -309,7 +307,7 @@ func Any[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 	var errs []error
 	for i := range completed("Any", ctx, fs) {
 		f := fs[i]
-		if f.pe == nil && f.err != nil {
+		if f.rec == nil && f.err != nil {
 			errs = append(errs, f.err)
 			continue
 		}
@@ -378,7 +376,7 @@ func Settle[T any](ctx context.Context, fs ...*Future[T]) (vals []T, errs []erro
 		switch {
 		case f.state.Load() != settled:
 			errs[i] = ctx.Err()
-		case f.pe != nil:
+		case f.rec != nil:
 			ps = append(ps, f.rec.observe())
 		default:
 			vals[i], errs[i] = f.val, f.err

@@ -35,9 +35,10 @@ type Loop struct {
 	limit   int
 	onPanic func(*PanicError)
 
-	ctx    context.Context // the parent of every task's context; carries the pprof labels
-	labels pprof.LabelSet
-	cancel context.CancelCauseFunc
+	ctx     context.Context // the parent of every task's context; carries the pprof labels
+	labels  pprof.LabelSet
+	labeled context.Context // a labelsOnly, see wearLabels
+	cancel  context.CancelCauseFunc
 
 	// state counts tasks in flight, with closedBit set once the loop refuses
 	// new work and drainedBit once the count reached zero after that.
@@ -173,6 +174,7 @@ func New(opts ...Option) *Loop {
 	}
 	l.labels = pprof.Labels("synchronicity.loop", l.name, idLabel, strconv.FormatUint(l.id, 10))
 	l.ctx = context.WithValue(pprof.WithLabels(base, l.labels), loopKey{}, l)
+	l.labeled = labelsOnly{l.ctx, l.ctx.Value(labelKey)}
 	if l.limit > 0 {
 		l.slots = make(chan struct{}, l.limit)
 	}
@@ -592,6 +594,20 @@ func (l *Loop) labelsOver(ctx context.Context) any {
 	return pprof.WithLabels(ctx, l.labels).Value(labelKey)
 }
 
+// wearLabels gives the current goroutine the loop's pprof labels, as work
+// of the loop.
+func (l *Loop) wearLabels() { pprof.SetGoroutineLabels(l.labeled) }
+
+// labelsOnly answers every lookup with the loop's pprof labels: a goroutine
+// that starts a task takes them in one step, where a search through the
+// loop's context would compare keys at each of its layers.
+type labelsOnly struct {
+	context.Context
+	labels any
+}
+
+func (c labelsOnly) Value(any) any { return c.labels }
+
 // serve is a serial loop's goroutine: it runs queued jobs in order until the
 // loop has closed and drained.
 func (l *Loop) serve() {
@@ -601,7 +617,7 @@ func (l *Loop) serve() {
 		// goroutine inherits state a thread-affine library left on it.
 		runtime.LockOSThread()
 	}
-	pprof.SetGoroutineLabels(l.ctx)
+	l.wearLabels()
 	l.drain(goid())
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"iter"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -414,7 +413,7 @@ func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
 // result; when no input is waiting it reads more, or else idles; it returns
 // once the input has run out or the run is ending.
 func (m *mapRun[A, R]) work() {
-	pprof.SetGoroutineLabels(m.loop.ctx)
+	m.loop.wearLabels()
 	w := &mapWorker[R]{wake: make(chan struct{}, 1)}
 	if m.loop.serial {
 		w.reply = make(chan struct{}, 1)

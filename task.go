@@ -20,9 +20,10 @@ import (
 // demand.
 type task struct {
 	parent context.Context // values, deadline and cancellation
-	loop   *Loop           // the loop, when parent is not under it already
-	state  atomic.Uint32   // live, or which end came first
-	mu     sync.Mutex      // orders cancel with making the watch
+	loop   *Loop
+	state  atomic.Uint32 // live, or which end came first
+	apart  bool          // parent is not under loop: the loop's end is heard of separately
+	mu     sync.Mutex    // orders cancel with making the watch
 	w      atomic.Pointer[watch]
 }
 
@@ -44,10 +45,11 @@ type watch struct {
 }
 
 func (t *task) init(parent context.Context, l *Loop) {
+	t.loop = l
 	if p := l.under(parent); p != nil {
 		t.parent = p
 	} else {
-		t.parent, t.loop = parent, l
+		t.parent, t.apart = parent, true
 	}
 }
 
@@ -75,7 +77,7 @@ func (t *task) ended() uint32 {
 	switch {
 	case t.parent.Err() != nil:
 		t.end(endedParent)
-	case t.loop != nil && t.loop.ctx.Err() != nil:
+	case t.apart && t.loop.ctx.Err() != nil:
 		t.end(endedLoop)
 	default:
 		return live
@@ -98,11 +100,11 @@ func (t *task) Value(key any) any {
 			return t.loop.ctx.Value(key)
 		}
 	case loopKey{}:
-		if t.loop != nil {
+		if t.apart {
 			return t.loop
 		}
 	case labelKey:
-		if t.loop != nil {
+		if t.apart {
 			return t.loop.labelsOver(t.parent)
 		}
 	}
@@ -132,7 +134,7 @@ func (t *task) watching() *watch {
 		close(w.done)
 	} else {
 		w.hook(t.parent, t.propagate)
-		if t.loop != nil {
+		if t.apart {
 			w.hook(t.loop.ctx, t.propagate)
 		}
 	}
