@@ -123,24 +123,21 @@ func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *erro
 	}
 	done := false
 	return v, func(errp *error) {
-		if !done {
-			done = true
-			exitTo(ctx, x, errp, recover())
+		if done {
+			return
 		}
+		done = true
+		// The work is written out here, not in a function of its own: every
+		// deferred exit runs it, and the call showed in profiles.
+		if r := recover(); r != nil {
+			leave(ctx, x, nil, r) // panics again with r
+		}
+		if errp == nil {
+			x.Exit(ctx, nil)
+			return
+		}
+		*errp = x.Exit(ctx, *errp)
 	}, nil
-}
-
-// exitTo is the work of Enter's exit function: it exits x with *errp, or
-// with r if the body panicked, and writes the result back.
-func exitTo(ctx context.Context, x exiter, errp *error, r any) {
-	var err error
-	if errp != nil {
-		err = *errp
-	}
-	err = leave(ctx, x, err, r)
-	if errp != nil {
-		*errp = err
-	}
 }
 
 func noExit(*error) {}
