@@ -43,14 +43,19 @@ type opener[T any] interface {
 	open(ctx context.Context) (T, exiter, error)
 }
 
-// own marks the managers of this package, which may implement opener and
-// caller. Asserting to it first is cheap: unlike an assertion to a generic
+// own marks the managers of this package, which may implement opener.
+// Asserting to it first is cheap: unlike an assertion to a generic
 // interface, it is cached at the call site, so other managers pay almost
 // nothing for the check.
 type own interface{ own() }
 
 // enter starts one use of cm.
 func enter[T any](ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
+	// Scoped first: asserting to a concrete type is a compare, while
+	// asserting to a generic interface looks the method table up each time.
+	if s, ok := cm.(*scoped[T]); ok {
+		return s.open(ctx)
+	}
 	if _, ok := cm.(own); ok {
 		if o, ok := cm.(opener[T]); ok {
 			return o.open(ctx)
@@ -194,17 +199,9 @@ func Do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) er
 	return do(ctx, cm, body)
 }
 
-// caller is implemented by managers that can run a body given as a
-// function more cheaply than through Enter and Exit ([Scoped]).
-type caller[T any] interface {
-	call(ctx context.Context, body func(T) error) error
-}
-
 func do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
-	if _, ok := cm.(own); ok {
-		if c, ok := cm.(caller[T]); ok {
-			return c.call(ctx, body)
-		}
+	if s, ok := cm.(*scoped[T]); ok {
+		return s.call(ctx, body)
 	}
 	v, x, err := enter(ctx, cm)
 	if err != nil {
