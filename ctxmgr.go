@@ -126,8 +126,14 @@ func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *erro
 	if err != nil {
 		return v, noExit, err
 	}
+	return v, exitOnce(ctx, x), nil
+}
+
+// exitOnce returns Enter's exit function for x. It is not generic, so the
+// closure carries no type dictionary and fits a smaller size class.
+func exitOnce(ctx context.Context, x exiter) func(errp *error) {
 	done := false
-	return v, func(errp *error) {
+	return func(errp *error) {
 		if done {
 			return
 		}
@@ -142,7 +148,7 @@ func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *erro
 			return
 		}
 		*errp = x.Exit(ctx, *errp)
-	}, nil
+	}
 }
 
 func noExit(*error) {}
