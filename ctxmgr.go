@@ -207,7 +207,7 @@ func Do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) er
 
 func do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
 	if s, ok := cm.(*scoped[T]); ok {
-		return s.call(ctx, body)
+		return s.call(ctx, body) // body runs inside fn's yield: no coroutine
 	}
 	v, x, err := enter(ctx, cm)
 	if err != nil {
