@@ -43,14 +43,19 @@ type opener[T any] interface {
 	open(ctx context.Context) (T, exiter, error)
 }
 
-// own marks the managers of this package, which may implement opener and
-// caller. Asserting to it first is cheap: unlike an assertion to a generic
+// own marks the managers of this package, which may implement opener.
+// Asserting to it first is cheap: unlike an assertion to a generic
 // interface, it is cached at the call site, so other managers pay almost
 // nothing for the check.
 type own interface{ own() }
 
 // enter starts one use of cm.
 func enter[T any](ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
+	// Scoped first: asserting to a concrete type is a compare, while
+	// asserting to a generic interface looks the method table up each time.
+	if s, ok := cm.(*scoped[T]); ok {
+		return s.open(ctx)
+	}
 	if _, ok := cm.(own); ok {
 		if o, ok := cm.(opener[T]); ok {
 			return o.open(ctx)
@@ -121,25 +126,28 @@ func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *erro
 	if err != nil {
 		return v, noExit, err
 	}
-	done := false
-	return v, func(errp *error) {
-		if !done {
-			done = true
-			exitTo(ctx, x, errp, recover())
-		}
-	}, nil
+	return v, exitOnce(ctx, x), nil
 }
 
-// exitTo is the work of Enter's exit function: it exits x with *errp, or
-// with r if the body panicked, and writes the result back.
-func exitTo(ctx context.Context, x exiter, errp *error, r any) {
-	var err error
-	if errp != nil {
-		err = *errp
-	}
-	err = leave(ctx, x, err, r)
-	if errp != nil {
-		*errp = err
+// exitOnce returns Enter's exit function for x. It is not generic, so the
+// closure carries no type dictionary and fits a smaller size class.
+func exitOnce(ctx context.Context, x exiter) func(errp *error) {
+	done := false
+	return func(errp *error) {
+		if done {
+			return
+		}
+		done = true
+		// The work is written out here, not in a function of its own: every
+		// deferred exit runs it, and the call showed in profiles.
+		if r := recover(); r != nil {
+			leave(ctx, x, nil, r) // panics again with r
+		}
+		if errp == nil {
+			x.Exit(ctx, nil)
+			return
+		}
+		*errp = x.Exit(ctx, *errp)
 	}
 }
 
@@ -197,17 +205,9 @@ func Do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) er
 	return do(ctx, cm, body)
 }
 
-// caller is implemented by managers that can run a body given as a
-// function more cheaply than through Enter and Exit ([Scoped]).
-type caller[T any] interface {
-	call(ctx context.Context, body func(T) error) error
-}
-
 func do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
-	if _, ok := cm.(own); ok {
-		if c, ok := cm.(caller[T]); ok {
-			return c.call(ctx, body)
-		}
+	if s, ok := cm.(*scoped[T]); ok {
+		return s.call(ctx, body) // body runs inside fn's yield: no coroutine
 	}
 	v, x, err := enter(ctx, cm)
 	if err != nil {
