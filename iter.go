@@ -143,7 +143,7 @@ type run[T any] struct {
 	t      task                    // the producer's context, for Seq
 	p      Producer[T]
 	stop   atomic.Uint32 // yieldClosed | ctxEnded | unwatched: one load per yield checks all
-	polls  int           // values admitted while unwatched
+	polls  uint32        // values admitted while unwatched
 	unhook func() bool   // undoes the AfterFunc that sets ctxEnded
 	cut    bool          // closed because ctx ended
 	broke  bool          // ... because the consumer stopped (inline)
@@ -172,11 +172,14 @@ const (
 	unwatched                      // nothing sets ctxEnded yet: ask ctx
 )
 
-// pollFirst is how many values a run admits asking ctx.Err() each time,
-// before it registers with ctx to have ctxEnded set instead. A run that
-// stops early (the common "take a few" loop) never pays the registration;
-// a long one pays it once, and then one atomic load per value, as
-// ctx.Err() on every value would double the cost of a lockstep step.
+// pollFirst is how many values a run admits while it asks ctx itself, on
+// the 1st, 2nd, 4th, 8th and 16th value, before it registers with ctx to
+// have ctxEnded set instead. A run that stops early (the common "take a
+// few" loop) never pays the registration; a long one pays it once, and then
+// one atomic load per value, as ctx.Err() on every value would double the
+// cost of a lockstep step. Between polls a run may admit a few values
+// after ctx ended, as it does while the registration's callback is on its
+// way.
 const pollFirst = 16
 
 func (r *run[T]) close() { r.stop.Or(yieldClosed) }
@@ -205,17 +208,26 @@ func (r *run[T]) refuse() bool {
 		}
 		panic("synchronicity: producer called yield after it returned false")
 	}
-	if s&ctxEnded != 0 || s&unwatched != 0 && r.ctx.Err() != nil {
-		r.close()
-		r.cut = true
-		return false
-	}
-	if s&unwatched != 0 {
-		if r.polls++; r.polls == pollFirst {
-			r.watch()
+	if s&ctxEnded == 0 { // so unwatched: ask ctx on a power of two
+		if r.polls++; r.polls&(r.polls-1) != 0 || !r.ended() {
+			if r.polls == pollFirst {
+				r.watch()
+			}
+			return true
 		}
 	}
-	return true
+	r.close()
+	r.cut = true
+	return false
+}
+
+// ended asks ctx whether it is done; for Seq's task, without the interface
+// call.
+func (r *run[T]) ended() bool {
+	if r.cancel == nil {
+		return r.t.ended() != live
+	}
+	return r.ctx.Err() != nil
 }
 
 // watch has ctx's end set ctxEnded, moments after it comes, from now on.
