@@ -340,7 +340,7 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 		q.pwait.wake(q.pwake)
 		<-q.exited
 	}()
-	every := uint64(max(1, n/4))
+	buf, every := q.buf, uint64(max(1, n/4))
 	var head, released, tail uint64
 	pos := 0
 	for {
@@ -358,8 +358,8 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 				continue
 			}
 		}
-		v := q.buf[pos]
-		if pos++; pos == n {
+		v := buf[pos]
+		if pos++; pos == len(buf) {
 			pos = 0
 		}
 		if head++; head-released >= every {
@@ -376,7 +376,9 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 type ring[T any] struct {
 	buf          []T
 	tail         atomic.Uint64 // values published by the producer
-	_            [56]byte      // the two counters live on separate cache lines
+	ptail, phead uint64        // the producer's own: tail, and head as it last saw it
+	ppos         int           // where the producer writes next
+	_            [32]byte      // the two counters live on separate cache lines
 	head         atomic.Uint64 // values released by the consumer
 	_            [56]byte
 	cwait, pwait waiter // consumer waiting for values, producer for room
@@ -399,32 +401,36 @@ func (q *ring[T]) produce(l *Loop, r *run[T]) {
 		q.done.Store(true)
 		q.cwait.wake(q.cwake)
 	}()
-	size := uint64(len(q.buf))
-	var tail, head uint64
-	pos := 0
 	r.produce(func(v T) bool {
-		if !r.admit() {
+		if !r.admit() || q.ptail-q.phead == uint64(len(q.buf)) && !q.room(r) {
 			return false
 		}
-		for tail-head == size {
-			if head = q.head.Load(); tail-head < size {
-				break
-			}
-			if q.left.Load() {
-				r.close()
-				return false
-			}
-			q.pwait.park(q.pwake, func() bool { return q.head.Load() != head || q.left.Load() })
+		q.buf[q.ppos] = v
+		if q.ppos++; q.ppos == len(q.buf) {
+			q.ppos = 0
 		}
-		q.buf[pos] = v
-		if pos++; pos == len(q.buf) {
-			pos = 0
-		}
-		tail++
-		q.tail.Store(tail)
+		q.ptail++
+		q.tail.Store(q.ptail) // at once: the producer may pause after this value
 		q.cwait.wake(q.cwake)
 		return true
 	})
+}
+
+// room waits until the ring has room, or returns false if the consumer has
+// left.
+func (q *ring[T]) room(r *run[T]) bool {
+	size := uint64(len(q.buf))
+	for {
+		if q.phead = q.head.Load(); q.ptail-q.phead < size {
+			return true
+		}
+		if q.left.Load() {
+			r.close()
+			return false
+		}
+		head := q.phead
+		q.pwait.park(q.pwake, func() bool { return q.head.Load() != head || q.left.Load() })
+	}
 }
 
 // waiter is one side's "I am parked" flag; paired with a channel of
