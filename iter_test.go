@@ -317,6 +317,36 @@ func testSeqCancelAt(t *testing.T, at int) {
 	}
 }
 
+func TestSeqCancelStopsAProducerThatIgnoresCtxSoon(t *testing.T) {
+	// Before it registers with ctx, a lockstep run asks ctx itself every
+	// few values: it admits only a few more after ctx ends.
+	l := sy.New()
+	defer l.Close()
+	for at := range 15 {
+		ctx, cancel := context.WithCancel(context.Background())
+		after := 0
+		var last error
+		for v, err := range sy.Seq(ctx, l, sy.FromSeq(func(yield func(int) bool) {
+			for i := 0; yield(i); i++ {
+			}
+		})) {
+			if err != nil {
+				last = err
+				continue
+			}
+			if v > at {
+				after++
+			}
+			if v == at {
+				cancel()
+			}
+		}
+		cancel()
+		assert.ErrorIs(t, last, context.Canceled, "cancelled at %d", at)
+		assert.LessOrEqual(t, after, 8, "values after the cancel at %d", at)
+	}
+}
+
 func TestSeqBreakCancelsWithCause(t *testing.T) {
 	for _, m := range modes(t) {
 		for _, at := range []int{0, 100} {
