@@ -143,7 +143,7 @@ type run[T any] struct {
 	t      task                    // the producer's context, for Seq
 	p      Producer[T]
 	stop   atomic.Uint32 // yieldClosed | ctxEnded | unwatched: one load per yield checks all
-	polls  int           // values admitted while unwatched
+	polls  uint32        // values admitted while unwatched
 	unhook func() bool   // undoes the AfterFunc that sets ctxEnded
 	cut    bool          // closed because ctx ended
 	broke  bool          // ... because the consumer stopped (inline)
@@ -172,11 +172,14 @@ const (
 	unwatched                      // nothing sets ctxEnded yet: ask ctx
 )
 
-// pollFirst is how many values a run admits asking ctx.Err() each time,
-// before it registers with ctx to have ctxEnded set instead. A run that
-// stops early (the common "take a few" loop) never pays the registration;
-// a long one pays it once, and then one atomic load per value, as
-// ctx.Err() on every value would double the cost of a lockstep step.
+// pollFirst is how many values a run admits while it asks ctx itself, on
+// the 1st, 2nd, 4th, 8th and 16th value, before it registers with ctx to
+// have ctxEnded set instead. A run that stops early (the common "take a
+// few" loop) never pays the registration; a long one pays it once, and then
+// one atomic load per value, as ctx.Err() on every value would double the
+// cost of a lockstep step. Between polls a run may admit a few values
+// after ctx ended, as it does while the registration's callback is on its
+// way.
 const pollFirst = 16
 
 func (r *run[T]) close() { r.stop.Or(yieldClosed) }
@@ -205,17 +208,26 @@ func (r *run[T]) refuse() bool {
 		}
 		panic("synchronicity: producer called yield after it returned false")
 	}
-	if s&ctxEnded != 0 || s&unwatched != 0 && r.ctx.Err() != nil {
-		r.close()
-		r.cut = true
-		return false
-	}
-	if s&unwatched != 0 {
-		if r.polls++; r.polls == pollFirst {
-			r.watch()
+	if s&ctxEnded == 0 { // so unwatched: ask ctx on a power of two
+		if r.polls++; r.polls&(r.polls-1) != 0 || !r.ended() {
+			if r.polls == pollFirst {
+				r.watch()
+			}
+			return true
 		}
 	}
-	return true
+	r.close()
+	r.cut = true
+	return false
+}
+
+// ended asks ctx whether it is done; for Seq's task, without the interface
+// call.
+func (r *run[T]) ended() bool {
+	if r.cancel == nil {
+		return r.t.ended() != live
+	}
+	return r.ctx.Err() != nil
 }
 
 // watch has ctx's end set ctxEnded, moments after it comes, from now on.
@@ -328,7 +340,7 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 		q.pwait.wake(q.pwake)
 		<-q.exited
 	}()
-	every := uint64(max(1, n/4))
+	buf, every := q.buf, uint64(max(1, n/4))
 	var head, released, tail uint64
 	pos := 0
 	for {
@@ -346,8 +358,8 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 				continue
 			}
 		}
-		v := q.buf[pos]
-		if pos++; pos == n {
+		v := buf[pos]
+		if pos++; pos == len(buf) {
 			pos = 0
 		}
 		if head++; head-released >= every {
@@ -364,7 +376,9 @@ func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool)
 type ring[T any] struct {
 	buf          []T
 	tail         atomic.Uint64 // values published by the producer
-	_            [56]byte      // the two counters live on separate cache lines
+	ptail, phead uint64        // the producer's own: tail, and head as it last saw it
+	ppos         int           // where the producer writes next
+	_            [32]byte      // the two counters live on separate cache lines
 	head         atomic.Uint64 // values released by the consumer
 	_            [56]byte
 	cwait, pwait waiter // consumer waiting for values, producer for room
@@ -387,32 +401,36 @@ func (q *ring[T]) produce(l *Loop, r *run[T]) {
 		q.done.Store(true)
 		q.cwait.wake(q.cwake)
 	}()
-	size := uint64(len(q.buf))
-	var tail, head uint64
-	pos := 0
 	r.produce(func(v T) bool {
-		if !r.admit() {
+		if !r.admit() || q.ptail-q.phead == uint64(len(q.buf)) && !q.room(r) {
 			return false
 		}
-		for tail-head == size {
-			if head = q.head.Load(); tail-head < size {
-				break
-			}
-			if q.left.Load() {
-				r.close()
-				return false
-			}
-			q.pwait.park(q.pwake, func() bool { return q.head.Load() != head || q.left.Load() })
+		q.buf[q.ppos] = v
+		if q.ppos++; q.ppos == len(q.buf) {
+			q.ppos = 0
 		}
-		q.buf[pos] = v
-		if pos++; pos == len(q.buf) {
-			pos = 0
-		}
-		tail++
-		q.tail.Store(tail)
+		q.ptail++
+		q.tail.Store(q.ptail) // at once: the producer may pause after this value
 		q.cwait.wake(q.cwake)
 		return true
 	})
+}
+
+// room waits until the ring has room, or returns false if the consumer has
+// left.
+func (q *ring[T]) room(r *run[T]) bool {
+	size := uint64(len(q.buf))
+	for {
+		if q.phead = q.head.Load(); q.ptail-q.phead < size {
+			return true
+		}
+		if q.left.Load() {
+			r.close()
+			return false
+		}
+		head := q.phead
+		q.pwait.park(q.pwake, func() bool { return q.head.Load() != head || q.left.Load() })
+	}
 }
 
 // waiter is one side's "I am parked" flag; paired with a channel of

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,6 +172,41 @@ func TestSeqPrefetchBoundsReadAhead(t *testing.T) {
 	}
 }
 
+func TestSeqPrefetchHandsOverAtOnce(t *testing.T) {
+	// A producer that waits after each value until the consumer has it:
+	// each value must reach the consumer while the producer waits, or the
+	// two wait for each other for ever. Only on a concurrent loop: on a
+	// serial one, Prefetch(n) hands values over in steps of n.
+	conc := sy.New()
+	defer conc.Close()
+	for _, n := range []int{1, 4, 256} {
+		t.Run(fmt.Sprint("prefetch", n), func(t *testing.T) {
+			got := make(chan int)
+			p := func(ctx context.Context, yield func(int) bool) error {
+				for i := range 100 {
+					if !yield(i) {
+						return nil
+					}
+					select {
+					case v := <-got:
+						assert.Equal(t, i, v)
+					case <-time.After(10 * time.Second):
+						return fmt.Errorf("value %d was not handed over while the producer waited", i)
+					}
+				}
+				return nil
+			}
+			seen := 0
+			for v, err := range sy.Seq(context.Background(), conc, p, sy.Prefetch(n)) {
+				require.NoError(t, err)
+				seen++
+				got <- v
+			}
+			assert.Equal(t, 100, seen)
+		})
+	}
+}
+
 func TestSeqProducerPanic(t *testing.T) {
 	for _, m := range modes(t) {
 		t.Run(m.name, func(t *testing.T) {
@@ -278,6 +314,36 @@ func testSeqCancelAt(t *testing.T, at int) {
 				assert.Equal(t, 1, cleanups)
 			})
 		}
+	}
+}
+
+func TestSeqCancelStopsAProducerThatIgnoresCtxSoon(t *testing.T) {
+	// Before it registers with ctx, a lockstep run asks ctx itself every
+	// few values: it admits only a few more after ctx ends.
+	l := sy.New()
+	defer l.Close()
+	for at := range 15 {
+		ctx, cancel := context.WithCancel(context.Background())
+		after := 0
+		var last error
+		for v, err := range sy.Seq(ctx, l, sy.FromSeq(func(yield func(int) bool) {
+			for i := 0; yield(i); i++ {
+			}
+		})) {
+			if err != nil {
+				last = err
+				continue
+			}
+			if v > at {
+				after++
+			}
+			if v == at {
+				cancel()
+			}
+		}
+		cancel()
+		assert.ErrorIs(t, last, context.Canceled, "cancelled at %d", at)
+		assert.LessOrEqual(t, after, 8, "values after the cancel at %d", at)
 	}
 }
 

@@ -124,6 +124,26 @@ func benchOverlap(b *testing.B, producerSide, bodySide func() side) {
 	}
 	b.Run("lockstep", func(b *testing.B) { run(b) })
 	b.Run("prefetch", func(b *testing.B) { run(b, sy.Prefetch(64)) })
+	// parallel runs the two sides' work for every item on two goroutines
+	// that never talk: what prefetching can reach on this machine. Where
+	// it is well above floor, the process is not getting two cores.
+	b.Run("parallel", func(b *testing.B) {
+		p, body := overlapProducer(producerSide()), bodySide()
+		b.ResetTimer()
+		for range b.N {
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range overlapItems {
+					body()
+				}
+			}()
+			_ = p(ctx, func(int) bool { return true })
+			wg.Wait()
+		}
+		perItem(b)
+	})
 	b.Run("floor", func(b *testing.B) {
 		p := overlapProducer(producerSide())
 		b.ResetTimer()
