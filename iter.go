@@ -86,7 +86,7 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 		r.t.init(ctx, l)
 		r.ctx = &r.t
 		defer r.t.stop()
-		pprof.SetGoroutineLabels(l.ctx)
+		l.wearLabels()
 		defer pprof.SetGoroutineLabels(ctx)
 		if err := drive(r, l, n, yield); err != nil {
 			var zero T
@@ -395,7 +395,7 @@ func (q *ring[T]) release(head uint64) {
 
 // produce is the producer's goroutine.
 func (q *ring[T]) produce(l *Loop, r *run[T]) {
-	pprof.SetGoroutineLabels(l.ctx)
+	l.wearLabels()
 	defer close(q.exited)
 	defer func() {
 		q.done.Store(true)
@@ -590,7 +590,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 			}
 		}
 	}()
-	pprof.SetGoroutineLabels(l.ctx)
+	l.wearLabels()
 	n := 0
 	if l.serial {
 		n = size
