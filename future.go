@@ -88,20 +88,22 @@ func (f *Future[T]) settle(v T, err error, p *PanicError) bool {
 
 // subscribe tells n of f's settling (at once if it has).
 func (f *Future[T]) subscribe(n notifier, i int) {
-	f.ctx.mu.Lock()
-	if f.state.Load() != settled { // settle will see the subscription
-		if f.sub.n == nil {
-			f.sub = sub{n, i}
-		} else {
-			if f.more == nil {
-				f.more = new([]sub)
+	if f.state.Load() != settled { // settled is common when tasks are short
+		f.ctx.mu.Lock()
+		if f.state.Load() != settled { // settle will see the subscription
+			if f.sub.n == nil {
+				f.sub = sub{n, i}
+			} else {
+				if f.more == nil {
+					f.more = new([]sub)
+				}
+				*f.more = append(*f.more, sub{n, i})
 			}
-			*f.more = append(*f.more, sub{n, i})
+			f.ctx.mu.Unlock()
+			return
 		}
 		f.ctx.mu.Unlock()
-		return
 	}
-	f.ctx.mu.Unlock()
 	n.settled(i, f.rec != nil || f.err != nil)
 }
 
