@@ -86,20 +86,32 @@ type serialCall[T any] struct {
 	wait callWait
 }
 
-// callPool returns l's pool of serialCall[T]. A loop has a *sync.Pool for
-// each T in callPools, keyed by a nil *serialCall[T], since Go has no
-// per-instantiation variables. The pools are the loop's, not the process's:
-// a record's channel made inside a testing/synctest bubble must not reach
-// a call outside it.
+// callPool returns l's pool of serialCall[T]. A loop has a pool for each T
+// in callPools, keyed by a nil *serialCall[T], since Go has no
+// per-instantiation variables, and remembers the last one it handed out:
+// most loops are called with one result type, and a hit saves hashing the
+// key. The pools are the loop's, not the process's: a record's channel made
+// inside a testing/synctest bubble must not reach a call outside it.
 func callPool[T any](l *Loop) *sync.Pool {
 	key := any((*serialCall[T])(nil))
-	if p, ok := l.callPools.Load(key); ok {
-		return p.(*sync.Pool)
+	if last := l.lastPool.Load(); last != nil && last.key == key {
+		return &last.Pool
 	}
-	p, _ := l.callPools.LoadOrStore(key, &sync.Pool{New: func() any {
-		return &serialCall[T]{wait: callWait{done: make(chan struct{}, 1)}}
-	}})
-	return p.(*sync.Pool)
+	p, ok := l.callPools.Load(key)
+	if !ok {
+		p, _ = l.callPools.LoadOrStore(key, &typedPool{key: key, Pool: sync.Pool{New: func() any {
+			return &serialCall[T]{wait: callWait{done: make(chan struct{}, 1)}}
+		}}})
+	}
+	l.lastPool.Store(p.(*typedPool))
+	return &p.(*typedPool).Pool
+}
+
+// typedPool is a loop's pool of serialCall records of one result type, with
+// its key in callPools.
+type typedPool struct {
+	key any
+	sync.Pool
 }
 
 func (c *serialCall[T]) run() { c.v, c.p, c.err = runTask(c.loop, c.ctx, c.fn) }

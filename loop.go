@@ -58,6 +58,7 @@ type Loop struct {
 	next      int
 	owner     atomic.Uint64 // id of the goroutine running a job, 0 when idle
 	callPools sync.Map      // see callPool
+	lastPool  atomic.Pointer[typedPool]
 	// With LockOSThread: the queue has jobs (set under mu), and the loop's
 	// goroutine is spinning for them (see idleSpin).
 	pending, spinning atomic.Bool
