@@ -460,11 +460,7 @@ func FromSeq[T any](seq iter.Seq[T]) Producer[T] {
 		panic("synchronicity.FromSeq: nil sequence")
 	}
 	return func(_ context.Context, yield func(T) bool) error {
-		for v := range seq {
-			if !yield(v) {
-				break
-			}
-		}
+		seq(yield) // not a range over seq: that would put a call between them
 		return nil
 	}
 }
