@@ -35,7 +35,8 @@ func perMapItem(b *testing.B) {
 // checkDoubled ranges over seq and checks it saw every doubled item, in
 // order if ordered.
 func checkDoubled(b *testing.B, seq iter.Seq2[int, error], ordered bool) {
-	s, i := 0, 0
+	var s int64 // the sum overflows a 32-bit int
+	i := 0
 	for v, err := range seq {
 		if err != nil {
 			b.Fatal(err)
@@ -43,10 +44,10 @@ func checkDoubled(b *testing.B, seq iter.Seq2[int, error], ordered bool) {
 		if ordered && v != 2*i {
 			b.Fatalf("item %d: got %d", i, v)
 		}
-		s += v
+		s += int64(v)
 		i++
 	}
-	if s != mapItems*(mapItems-1) {
+	if s != int64(mapItems)*(mapItems-1) {
 		b.Fatalf("sum %d", s)
 	}
 }
