@@ -56,9 +56,9 @@ type Loop struct {
 	wake      chan struct{}
 	batch     []job // jobs taken from queue, run from next on; owned by the runner
 	next      int
-	owner     atomic.Uint64 // id of the goroutine running a job, 0 when idle
-	callPools sync.Map      // see callPool
-	lastPool  atomic.Pointer[typedPool]
+	owner     atomic.Uint64             // id of the goroutine running a job, 0 when idle
+	callPools sync.Map                  // see callPool
+	lastPool  atomic.Pointer[typedPool] // see callPool
 	// With LockOSThread: the queue has jobs (set under mu), and the loop's
 	// goroutine is spinning for them (see idleSpin).
 	pending, spinning atomic.Bool
