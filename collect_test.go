@@ -5,7 +5,6 @@ import (
 	"iter"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -143,30 +142,6 @@ func TestGenPerCallOptions(t *testing.T) {
 	assert.Equal(t, 3, capacity(), "wrap-time Prefetch")
 	assert.Equal(t, 7, capacity(sy.Prefetch(7)), "the call's Prefetch wins")
 	assert.Equal(t, 3, capacity(), "the wrap-time options are unchanged")
-
-	// A range: with the call's Prefetch(16) the producer gets well ahead of
-	// a body that waits, which the wrap-time Prefetch(3) would not allow.
-	// The first body waits until the producer has made want values, or for
-	// at most d.
-	ahead := func(want int64, d time.Duration, opts ...sy.SeqOption) int64 {
-		c.produced.Store(0)
-		var most int64
-		consumed := int64(0)
-		for range g.Seq(ctx, 40, opts...) {
-			consumed++
-			if consumed == 1 {
-				deadline := time.Now().Add(d)
-				for c.produced.Load() < want && time.Now().Before(deadline) {
-					time.Sleep(time.Millisecond)
-				}
-			}
-			most = max(most, c.produced.Load()-consumed)
-		}
-		assert.EqualValues(t, 40, consumed)
-		return most
-	}
-	assert.LessOrEqual(t, ahead(17, 20*time.Millisecond), int64(3+2), "wrap-time Prefetch(3) bounds the read-ahead")
-	assert.Greater(t, ahead(17, 10*time.Second, sy.Prefetch(16)), int64(3+2), "the call's Prefetch(16) replaced it")
 
 	lockstep := sy.WrapProducer(l, produce)
 	c.produced.Store(0)

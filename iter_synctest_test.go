@@ -4,7 +4,9 @@ package synchronicity_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -37,5 +39,73 @@ func TestDroppedStreamsInABubble(t *testing.T) {
 		for _, c := range cs {
 			assert.EqualValues(t, 1, c.cleanups.Load())
 		}
+	})
+}
+
+// A producer that waits after each value until the consumer has it: each
+// value must reach the consumer while the producer waits. If one were held
+// back, the two would wait for each other, and the bubble would report the
+// deadlock. Only on a concurrent loop: on a serial one, Prefetch(n) hands
+// values over in steps of n.
+func TestSeqPrefetchHandsOverAtOnce(t *testing.T) {
+	for _, n := range []int{1, 4, 256} {
+		t.Run(fmt.Sprint("prefetch", n), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := sy.New()
+				defer l.Close()
+				got := make(chan int)
+				p := func(ctx context.Context, yield func(int) bool) error {
+					for i := range 100 {
+						if !yield(i) {
+							return nil
+						}
+						assert.Equal(t, i, <-got)
+					}
+					return nil
+				}
+				seen := 0
+				for v, err := range sy.Seq(context.Background(), l, p, sy.Prefetch(n)) {
+					require.NoError(t, err)
+					seen++
+					got <- v
+				}
+				assert.Equal(t, 100, seen)
+			})
+		})
+	}
+}
+
+// A call's Prefetch replaces the one given to WrapProducer: with the
+// call's Prefetch(16) the producer gets well ahead of a body that waits,
+// which the wrap-time Prefetch(3) does not allow. The first body waits
+// until the producer can go no further.
+func TestGenPerCallPrefetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := sy.New()
+		defer l.Close()
+		var produced atomic.Int64
+		g := sy.WrapProducer(l, func(ctx context.Context, n int, yield func(int) bool) error {
+			for i := range n {
+				produced.Add(1)
+				if !yield(i) {
+					return nil
+				}
+			}
+			return nil
+		}, sy.Prefetch(3))
+		ahead := func(opts ...sy.SeqOption) int64 {
+			produced.Store(0)
+			var most, consumed int64
+			for range g.Seq(context.Background(), 40, opts...) {
+				if consumed++; consumed == 1 {
+					synctest.Wait()
+				}
+				most = max(most, produced.Load()-consumed)
+			}
+			assert.EqualValues(t, 40, consumed)
+			return most
+		}
+		assert.LessOrEqual(t, ahead(), int64(3+2), "wrap-time Prefetch(3) bounds the read-ahead")
+		assert.Greater(t, ahead(sy.Prefetch(16)), int64(3+2), "the call's Prefetch(16) replaced it")
 	})
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -168,41 +167,6 @@ func TestSeqPrefetchBoundsReadAhead(t *testing.T) {
 				runtime.Gosched()
 			}
 			assert.EqualValues(t, 200, consumed)
-		})
-	}
-}
-
-func TestSeqPrefetchHandsOverAtOnce(t *testing.T) {
-	// A producer that waits after each value until the consumer has it:
-	// each value must reach the consumer while the producer waits, or the
-	// two wait for each other for ever. Only on a concurrent loop: on a
-	// serial one, Prefetch(n) hands values over in steps of n.
-	conc := sy.New()
-	defer conc.Close()
-	for _, n := range []int{1, 4, 256} {
-		t.Run(fmt.Sprint("prefetch", n), func(t *testing.T) {
-			got := make(chan int)
-			p := func(ctx context.Context, yield func(int) bool) error {
-				for i := range 100 {
-					if !yield(i) {
-						return nil
-					}
-					select {
-					case v := <-got:
-						assert.Equal(t, i, v)
-					case <-time.After(10 * time.Second):
-						return fmt.Errorf("value %d was not handed over while the producer waited", i)
-					}
-				}
-				return nil
-			}
-			seen := 0
-			for v, err := range sy.Seq(context.Background(), conc, p, sy.Prefetch(n)) {
-				require.NoError(t, err)
-				seen++
-				got <- v
-			}
-			assert.Equal(t, 100, seen)
 		})
 	}
 }

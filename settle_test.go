@@ -2,11 +2,9 @@ package synchronicity_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,36 +31,6 @@ func testSettle(t *testing.T, l *sy.Loop, serial bool) {
 		vs, errs = sy.Settle[int](ctx)
 		assert.Empty(t, vs)
 		assert.Empty(t, errs)
-	})
-	t.Run("an error cancels nothing", func(t *testing.T) {
-		release := make(chan struct{})
-		var cancelled atomic.Int32
-		slow := func(i int) func(context.Context) (int, error) {
-			return func(ctx context.Context) (int, error) {
-				select {
-				case <-release:
-				case <-ctx.Done():
-					cancelled.Add(1)
-				}
-				return i, nil
-			}
-		}
-		// The failure first, so that under Limit(2) the slow ones cannot
-		// keep it from its turn.
-		failed := sy.Go(ctx, l, func(ctx context.Context) (int, error) { return -1, errBody })
-		<-failed.Done()
-		fs := []*sy.Future[int]{sy.Go(ctx, l, slow(0)), failed, sy.Go(ctx, l, slow(2))}
-		go func() {
-			// Release the slow ones once Settle has had time to see the
-			// failure: All would have cancelled them by then.
-			time.Sleep(20 * time.Millisecond)
-			close(release)
-		}()
-		vs, errs := sy.Settle(ctx, fs...)
-		assert.Equal(t, []int{0, -1, 2}, vs, "the failed future's value is kept, as Result gives it")
-		assert.Equal(t, []error{nil, errBody, nil}, errs)
-		assert.Zero(t, cancelled.Load())
-		assert.ErrorIs(t, errors.Join(errs...), errBody)
 	})
 	t.Run("ctx ends first", func(t *testing.T) {
 		if serial {

@@ -20,10 +20,10 @@ import (
 // demand.
 type task struct {
 	parent context.Context // values, deadline and cancellation
-	loop   *Loop
-	state  atomic.Uint32 // live, or which end came first
-	apart  bool          // parent is not under loop: the loop's end is heard of separately
-	mu     sync.Mutex    // orders cancel with making the watch
+	loop   *Loop           // the loop the task belongs to
+	state  atomic.Uint32   // live, or which end came first
+	apart  bool            // parent is not under loop: the loop's end is heard of separately
+	mu     sync.Mutex      // orders cancel with making the watch
 	w      atomic.Pointer[watch]
 }
 
