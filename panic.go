@@ -3,7 +3,12 @@ package synchronicity
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // PanicError is a panic caught in a task, producer or context manager, carried
@@ -62,3 +67,101 @@ func joinPanics(ps []*PanicError) *PanicError {
 	}
 	return &PanicError{Value: errors.Join(errs...), Stack: ps[0].Stack}
 }
+
+// notePanic records a panic that its future or stream holds until someone
+// observes it, so that Close can report it if nobody does.
+func (l *Loop) notePanic(p *PanicError) *panicRecord {
+	r := &panicRecord{loop: l, pe: p}
+	l.panicMu.Lock()
+	if len(l.panicked) == cap(l.panicked) {
+		// Before growing, forget the panics observed or reported since: a
+		// loop that lives long keeps only those Close still owes a report.
+		l.panicked = slices.DeleteFunc(l.panicked, (*panicRecord).done)
+	}
+	l.panicked = append(l.panicked, r)
+	l.panicMu.Unlock()
+	return r
+}
+
+// reportPanics hands every panic nobody observed to the handler and returns
+// them joined.
+func (l *Loop) reportPanics() error {
+	l.panicMu.Lock()
+	rs := l.panicked
+	l.panicked = nil
+	l.panicMu.Unlock()
+	var errs []error
+	for _, r := range rs {
+		if r.report() {
+			errs = append(errs, r.pe)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lost reports a panic that nothing can observe any more.
+func (l *Loop) lost(p *PanicError) {
+	if p != nil {
+		(&panicRecord{loop: l, pe: p}).report()
+	}
+}
+
+// panicOutput is where loops without an OnPanic handler write the panics
+// nobody observed, one report at a time.
+var panicOutput = struct {
+	sync.Mutex
+	w io.Writer
+}{w: os.Stderr}
+
+// setPanicOutput makes w panicOutput's writer and returns the one before.
+func setPanicOutput(w io.Writer) io.Writer {
+	panicOutput.Lock()
+	defer panicOutput.Unlock()
+	old := panicOutput.w
+	panicOutput.w = w
+	return old
+}
+
+// A panicRecord is one panic and whether it has reached its one observer:
+// whoever re-panics with it, or else the loop's handler.
+type panicRecord struct {
+	loop *Loop
+	pe   *PanicError
+	seen atomic.Bool
+}
+
+// observe marks the panic as observed by its owner and returns it.
+func (r *panicRecord) observe() *PanicError {
+	r.seen.Store(true)
+	return r.pe
+}
+
+func (r *panicRecord) done() bool { return r.seen.Load() }
+
+// report hands the panic to the loop's handler, unless it has reached an
+// observer already, and reports whether it did.
+func (r *panicRecord) report() bool {
+	// One report at a time per loop, so that Close, reporting what is left,
+	// returns only after a report a collector began has been made.
+	r.loop.reportMu.Lock()
+	defer r.loop.reportMu.Unlock()
+	if r.seen.Swap(true) {
+		return false
+	}
+	if h := r.loop.onPanic; h != nil {
+		h(r.pe)
+	} else {
+		panicOutput.Lock()
+		fmt.Fprintf(panicOutput.w, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
+		panicOutput.Unlock()
+	}
+	return true
+}
+
+// A collector is told when the handle it watches has become unreachable
+// (see whenCollected).
+type collector interface{ collected() }
+
+// collected is called once the future or stream holding the panic is
+// unreachable: nobody can observe it any more.
+func (r *panicRecord) collected() { r.report() }

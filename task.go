@@ -2,7 +2,6 @@ package synchronicity
 
 import (
 	"context"
-	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -222,36 +221,4 @@ func (t *task) AfterFunc(f func()) (stop func() bool) {
 		delete(w.afters, key)
 		return ok
 	}
-}
-
-// cancelCtxKey is the context package's private key for finding a
-// cancelCtx, which context.Cause passes to Value. A probe context records
-// it, so that a task can answer Cause correctly.
-var cancelCtxKey = probeKey(func(ctx context.Context) { context.Cause(ctx) })
-
-// labelKey is runtime/pprof's private key for a context's labels, which
-// pprof.WithLabels looks up to merge with, so that a task can answer with
-// its loop's labels added to its parent's.
-var labelKey = probeKey(func(ctx context.Context) { pprof.WithLabels(ctx, pprof.Labels("k", "v")) })
-
-// probeKey returns the first key that use looks up in a context.
-func probeKey(use func(context.Context)) (key any) {
-	use(keyProbe{context.Background(), func(k any) {
-		if key == nil {
-			key = k
-		}
-	}})
-	return key
-}
-
-type keyProbe struct {
-	context.Context
-	seen func(any)
-}
-
-func (keyProbe) Err() error { return context.Canceled } // since Go 1.26 Cause looks up the key only for an ended context
-
-func (p keyProbe) Value(key any) any {
-	p.seen(key)
-	return nil
 }
