@@ -32,6 +32,8 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	defer l.release()
 	t := l.callCtx(ctx)
 	defer t.cancel()
+	l.track(&t.work, viaCall, fn)
+	defer l.untrack(&t.work)
 	l.wearLabels()
 	defer pprof.SetGoroutineLabels(ctx)
 	v, p, err := runTask(l, t, fn)
@@ -60,6 +62,8 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	c.loop, c.fn, c.err = l, fn, errGoexit
 	t := l.callCtx(ctx)
 	defer t.cancel()
+	l.track(&t.work, viaCall, fn)
+	defer l.untrack(&t.work)
 	c.ctx = t
 	l.submit(c)
 	c.wait.wait(l.lockOS)
@@ -156,6 +160,7 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 		return f
 	}
 	f.ctx.init(ctx, l)
+	l.track(&f.ctx.work, viaGo, fn)
 	// fn travels with the goroutine, not in f, so that it is let go of
 	// when the task ends: one small allocation, the closure with both.
 	if l.serial {
@@ -175,6 +180,7 @@ func (f *Future[T]) run(fn func(context.Context) (T, error)) {
 	)
 	defer func() {
 		f.ctx.cancel() // lets go of its parents
+		l.untrack(&f.ctx.work)
 		f.settle(v, err, p)
 		l.release()
 	}()

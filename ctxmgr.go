@@ -3,6 +3,7 @@ package synchronicity
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"sync"
@@ -474,12 +475,13 @@ func OnLoop[T any](l *Loop, cm ContextManager[T]) ContextManager[T] {
 	if cm == nil {
 		panic("synchronicity.OnLoop: nil ContextManager")
 	}
-	return &onLoop[T]{loop: l, cm: cm}
+	return &onLoop[T]{loop: l, cm: cm, name: fmt.Sprintf("%T", cm)}
 }
 
 type onLoop[T any] struct {
 	loop *Loop
 	cm   ContextManager[T]
+	name string // of cm's type, for reports
 	once
 }
 
@@ -500,6 +502,7 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 		return v, nil, l.closedError("OnLoop")
 	}
 	x := &loopExit{loop: l}
+	l.track(&x.work, viaOnLoop, &m.name)
 	x.ctx, x.cancel = l.bind(ctx)
 	if l.serial {
 		// So that a manager stepped as a coroutine ([Scoped]) knows whose
@@ -529,10 +532,12 @@ type loopExit struct {
 	inner  exiter
 	ctx    context.Context // the use's, from Enter to Exit
 	cancel context.CancelCauseFunc
+	work   inflight
 }
 
 func (x *loopExit) end() {
 	x.cancel(context.Canceled)
+	x.loop.untrack(&x.work)
 	x.loop.release()
 }
 

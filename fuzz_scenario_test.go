@@ -339,6 +339,12 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 		if !fzOn("selfwait") && (o.Var == fzInClose || o.Var == fzInShutdown || o.Var == fzInGo && serial) {
 			o.Var = fzInSeq
 		}
+		if !serial && (o.Var == fzInClose || o.Var == fzInShutdown) {
+			// Only a serial loop's goroutine is told apart: elsewhere a
+			// Close from the loop's own work waits for ever, and is only
+			// reported (see TestStuckCloseReports).
+			o.Var = fzInSeq
+		}
 		if o.Var == fzInForeignMap && sc.Loop == fzLocked && !fzOn("fatal") {
 			o.Var = fzInMap
 		}

@@ -86,6 +86,8 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 		r.t.init(ctx, l)
 		r.ctx = &r.t
 		defer r.t.stop()
+		l.track(&r.t.work, viaSeq, p)
+		defer l.untrack(&r.t.work)
 		l.wearLabels()
 		defer pprof.SetGoroutineLabels(ctx)
 		if err := drive(r, l, n, yield); err != nil {
@@ -539,6 +541,7 @@ type stream[T any] struct {
 	ranged  atomic.Bool
 	cancel  context.CancelCauseFunc
 	loop    *Loop
+	work    inflight
 }
 
 // Start runs producer p on loop l and returns a stream of its values at
@@ -563,6 +566,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 	}
 	tctx, cancel := l.bind(ctx)
 	s.cancel = cancel
+	l.track(&s.work, viaStart, p)
 	go s.run(tctx, l, p, size)
 	h := &Stream[T]{s}
 	whenCollected(h, s)
@@ -573,6 +577,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 // serial loop, in steps of up to size values).
 func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	defer l.release()
+	defer l.untrack(&s.work)
 	defer close(s.ch)
 	defer close(s.done) // first, so that Err is ready once C is closed
 	defer s.cancel(errStopped)

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/pprof"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -59,6 +56,9 @@ type Loop struct {
 	// With LockOSThread: the queue has jobs (set under mu), and the loop's
 	// goroutine is spinning for them (see idleSpin).
 	pending, spinning atomic.Bool
+
+	work  atomic.Pointer[workTable] // the work in flight, see track
+	clock atomic.Int64              // a recent clock reading, see clockEvery
 
 	closeOnce sync.Once
 	closeErr  error
@@ -152,6 +152,7 @@ func CancelOnInterrupt() Option {
 // waits for every goroutine it started.
 func New(opts ...Option) *Loop {
 	l := &Loop{drained: make(chan struct{}), id: loopIDs.Add(1)}
+	l.clock.Store(now())
 	base, cancel := context.WithCancelCause(context.Background())
 	// Its channel is made now, where the loop is made, and not by the first
 	// task that asks: inside a testing/synctest bubble, that would tie the
@@ -275,18 +276,19 @@ func (l *Loop) refuse() {
 // later calls wait the same way and return the same error.
 //
 // Close must not be called from the loop's own work, which it would wait
-// for for ever. It panics there, saying so, where it can tell: on a serial
-// loop from the loop's goroutine (its tasks, and the producers and managers
-// it steps), and on a concurrent loop from a call, future, Map function or
-// producer of the loop, unless that is inside a call to another loop at
-// the time. The body of an [OnLoop] manager, which holds the loop open
-// until its Exit, is not told apart.
+// for for ever. On a serial loop's goroutine — its tasks, the producers and
+// managers it steps, and range and Map bodies running there — that is told
+// apart exactly, and Close panics at the call, naming the mistake. Elsewhere
+// it cannot be told without reading other goroutines' stacks, which this
+// package does not do: a Close that has waited 5 seconds for work that does
+// not end writes once, to standard error, which work it waits for (the
+// entry point, the function and how long it has run), and goes on waiting.
 func (l *Loop) Close() error {
 	l.mustBeMade()
 	l.mustNotBeOwnWork("Loop.Close")
 	l.refuse()
 	l.cancel(ErrClosed)
-	<-l.drained
+	l.waitDrained("Close", nil)
 	l.bg.Wait()
 	l.closeOnce.Do(func() {
 		if l.interrupt {
@@ -307,9 +309,7 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 	l.mustNotBeOwnWork("Loop.Shutdown")
 	l.refuse()
 	var waitErr error
-	select {
-	case <-l.drained:
-	case <-ctx.Done():
+	if !l.waitDrained("Shutdown", ctx.Done()) {
 		waitErr = ctx.Err()
 	}
 	return errors.Join(waitErr, l.Close())
@@ -322,40 +322,9 @@ func (l *Loop) mustNotBeOwnWork(op string) {
 	if l.state.Load()&countMask == 0 {
 		return // no work in flight, so none of it is calling
 	}
-	if l.onLoop() || !l.serial && l.inOwnTask() {
+	if l.onLoop() {
 		panic(fmt.Sprintf("synchronicity.%s: called from the work of %v, which it waits for: it would never return; call it from outside the loop's work (for instance once the call or future that decided to has returned)", op, l))
 	}
-}
-
-// taskFrames are functions of this package that run a concurrent loop's
-// work on the goroutine that calls them.
-var taskFrames = []string{"synchronicity.runTask[", "synchronicity.mapCall[", "synchronicity.drive[", "synchronicity.(*ring["}
-
-// inOwnTask reports whether the calling goroutine runs work of concurrent
-// loop l. Such work carries l's pprof labels, but a goroutine it started
-// inherits them without being its work; so the caller's own stack must also
-// run through the package's task frames. Only Close and Shutdown ask, with
-// work in flight, and the goroutine profile is read only when the stack
-// says it may be so.
-func (l *Loop) inOwnTask() bool {
-	buf := make([]byte, 64<<10)
-	stack := string(buf[:runtime.Stack(buf, false)])
-	if !slices.ContainsFunc(taskFrames, func(f string) bool { return strings.Contains(stack, f) }) {
-		return false
-	}
-	var b strings.Builder
-	if pprof.Lookup("goroutine").WriteTo(&b, 1) != nil {
-		return false
-	}
-	// Records are separated by blank lines; ours is the one running this
-	// function, and its labels line names the loop it works for.
-	label := fmt.Sprintf("%q:%q", idLabel, strconv.FormatUint(l.id, 10))
-	for _, rec := range strings.Split(b.String(), "\n\n") {
-		if strings.Contains(rec, "synchronicity.(*Loop).inOwnTask") && strings.Contains(rec, label) {
-			return true
-		}
-	}
-	return false
 }
 
 // under returns a context with ctx's values that is done when ctx is done or

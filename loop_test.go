@@ -263,7 +263,7 @@ func TestCloseFromOwnWorkPanics(t *testing.T) {
 		"Close":    func(l *sy.Loop) { l.Close() },
 		"Shutdown": func(l *sy.Loop) { l.Shutdown(context.Background()) },
 	}
-	for kind, opts := range map[string][]sy.Option{"concurrent": nil, "limited": {sy.Limit(2)}, "serial": {sy.Serial()}, "locked": {sy.LockOSThread()}} {
+	for kind, opts := range map[string][]sy.Option{"serial": {sy.Serial()}, "locked": {sy.LockOSThread()}} {
 		for name, closeIt := range closers {
 			t.Run(kind+"/"+name+"/Call", func(t *testing.T) {
 				l := sy.New(opts...)
@@ -300,6 +300,32 @@ func TestCloseFromOwnWorkPanics(t *testing.T) {
 						return 0, nil
 					}) {
 					}
+				})
+				assert.Contains(t, msg, selfWaitMessage)
+				require.NoError(t, l.Close())
+			})
+			t.Run(kind+"/"+name+"/range body on the loop", func(t *testing.T) {
+				l := sy.New(opts...)
+				msg := panicText(func() {
+					sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+						for range sy.Seq(ctx, l, sy.FromSeq(slices.Values([]int{1}))) {
+							closeIt(l)
+						}
+						return 0, nil
+					})
+				})
+				assert.Contains(t, msg, selfWaitMessage)
+				require.NoError(t, l.Close())
+			})
+			t.Run(kind+"/"+name+"/Map body on the loop", func(t *testing.T) {
+				l := sy.New(opts...)
+				msg := panicText(func() {
+					sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+						for range sy.Map(ctx, l, slices.Values([]int{1}), func(_ context.Context, i int) (int, error) { return i, nil }) {
+							closeIt(l)
+						}
+						return 0, nil
+					})
 				})
 				assert.Contains(t, msg, selfWaitMessage)
 				require.NoError(t, l.Close())
@@ -420,46 +446,64 @@ func TestZeroValuesPanicClearly(t *testing.T) {
 	assert.PanicsWithValue(t, streamMsg, func() { s.Seq() })
 }
 
-// A concurrent loop's work is told apart also after it has made a blocking
-// call to another loop, inside pprof.Do, with a caller's context that can
-// end, and in a prefetching producer: Close there panics too, and the work
-// keeps the loop's pprof label throughout.
-func TestCloseFromOwnWorkAfterOtherLabels(t *testing.T) {
-	other := sy.New()
-	defer other.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	labelOf := func(ctx context.Context) string { v, _ := pprof.Label(ctx, "synchronicity.loop"); return v }
-	cases := map[string]func(l *sy.Loop){
-		"after a nested call": func(l *sy.Loop) {
-			sy.Call(ctx, l, func(ctx context.Context) (int, error) {
-				sy.Call(ctx, other, func(context.Context) (int, error) { return 0, nil })
-				l.Close()
-				return 0, nil
-			})
-		},
-		"inside pprof.Do": func(l *sy.Loop) {
-			sy.Call(ctx, l, func(ctx context.Context) (int, error) {
-				pprof.Do(ctx, pprof.Labels("request", "1"), func(ctx context.Context) {
-					assert.Equal(t, "own", labelOf(ctx))
-					l.Close()
-				})
-				return 0, nil
-			})
-		},
-		"in a prefetching producer": func(l *sy.Loop) {
-			for range sy.Seq(ctx, l, func(ctx context.Context, yield func(int) bool) error {
-				l.Close()
-				return nil
-			}, sy.Prefetch(2)) {
-			}
-		},
-	}
-	for name, run := range cases {
-		t.Run(name, func(t *testing.T) {
-			l := sy.New(sy.Name("own"))
-			assert.Contains(t, panicText(func() { run(l) }), selfWaitMessage)
-			require.NoError(t, l.Close())
+// Close is never mistaken for a call from the loop's own work: not after
+// the caller made a call to another loop with a context derived from the
+// loop's, and not while other loops' tasks make and close loops of their
+// own.
+func TestCloseFromOtherWorkNeverPanics(t *testing.T) {
+	busy := func(l *sy.Loop) *sy.Future[int] {
+		started := make(chan struct{})
+		f := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) {
+			close(started)
+			<-ctx.Done()
+			return 0, ctx.Err()
 		})
+		<-started
+		return f
 	}
+	t.Run("after a call to another loop under its context", func(t *testing.T) {
+		a, b, c := sy.New(), sy.New(), sy.New()
+		defer a.Close()
+		defer c.Close()
+		f := busy(b)
+		_, err := sy.Call(context.Background(), a, func(context.Context) (int, error) {
+			ctx, cancel := context.WithCancel(b.Context())
+			defer cancel()
+			if _, err := sy.Call(ctx, c, func(context.Context) (int, error) { return 0, nil }); err != nil {
+				return 0, err
+			}
+			return 0, b.Close()
+		})
+		require.NoError(t, err)
+		_, err = f.Result()
+		assert.ErrorIs(t, err, sy.ErrClosed)
+	})
+	t.Run("while its tasks close batch loops of their own", func(t *testing.T) {
+		a, b := sy.New(), sy.New()
+		defer a.Close()
+		var fs []*sy.Future[int]
+		for range 8 {
+			fs = append(fs, sy.Go(context.Background(), b, func(ctx context.Context) (int, error) {
+				for ctx.Err() == nil {
+					batch := sy.New(sy.Limit(8))
+					for range 4 {
+						sy.Go(ctx, batch, func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, nil })
+					}
+					batch.Close()
+				}
+				return 0, nil
+			}))
+		}
+		for range 20 {
+			_, err := sy.Call(context.Background(), a, func(context.Context) (int, error) { return 0, nil })
+			require.NoError(t, err)
+		}
+		_, err := sy.Call(context.Background(), a, func(context.Context) (int, error) { return 0, b.Close() })
+		require.NoError(t, err)
+		for _, f := range fs {
+			if _, err := f.Result(); err != nil {
+				assert.ErrorIs(t, err, sy.ErrClosed, "cancelled before it started")
+			}
+		}
+	})
 }

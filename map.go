@@ -85,6 +85,9 @@ func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context
 			return
 		}
 		defer l.release()
+		var work inflight
+		l.track(&work, viaMap, fn)
+		defer l.untrack(&work)
 		tctx, cancel := l.bind(ctx)
 		defer cancel(errStopped)
 		if l.serial && l.onLoop() {

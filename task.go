@@ -24,6 +24,7 @@ type task struct {
 	apart  bool            // parent is not under loop: the loop's end is heard of separately
 	mu     sync.Mutex      // orders cancel with making the watch
 	w      atomic.Pointer[watch]
+	work   inflight // in the loop's list of work in flight
 }
 
 // A task's state: live, or ended by whom. An ended task's error is the
