@@ -141,14 +141,15 @@
 //     change, whichever parent ends later. Nothing a call creates outlives
 //     it: fn's context is its own, cancelled when the call returns, even
 //     when the caller's context can never end.
-//   - Waits that can never end fail loudly at the call instead of hanging:
-//     [Loop.Close] or [Loop.Shutdown] from the loop's own work (a call,
-//     future, Map function or producer of the loop), and on a serial loop's
-//     goroutine, Result, Wait, All, Any, Race, AsCompleted, Settle or a
-//     stream's C, Seq or Stop for the loop's own pending work. A concurrent
-//     loop tells its own work by its pprof labels (which carry a
-//     "synchronicity.loop.id" label beside the name) together with the
-//     caller's stack, so a goroutine that a task started may close the loop.
+//   - Waits that can never end fail loudly at the call instead of hanging
+//     where that can be told exactly: on a serial loop's goroutine,
+//     [Loop.Close] or [Loop.Shutdown], and Result, Wait, All, Any, Race,
+//     AsCompleted, Settle or a stream's C, Seq or Stop for the loop's own
+//     pending work. Elsewhere a wait of a loop's work for that loop's Close
+//     cannot be told without reading other goroutines' stacks, which this
+//     package never does: a Close or Shutdown that has waited 5 seconds for
+//     work that does not end writes once, to standard error, which work it
+//     waits for, and synccheck reports the cases visible in the source.
 //     Zero values of Loop, Future and Stream panic, saying what to use.
 //   - The default loop takes no process signal: an application that handles
 //     Ctrl-C itself keeps it. It is made with the package, starting no
