@@ -32,6 +32,9 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	defer l.release()
 	t := l.callCtx(ctx)
 	defer t.cancel()
+	if s := l.lentTo(); s != nil {
+		return callStandIn(s, l, t, fn)
+	}
 	l.wearLabels()
 	defer pprof.SetGoroutineLabels(ctx)
 	v, p, err := runTask(l, t, fn)
