@@ -328,11 +328,11 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 	case fzMap:
 		o.Var &= 15
 	case fzEnter:
-		o.Var &= 3 | fzCross
+		o.Var &= 3 | sc.cross()
 	case fzDo, fzWith:
 		o.Var &= 3
 	case fzStack:
-		o.Var &= 15 | fzUnwind | fzCross
+		o.Var &= 15 | fzUnwind | sc.cross()
 		if o.Var&fzCross != 0 {
 			o.Var &^= fzUnwind
 		}
@@ -395,6 +395,16 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 	// Waiting for a ctx only where something ends it.
 	o.Slow = o.Slow && (o.Stop == fzCancelAsync || o.Stop == fzCancelFuture && o.Kind == fzGo)
 	return o
+}
+
+// cross is fzCross where a use may cross into a task of the loop. Not with
+// Limit: the task would hold a turn while OnLoop's Enter waits for one,
+// and with Limit(1) they deadlock, as documented.
+func (sc *fzScenario) cross() uint8 {
+	if sc.Loop == fzLimited {
+		return 0
+	}
+	return fzCross
 }
 
 // encode turns a scenario back into fuzz input (for seeds).
