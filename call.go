@@ -34,6 +34,9 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	defer t.cancel()
 	l.track(&t.work, viaCall, fn)
 	defer l.untrack(&t.work)
+	if s := l.lentTo(); s != nil {
+		return callStandIn(s, l, t, fn)
+	}
 	l.wearLabels()
 	defer pprof.SetGoroutineLabels(ctx)
 	v, p, err := runTask(l, t, fn)

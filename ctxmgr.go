@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
 	"sync"
 )
 
@@ -208,7 +209,7 @@ func Do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) er
 
 func do[T any](ctx context.Context, cm ContextManager[T], body func(T) error) error {
 	if s, ok := cm.(*scoped[T]); ok {
-		return s.call(ctx, body) // body runs inside fn's yield: no coroutine
+		return s.call(ctx, body) // body runs inside fn's yield: no hand-off
 	}
 	v, x, err := enter(ctx, cm)
 	if err != nil {
@@ -287,24 +288,34 @@ func (s *once) exit(op string, ctx context.Context, err error) error {
 //		return t.Commit()
 //	})
 //
-// Enter runs fn up to its yield and parks it there, as a coroutine; Exit
-// resumes it with the body's outcome and lets it finish. [Do] and [With]
-// need no coroutine: they run the body inside fn's yield. fn keeps Enter's
-// ctx throughout; Exit's ctx is not passed to it. Every Enter starts a fresh
-// run of fn, so one manager serves any number of uses, concurrent or nested,
-// through [Enter], [With], [Do] and [Push] (calling the Enter and Exit
-// methods directly allows one use at a time). A use that is entered must be
-// exited, or its parked fn is never resumed.
+// Enter runs fn up to its yield and parks it there, on a goroutine of its
+// own; Exit resumes it with the body's outcome and waits for it to finish.
+// So Enter and Exit may be called on different goroutines, in any state of
+// OS-thread locking. [Do] and [With] need no goroutine: they run the body
+// inside fn's yield. fn keeps Enter's ctx throughout; Exit's ctx is not
+// passed to it. Every Enter starts a fresh run of fn, so one manager serves
+// any number of uses, concurrent or nested, through [Enter], [With], [Do]
+// and [Push] (calling the Enter and Exit methods directly allows one use at
+// a time). A use that is entered must be exited, or its parked fn is never
+// resumed and its goroutine never ends.
+//
+// When the goroutine of a [Serial] loop enters or exits a use entered with
+// a ctx of that loop (a task's, or through [OnLoop]), fn stands in for it
+// while it waits: fn's [Call]s to the loop run at once instead of queueing
+// behind the waiting task, and on a [LockOSThread] loop they still run on
+// the loop's thread (a [Seq] or [Map] that fn ranges over runs inline, on
+// fn's goroutine). Through OnLoop on a LockOSThread loop, fn itself runs on
+// the loop's thread too.
 //
 // If fn returns before calling yield, Enter returns its error, or an error
 // saying so if it returned nil. If fn calls yield a second time, that yield
 // returns an error at once and Exit reports the misuse. A panic in fn, before
 // or after its yield, comes out of Enter or Exit as a *[PanicError], since
-// there fn runs as a coroutine, on a goroutine of its own; with [Do] and
-// [With] fn runs on the caller's goroutine and its panic goes on unchanged.
-// A panic in the body reaches fn's yield as a *PanicError and, once fn has
-// returned, goes on with its original value in every form. Scoped panics if
-// fn is nil.
+// there fn runs on a goroutine of its own, and if fn calls runtime.Goexit,
+// the goroutine in Enter or Exit goes on with it; with [Do] and [With] fn
+// runs on the caller's goroutine and its panic goes on unchanged. A panic in
+// the body reaches fn's yield as a *PanicError and, once fn has returned,
+// goes on with its original value in every form. Scoped panics if fn is nil.
 func Scoped[T any](fn func(ctx context.Context, yield func(T) error) error) ContextManager[T] {
 	if fn == nil {
 		panic("synchronicity.Scoped: nil function")
@@ -333,7 +344,7 @@ func (s *scoped[T]) Exit(ctx context.Context, err error) error {
 }
 
 // call runs one use with body inside fn's yield: when the body is a
-// function ([Do], [With]) fn needs no coroutine. Everything runs on the
+// function ([Do], [With]) fn needs no goroutine. Everything runs on the
 // caller's goroutine, so panics go on with their own values: fn's as it
 // raised it, the body's once fn has seen it and returned.
 func (s *scoped[T]) call(ctx context.Context, body func(T) error) (err error) {
@@ -369,54 +380,88 @@ func scopedResult(err error, yields int) error {
 	return err
 }
 
-// scopedRun is one run of a Scoped function, parked at its yield.
+// scopedRun is one use of a Scoped function entered with Enter or Push,
+// parked at its yield between them. fn runs on a goroutine of its own, and
+// the two sides take turns through c. Not as a coroutine: the runtime aborts
+// the process when one is resumed with other OS-thread locking than it was
+// made with, and a use may be entered on a locked goroutine and exited on an
+// unlocked one, or the other way round. Only [OnLoop] on a [LockOSThread]
+// loop steps fn as a coroutine of the loop's goroutine, to keep it on the
+// loop's thread (see onThread).
 type scopedRun[T any] struct {
 	ctx    context.Context
 	fn     func(context.Context, func(T) error) error
-	out    func(T) bool // the coroutine's yield
-	next   func() (T, bool)
+	c      chan struct{} // the turn, passed back and forth; closed when fn's run ends
+	v      T             // what fn yielded
 	yields int
 	body   error       // how the body ended, for fn's yield to return
 	err    error       // what fn returned
 	pe     *PanicError // how fn panicked
+	goexit bool        // fn called runtime.Goexit
 
-	// A serial loop whose goroutine may step the coroutine: while it does,
-	// the coroutine stands in for that goroutine, so blocking calls fn makes
-	// to the loop run inline instead of queueing behind the step.
+	next func() (T, bool) // the coroutine's, if fn runs as one
+	out  func(T) bool     // its yield
+
+	// A serial loop whose goroutine may wait for fn's turn: while it does,
+	// fn's goroutine stands in for it, so blocking calls fn makes to the
+	// loop run inline instead of queueing behind the waiting job.
 	loop    *Loop
-	lending bool   // the current step is the loop's
-	id      uint64 // the coroutine's goroutine
+	lending bool   // the current turn is the loop's
+	id      uint64 // fn's goroutine, once lent to
 }
 
 func (s *scoped[T]) open(ctx context.Context) (T, exiter, error) {
+	return s.start(ctx, false)
+}
+
+// onThread starts a use for OnLoop on a LockOSThread loop, on the loop's
+// goroutine: fn runs as a coroutine of that goroutine, on its thread, and
+// OnLoop's Exit resumes it there too.
+func (s *scoped[T]) onThread(ctx context.Context) (T, exiter, error) {
+	return s.start(ctx, true)
+}
+
+func (s *scoped[T]) start(ctx context.Context, coroutine bool) (T, exiter, error) {
 	r := &scopedRun[T]{ctx: ctx, fn: s.fn}
 	if l, ok := ctx.Value(loopKey{}).(*Loop); ok && l.serial {
 		r.loop = l
 	}
-	var stop func()
-	r.next, stop = iter.Pull(r.run)
-	v, ok := r.resume()
-	if ok {
-		return v, r, nil
+	if coroutine {
+		// Never stopped: Exit runs fn to its end, and a failed start has
+		// ended it already.
+		r.next, _ = iter.Pull(r.coroutine)
 	}
-	stop()
+	if r.resume() {
+		return r.v, r, nil
+	}
 	if r.pe != nil {
 		panic(r.pe)
 	}
-	return v, nil, scopedResult(r.err, 0)
+	var zero T
+	return zero, nil, scopedResult(r.err, 0)
 }
 
-// run is the coroutine: fn, with its panic caught.
-func (r *scopedRun[T]) run(out func(T) bool) {
+// run is fn's goroutine.
+func (r *scopedRun[T]) run() {
+	defer close(r.c)
+	r.goexit = true // unless fn returns or panics
+	r.call()
+	r.goexit = false
+}
+
+// coroutine is fn's coroutine.
+func (r *scopedRun[T]) coroutine(out func(T) bool) {
+	r.out = out
+	r.call()
+}
+
+// call runs fn, with its panic caught.
+func (r *scopedRun[T]) call() {
 	defer func() {
 		if v := recover(); v != nil {
 			r.pe = newPanicError(v)
 		}
 	}()
-	r.out = out
-	if r.loop != nil {
-		r.id = goid()
-	}
 	r.stepping()
 	r.err = r.fn(r.ctx, r.yield)
 }
@@ -425,25 +470,74 @@ func (r *scopedRun[T]) yield(v T) error {
 	if r.yields++; r.yields > 1 {
 		return errYieldedTwice
 	}
-	r.out(v) // parks fn until Exit resumes it
+	if r.out != nil {
+		r.out(v) // parks the coroutine until Exit resumes it
+	} else {
+		r.v = v
+		r.c <- struct{}{} // the caller's turn, until Exit gives it back
+		<-r.c
+	}
 	r.stepping()
 	return r.body
 }
 
-// resume runs the coroutine until it yields or returns. Resumed by its
-// serial loop's goroutine, it stands in for it meanwhile.
-func (r *scopedRun[T]) resume() (T, bool) {
+// resume gives fn its turn, until it yields (parked reports true) or its
+// run ends. A serial loop's goroutine lends fn its identity meanwhile; on a
+// LockOSThread loop fn's goroutine is then its stand-in, whose calls to the
+// loop it runs while it waits.
+func (r *scopedRun[T]) resume() (parked bool) {
+	var s *standIn
 	if l := r.loop; l != nil {
 		if r.lending = l.onLoop(); r.lending {
-			defer l.owner.Store(l.owner.Load())
+			host := l.owner.Load()
+			defer l.owner.Store(host)
+			if r.next == nil && l.lockOS && l.standIn.Load() == nil {
+				s = &standIn{host: host, jobs: make(chan func()), done: make(chan bool)}
+				l.standIn.Store(s)
+				defer l.standIn.Store(nil)
+			}
 		}
 	}
-	return r.next()
+	if r.next != nil {
+		r.v, parked = r.next() // goes on with a Goexit of fn's
+		return parked
+	}
+	if r.c == nil {
+		r.c = make(chan struct{})
+		go r.run()
+	} else {
+		r.c <- struct{}{}
+	}
+	if s == nil {
+		_, parked = <-r.c
+	} else {
+		parked = r.await(s)
+	}
+	if !parked && r.goexit {
+		runtime.Goexit() // fn's, going on in the goroutine that gave it the turn
+	}
+	return parked
 }
 
-// stepping is the coroutine's side of resume.
+// await waits for the end of fn's turn, running what fn's goroutine, the
+// loop's stand-in, hands the loop meanwhile.
+func (r *scopedRun[T]) await(s *standIn) (parked bool) {
+	for {
+		select {
+		case _, parked = <-r.c:
+			return parked
+		case job := <-s.jobs:
+			s.serve(r.loop, job, func() { r.await(s) })
+		}
+	}
+}
+
+// stepping is fn's side of resume.
 func (r *scopedRun[T]) stepping() {
 	if r.lending {
+		if r.id == 0 {
+			r.id = goid()
+		}
 		r.loop.owner.Store(r.id)
 	}
 }
@@ -471,6 +565,12 @@ func (r *scopedRun[T]) Exit(_ context.Context, err error) error {
 // ended or the loop has begun closing, and gets the ctx passed to it as it
 // is: Close does not cut teardown short. A panic in Enter or Exit comes out
 // in the caller as a *[PanicError]. OnLoop panics if cm is nil.
+//
+// On a LockOSThread loop a [Scoped] cm's function runs as a coroutine of the
+// loop's goroutine, on its thread. The runtime ends the process if a
+// coroutine is resumed with other OS-thread locking than it was made with,
+// so work of that loop that calls runtime.LockOSThread or UnlockOSThread
+// itself must not enter or exit such a manager between those calls.
 func OnLoop[T any](l *Loop, cm ContextManager[T]) ContextManager[T] {
 	if cm == nil {
 		panic("synchronicity.OnLoop: nil ContextManager")
@@ -505,8 +605,7 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 	l.track(&x.work, viaOnLoop, &m.name)
 	x.ctx, x.cancel = l.bind(ctx)
 	if l.serial {
-		// So that a manager stepped as a coroutine ([Scoped]) knows whose
-		// goroutine steps it.
+		// So that a [Scoped] function knows whose goroutine waits for it.
 		x.ctx = context.WithValue(x.ctx, loopKey{}, l)
 	}
 	defer func() {
@@ -514,10 +613,13 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 			x.end()
 		}
 	}()
-	v, err = Call(x.ctx, l, func(context.Context) (T, error) {
+	v, err = Call(x.ctx, l, func(context.Context) (v T, err error) {
 		// The inner manager gets x.ctx, not Call's, which ends with Call.
-		v, inner, err := enter(x.ctx, m.cm)
-		x.inner = inner
+		if s, ok := m.cm.(*scoped[T]); ok && l.lockOS {
+			v, x.inner, err = s.onThread(x.ctx)
+		} else {
+			v, x.inner, err = enter(x.ctx, m.cm)
+		}
 		return v, err
 	})
 	if err != nil {
@@ -563,6 +665,8 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 			exit()
 		})
 		<-done
+	} else if s := x.loop.lentTo(); s != nil {
+		s.do(exit) // on the loop's thread
 	} else {
 		exit()
 	}

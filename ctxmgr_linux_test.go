@@ -96,3 +96,64 @@ func TestOnLoopLockedThread(t *testing.T) {
 		assert.Equal(t, []int{callerTid, callerTid}, []int{q.enterTid, q.exitTid})
 	})
 }
+
+// A Scoped function entered by a task of a LockOSThread loop runs on a
+// goroutine of its own, which stands in for the loop's while that waits for
+// it: what it runs on the loop — a Call, OnLoop's Enter and Exit, also from
+// a Scoped function nested in it — still runs on the loop's thread, before
+// and after its yield, whether the task exits it or another goroutine does.
+func TestScopedStandInKeepsLoopThread(t *testing.T) {
+	l := sy.New(sy.LockOSThread())
+	defer l.Close()
+	tid := func(ctx context.Context) int {
+		v, err := sy.Call(ctx, l, func(context.Context) (int, error) { return syscall.Gettid(), nil })
+		require.NoError(t, err)
+		return v
+	}
+	loopTid := tid(context.Background())
+	var tids []int
+	probes := []*threadProbe{}
+	// scoped calls the loop, and enters an OnLoop manager, on both sides of
+	// its yield; inner, if set, is a Scoped manager to enter around yield.
+	scoped := func(inner sy.ContextManager[int]) sy.ContextManager[int] {
+		return sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			tids = append(tids, tid(ctx))
+			p := &threadProbe{}
+			probes = append(probes, p)
+			_, exit, err := sy.Enter(ctx, sy.OnLoop[int](l, p))
+			require.NoError(t, err)
+			if inner != nil {
+				err = useEnter(ctx, inner, yield)
+			} else {
+				err = yield(1)
+			}
+			exit(&err)
+			tids = append(tids, tid(ctx))
+			return err
+		})
+	}
+	for _, exitOutside := range []bool{false, true} {
+		tids, probes = nil, nil
+		var exit func(*error)
+		_, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+			ctx = context.WithoutCancel(ctx) // fn keeps it beyond the task
+			_, x, err := sy.Enter(ctx, scoped(scoped(nil)))
+			if err != nil || exitOutside {
+				exit = x
+				return 0, err
+			}
+			x(&err)
+			return 0, err
+		})
+		require.NoError(t, err)
+		if exitOutside {
+			exit(&err)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, []int{loopTid, loopTid, loopTid, loopTid}, tids, "exit outside: %v", exitOutside)
+		require.Len(t, probes, 2)
+		for _, p := range probes {
+			assert.Equal(t, []int{loopTid, loopTid}, []int{p.enterTid, p.exitTid}, "OnLoop's Enter and Exit")
+		}
+	}
+}

@@ -127,7 +127,8 @@ func TestExitStackBodyPanicKeepsItsValue(t *testing.T) {
 }
 
 // A panic that crosses goroutines is still a *PanicError: a manager's own
-// panic in a Scoped coroutine, a task's panic observed through its future.
+// panic in a Scoped function parked by Enter, a task's panic observed
+// through its future.
 func TestCrossGoroutinePanicIsWrapped(t *testing.T) {
 	ctx := context.Background()
 	cm := sy.Scoped(func(ctx context.Context, yield func(string) error) error {

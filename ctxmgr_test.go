@@ -464,7 +464,8 @@ func useWith[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) e
 }
 
 // uses are the ways to use a manager with a body: a Scoped manager runs
-// as a coroutine under Enter and Push, and directly under Do and With.
+// on a goroutine of its own under Enter and Push, and directly under Do
+// and With.
 var uses = map[string]func(context.Context, sy.ContextManager[int], func(int) error) error{
 	"Enter": useEnter[int],
 	"Push":  usePush[int],
@@ -480,11 +481,11 @@ func TestScoped(t *testing.T) {
 }
 
 // fnPanic asserts how a panic with v in a Scoped function came out: as a
-// *PanicError if fn ran as a coroutine, on a goroutine of its own, and as
-// it was raised if fn ran on the caller's goroutine.
-func fnPanic(t *testing.T, r, v any, coroutine bool) {
+// *PanicError if fn ran on a goroutine of its own, and as it was raised if
+// fn ran on the caller's goroutine.
+func fnPanic(t *testing.T, r, v any, ownGoroutine bool) {
 	t.Helper()
-	if coroutine {
+	if ownGoroutine {
 		pe := panicValue(t, r, v)
 		assert.Contains(t, string(pe.Stack), "testScoped", "the stack is fn's")
 		return
@@ -492,7 +493,7 @@ func fnPanic(t *testing.T, r, v any, coroutine bool) {
 	assert.Equal(t, v, r, "the panic goes on with its own value")
 }
 
-func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ranged, coroutine bool) {
+func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ranged, ownGoroutine bool) {
 	t.Run("body error reaches fn", func(t *testing.T) {
 		var setups, teardowns int
 		var seen []error
@@ -573,7 +574,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 		})
 		called := false
 		r := recovered(func() { _ = use(ctx, cm, func(int) error { called = true; return nil }) })
-		fnPanic(t, r, "setup boom", coroutine)
+		fnPanic(t, r, "setup boom", ownGoroutine)
 		assert.False(t, called)
 		assert.Equal(t, 1, cleanups)
 	})
@@ -584,7 +585,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 			panic("teardown boom")
 		})
 		r := recovered(func() { _ = use(ctx, cm, func(int) error { return errBody }) })
-		fnPanic(t, r, "teardown boom", coroutine)
+		fnPanic(t, r, "teardown boom", ownGoroutine)
 		if !ranged {
 			assert.Equal(t, errBody, seen)
 		}
@@ -951,7 +952,7 @@ func TestOnLoopExitGoexitOnSerialLoop(t *testing.T) {
 	assert.NotContains(t, err.Error(), "body")
 }
 
-// A Scoped function run as a coroutine by a serial loop's goroutine (through
+// A Scoped function whose turn a serial loop's goroutine waits for (through
 // OnLoop, or entered by one of the loop's tasks) stands in for that
 // goroutine: its blocking calls to the loop run inline, before and after its
 // yield, instead of queueing behind it for ever.

@@ -65,9 +65,9 @@
 // or several at once with an [ExitStack], which unwinds them in reverse
 // order, passing each the error so far. [Scoped] writes a manager as one
 // function, like Python's @contextmanager: it sets up, calls yield(v), which
-// returns the body's outcome, and tears down; Enter parks it at its yield as
-// a coroutine, and Do and With run the body inside the yield at the cost of
-// a function call. [OnLoop] runs a manager's Enter and Exit on a loop — on a
+// returns the body's outcome, and tears down; Enter parks it at its yield on
+// a goroutine of its own, and Do and With run the body inside the yield at
+// the cost of a function call. [OnLoop] runs a manager's Enter and Exit on a loop — on a
 // [LockOSThread] loop, on its thread — while the body runs on the caller's
 // goroutine; the loop's Close waits for the Exit. [Closing] and [Locking]
 // adapt an io.Closer and a sync.Locker.
@@ -101,7 +101,7 @@
 //     All, Any, Race, Settle) re-panics. A panic is wrapped where it crosses goroutines: in a task,
 //     future, stream, [Map] call, a serial loop's hop (Call, [OnLoop]'s
 //     Enter and Exit) or a [Scoped] function parked by [Enter] or [Push],
-//     which runs as a coroutine.
+//     which runs on a goroutine of its own.
 //   - Every panic reaches exactly one observer, and none is silent. One
 //     that nobody observes goes to the loop's [OnPanic] handler — by default
 //     standard error, as asyncio reports an exception never retrieved — as
@@ -121,7 +121,11 @@
 //   - A coroutine ([iter.Pull]) is created, resumed and stopped with the same
 //     thread-lock state, whatever goroutine drives the shutdown: a Map's
 //     input is stopped by a goroutine like the one that made it, not by a
-//     consumer that may be locked to a thread.
+//     consumer that may be locked to a thread. A [Scoped] function entered
+//     with [Enter] or [Push], whose use may go from a locked goroutine to an
+//     unlocked one, runs on a goroutine of its own instead; only [OnLoop]
+//     on a LockOSThread loop, which enters and exits on the loop's
+//     goroutine, runs it as a coroutine there, to keep it on the thread.
 //   - A producer's values reach the consumer one by one as they are made,
 //     even with [Prefetch]: the hand-off is a ring buffer with one atomic
 //     store per value, never held back for a batch to fill, so a producer

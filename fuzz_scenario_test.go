@@ -170,9 +170,13 @@ const (
 	// Map: bit flags; Workers(n) in bits 2-3.
 	fzUnordered, fzStopOnError = 1, 2
 	// Enter, Do, With: the manager (low 2 bits); Stack: the second
-	// manager in bits 2-3, fzUnwind in bit 4.
+	// manager in bits 2-3, fzUnwind in bit 4. fzCross (Enter, Stack): the
+	// use crosses between a task of the loop and the op's goroutine (on a
+	// LockOSThread loop, between thread-lock states): Enter in a task and
+	// exit outside; Push outside and Close in a task.
 	fzPlain, fzScoped, fzOnLoop, fzOnLoopScoped = 0, 1, 2, 3
 	fzUnwind                                    = 16
+	fzCross                                     = 32
 	// Seq: Prefetch(n) in the low 2 bits; Call, Go, Seq: fzViaWrap.
 	fzViaWrap = 4
 	// Nested: what the task does on the loop.
@@ -323,10 +327,15 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 		o.Var &= 3 | 3<<3
 	case fzMap:
 		o.Var &= 15
-	case fzEnter, fzDo, fzWith:
+	case fzEnter:
+		o.Var &= 3 | sc.cross()
+	case fzDo, fzWith:
 		o.Var &= 3
 	case fzStack:
-		o.Var &= 15 | fzUnwind
+		o.Var &= 15 | fzUnwind | sc.cross()
+		if o.Var&fzCross != 0 {
+			o.Var &^= fzUnwind
+		}
 	case fzNested:
 		o.Var %= 7
 		if sc.Loop == fzLimited && (o.Var == fzInCall || o.Var == fzInMap || o.Var == fzInGo) {
@@ -392,6 +401,16 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 	// Waiting for a ctx only where something ends it.
 	o.Slow = o.Slow && (o.Stop == fzCancelAsync || o.Stop == fzCancelFuture && o.Kind == fzGo)
 	return o
+}
+
+// cross is fzCross where a use may cross into a task of the loop. Not with
+// Limit: the task would hold a turn while OnLoop's Enter waits for one,
+// and with Limit(1) they deadlock, as documented.
+func (sc *fzScenario) cross() uint8 {
+	if sc.Loop == fzLimited {
+		return 0
+	}
+	return fzCross
 }
 
 // encode turns a scenario back into fuzz input (for seeds).
@@ -494,11 +513,17 @@ func (o fzOp) String() string {
 		}
 	case fzEnter, fzDo, fzWith:
 		args = append(args, fzCMNames[o.Var&3])
+		if o.Var&fzCross != 0 {
+			args = append(args, "entered in a task")
+		}
 	case fzStack:
 		args = append(args, fzCMNames[o.Var&3], fzCMNames[o.Var>>2&3])
-		if o.Var&fzUnwind != 0 {
+		switch {
+		case o.Var&fzCross != 0:
+			args = append(args, "deferred Close in a task")
+		case o.Var&fzUnwind != 0:
 			args = append(args, "deferred Unwind")
-		} else {
+		default:
 			args = append(args, "deferred Close")
 		}
 	case fzNested:

@@ -48,6 +48,10 @@ var fzSeeds = []fzScenario{
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzStack, Var: fzOnLoop | fzSecond(fzScoped) | fzUnwind, Fault: fzPanic, Site: fzExitS, At: 0}, {Kind: fzStack, Var: fzPlain, Fault: fzErr, Site: fzExitS, Repeat: true}}},
 	{Loop: fzLimited, Limit: 1, Ops: []fzOp{{Kind: fzDo, Var: fzOnLoop, Fault: fzErr, Site: fzExitS}, {Kind: fzEnter, Var: fzOnLoopScoped, Fault: fzPanic, Site: fzBody}}},
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzDo, Var: fzOnLoop, Slow: true, Stop: fzCancelAsync}, {Kind: fzEnter, Var: fzOnLoopScoped, Stop: fzCancelAt}}},
+	// Uses that cross between a task of a LockOSThread loop and a goroutine
+	// not locked to a thread.
+	{Loop: fzLocked, Ops: []fzOp{{Kind: fzEnter, Var: fzScoped | fzCross, Fault: fzErr, Site: fzBody}, {Kind: fzStack, Var: fzScoped | fzSecond(fzOnLoopScoped) | fzCross, Fault: fzPanic, Site: fzExitS, At: 0}, {Kind: fzEnter, Var: fzOnLoopScoped | fzCross, Fault: fzPanic, Site: fzEnterS}}},
+	{Loop: fzLocked, Close: fzCloseConcurrent, CloseAt: 1, Ops: []fzOp{{Kind: fzStack, Var: fzOnLoop | fzSecond(fzScoped) | fzCross, Async: true, Fault: fzGoexit, Site: fzExitS, At: 1}, {Kind: fzEnter, Var: fzScoped | fzCross, Fault: fzGoexit, Site: fzExitS}}},
 
 	// Nested calls into the loop.
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzNested, Var: fzInCall}, {Kind: fzNested, N: 4, Var: fzInGo, Fault: fzPanic, Site: fzSource}, {Kind: fzNested, N: 5, Var: fzInMap, Stop: fzBreak, At: 1}}},

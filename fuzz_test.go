@@ -1040,7 +1040,7 @@ func (r *fzOpRun) manage() {
 	switch r.o.Kind {
 	case fzEnter:
 		err = func() (err error) {
-			v, exit, err := sy.Enter(r.ctx, cm)
+			v, exit, err := r.enter(cm)
 			if err != nil {
 				return err
 			}
@@ -1075,13 +1075,44 @@ func (r *fzOpRun) manage() {
 	}
 }
 
+// enter enters cm, in a task of the loop if the op crosses.
+func (r *fzOpRun) enter(cm sy.ContextManager[int]) (v int, exit func(*error), err error) {
+	if r.o.Var&fzCross == 0 {
+		return sy.Enter(r.ctx, cm)
+	}
+	_, err = sy.Call(r.ctx, r.e.l, func(ctx context.Context) (int, error) {
+		var err error
+		v, exit, err = sy.Enter(ctx, cm)
+		return 0, err
+	})
+	return v, exit, err
+}
+
+// closeInTask closes st in a task of the loop, or here if the loop no
+// longer takes work.
+func (r *fzOpRun) closeInTask(st *sy.ExitStack, err error) error {
+	ran := false
+	_, cerr := sy.Call(context.Background(), r.e.l, func(ctx context.Context) (int, error) {
+		ran = true
+		err = st.Close(ctx, err)
+		return 0, nil
+	})
+	if !ran {
+		return st.Close(r.ctx, err)
+	}
+	return errors.Join(err, cerr)
+}
+
 func (r *fzOpRun) stack() {
 	deferred := r.res("ExitStack.Defer", true)
 	err := func() (err error) {
 		var st sy.ExitStack
-		if r.o.Var&fzUnwind != 0 {
+		switch {
+		case r.o.Var&fzCross != 0:
+			defer func() { err = r.closeInTask(&st, err) }()
+		case r.o.Var&fzUnwind != 0:
 			defer st.Unwind(r.ctx, &err)
-		} else {
+		default:
 			defer func() { err = st.Close(r.ctx, err) }()
 		}
 		deferred.started.Add(1)

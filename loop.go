@@ -51,6 +51,7 @@ type Loop struct {
 	batch     []job // jobs taken from queue, run from next on; owned by the runner
 	next      int
 	owner     atomic.Uint64             // id of the goroutine running a job, 0 when idle
+	standIn   atomic.Pointer[standIn]   // with LockOSThread, see standIn
 	callPools sync.Map                  // see callPool
 	lastPool  atomic.Pointer[typedPool] // see callPool
 	// With LockOSThread: the queue has jobs (set under mu), and the loop's

@@ -1,6 +1,9 @@
 package synchronicity
 
-import "runtime"
+import (
+	"context"
+	"runtime"
+)
 
 // serve is a serial loop's goroutine: it runs queued jobs in order until the
 // loop has closed and drained.
@@ -113,4 +116,66 @@ func (l *Loop) poke() {
 func (l *Loop) onLoop() bool {
 	o := l.owner.Load()
 	return o != 0 && o == goid()
+}
+
+// A standIn is a goroutine to which the goroutine of a LockOSThread loop has
+// lent its identity (owner) while it waits for it: a [Scoped] function's,
+// see scopedRun.resume. It counts as the loop's goroutine, so that its
+// blocking calls to the loop do not queue behind the job waiting for it, but
+// it runs on a thread of its own: what it would run inline on the loop (a
+// Call's function, an OnLoop manager's Exit) it hands to the waiting
+// goroutine instead, which runs it on the loop's thread.
+type standIn struct {
+	host uint64      // the waiting goroutine
+	jobs chan func() // from the stand-in
+	done chan bool   // to it: the job returned, or called runtime.Goexit
+}
+
+// lentTo returns the stand-in of a LockOSThread loop, if it has one: then
+// a caller that onLoop says is on the loop is that stand-in.
+func (l *Loop) lentTo() *standIn {
+	if !l.lockOS {
+		return nil
+	}
+	return l.standIn.Load()
+}
+
+// do runs job on the loop's goroutine, which waits for the stand-in, and
+// goes on with runtime.Goexit there if job called it.
+func (s *standIn) do(job func()) {
+	s.jobs <- job
+	if !<-s.done {
+		runtime.Goexit()
+	}
+}
+
+// serve runs a job handed over by the stand-in, as work of the loop's own
+// goroutine. If the job calls runtime.Goexit, the stand-in is told to go on
+// with it too and rest serves it meanwhile, until it has ended.
+func (s *standIn) serve(l *Loop, job func(), rest func()) {
+	lent := l.owner.Load()
+	ok := false
+	defer func() {
+		// The stand-in's again before it resumes.
+		l.standIn.Store(s)
+		l.owner.Store(lent)
+		s.done <- ok
+		if !ok {
+			rest()
+		}
+	}()
+	l.owner.Store(s.host)
+	l.standIn.Store(nil) // the job's own calls to the loop run inline
+	job()
+	ok = true
+}
+
+// callStandIn is Call made by a stand-in: fn runs on the loop's thread.
+func callStandIn[T any](s *standIn, l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
+	var p *PanicError
+	s.do(func() { v, p, err = runTask(l, ctx, fn) })
+	if p != nil {
+		panic(p)
+	}
+	return v, err
 }
