@@ -32,6 +32,8 @@ var goldens = []struct {
 		},
 	},
 	{dir: "plain", typ: "Counter", name: "SyncCounter", golden: "counter_syncgen.go"},
+	{dir: "tx", typ: "ledger", name: "Ledger", golden: "ledger_syncgen.go"},
+	{dir: "tx", typ: "tally", name: "Tally", golden: "tally_syncgen.go"},
 }
 
 func TestGolden(t *testing.T) {
