@@ -45,3 +45,36 @@ func BenchmarkAsync(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTurn is the turn a plain call through a Ledger takes and gives
+// back, alone: the hold's whole cost to a call when no transaction is open.
+func BenchmarkTurn(b *testing.B) {
+	ctx := context.Background()
+	lg := NewLedger(serial(b), &ledger{})
+	b.ReportAllocs()
+	for range b.N {
+		h, err := ledgerTurn(ctx, lg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.done()
+	}
+}
+
+// BenchmarkTurnParallel is BenchmarkTurn from many goroutines at once.
+func BenchmarkTurnParallel(b *testing.B) {
+	ctx := context.Background()
+	lg := NewLedger(serial(b), &ledger{})
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			h, err := ledgerTurn(ctx, lg)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			h.done()
+		}
+	})
+}
