@@ -61,11 +61,9 @@
 //     upper-cased, and Result), whose fields are the results' names
 //     upper-cased, or V0, V1, ... when they are unnamed or clash.
 //   - If conn has Enter(ctx) (V, error) and Exit(ctx, error) error, the
-//     façade is a synchronicity.ContextManager too: its Enter and Exit run
-//     conn's on the loop as synchronicity.OnLoop does, so the loop's Close
-//     waits for the Exit, and the body runs on the caller's goroutine. Like
-//     conn's own methods, they serve one use at a time. Async has no Enter
-//     or Exit: use the manager with synchronicity.Do or With instead.
+//     façade is a synchronicity.ContextManager too, and a use of it holds
+//     the *conn for its body: see Context managers below. Async has no
+//     Enter or Exit: use the manager with synchronicity.Do or With instead.
 //   - Wherever an argument, a result, a producer's value or Enter's value
 //     is *conn, the façade takes or returns *Conn. A façade argument is
 //     unwrapped to its *conn, which then runs on the loop of the façade
@@ -84,7 +82,8 @@
 //   - A method fits no shape when its ctx is not its first argument, when
 //     it ends in yield func(T) bool but does not return just error, when it
 //     mentions conn other than as *conn, or when its name is one the façade
-//     uses itself (Async, and the fields loop, impl, mgr and fam). Such
+//     uses itself (Async, the fields loop, impl and fam, and for a context
+//     manager hold and use). Such
 //     methods are left out with a warning naming each and why; -strict
 //     makes that an error. A type with no method that fits is an error.
 //   - The output file from an earlier run is read as empty while loading,
@@ -92,6 +91,74 @@
 //     the package (such as code using a façade method that is gone) are
 //     ignored unless they reach conn's methods. Names the façade would
 //     declare that the package already declares are an error.
+//
+// # Context managers
+//
+// When conn's Enter and Exit begin and end a transaction, as a database
+// connection's do, every call made between them joins it. A façade shared
+// by many goroutines must then keep the transaction to the goroutine that
+// began it, so that no one else's call runs inside it (and is rolled back
+// with it), and must let several goroutines use transactions at once. So a
+// use of the façade as a context manager holds the *conn:
+//
+//	err := synchronicity.Do(ctx, c, func(tx *Conn) error {
+//		return tx.Insert(ctx, "row") // through tx, not c
+//	})
+//
+// In detail:
+//
+//   - A use holds the *conn from its Enter until its Exit has run. Enter
+//     takes the façade's hold (there is one per *conn in a family), then
+//     runs conn's Enter on the loop as synchronicity.OnLoop does, with a
+//     manager of the use's own; Exit runs conn's Exit on the loop and lets
+//     go of the hold. The loop's Close waits for the Exit, and the body
+//     runs on the caller's goroutine.
+//   - Meanwhile every call through c (and through any façade of the same
+//     *conn that the family hands out) waits for its turn: blocking
+//     methods, Async's methods (which then block their caller before they
+//     start their task: on a serial loop a task cannot wait for the hold
+//     without stopping the body's own calls), each step of a producer, and
+//     every other Enter. A waiting call honours its ctx: when ctx ends
+//     first it returns ctx's error (Async, a future failed with it; a
+//     producer, a last pair with it) and conn's method is not called. A
+//     method without a ctx waits as long as it takes.
+//   - Enter in turn waits for an open use to end, and for the calls that
+//     have their turn: a blocking call until it returns, an Async call or
+//     a stream until it is queued on the loop. On a serial loop, then, no
+//     call but the body's runs between a use's Enter and its Exit. (On a
+//     concurrent loop, where conn must be safe for concurrent use anyway,
+//     an Async call or a stream queued before Enter may still be running.)
+//   - The body calls through the *Conn that Enter returned: a façade of
+//     that use alone, distinct from c, as *sql.Tx is from *sql.DB. It has
+//     all of c's methods and Async, and its calls skip the hold. Once Exit
+//     has run they fail with an error saying so (a method without an error
+//     result panics with it); Enter on it fails, since uses do not nest.
+//     Exit may be called on either façade; Do, With and synchronicity.Enter
+//     call c's. Exit with no use open, or twice, panics.
+//   - A body that calls c instead waits for its own Exit: for ever, or
+//     until that call's ctx ends. It is not detected: it differs from
+//     another goroutine's call only in which goroutine makes it, and no
+//     decision here reads goroutine identity (comparing contexts would
+//     not do: unrelated goroutines share context.Background()).
+//   - If Enter's value V is not *conn, there is no façade of the use: the
+//     body works through V and must not call c.
+//   - A producer's loop body holds no turn, so it may call c, and a use
+//     may begin between two values; the producer's next step then waits
+//     for that use's Exit, so no step runs inside another's use. A stream
+//     (Async's form) waits for its turn to start, but then runs ahead on
+//     the loop: a use that begins meanwhile does not wait for it, and its
+//     later steps may run inside that use. Range the blocking form where
+//     that matters.
+//
+// Calls share their turns and uses take the hold alone, as readers and
+// writers of a sync.RWMutex do, but waiting on channels so that ctx is
+// honoured; a use waiting for calls to drain keeps new calls out, so a
+// steady stream of calls cannot starve it, and no caller holds a turn
+// while its own code runs (a producer's loop body included), so a turn
+// never waits for a use that waits for it. Calls still queue on the loop
+// together: the hold costs a call two uncontended mutex round trips. The
+// façade of a type that is not a context manager has no hold and pays
+// nothing.
 //
 // Errors (bad flags, a missing type, a type without methods) are printed
 // and the command exits with status 2.

@@ -64,7 +64,7 @@ func TestFlags(t *testing.T) {
 		{args: []string{"-nope"}, want: "flag provided but not defined: -nope"},
 		{args: []string{"-type=store", "a", "b"}, want: "at most one package, got 2: a b"},
 		{args: []string{"-type=store", "./none"}, want: "package ./none: no Go files"},
-		{args: []string{"-type=store", "-name=Store", "-strict"}, want: "-strict: 4 method(s) of store fit no shape", warn: "syncgen: warning: (*store).Late left out"},
+		{args: []string{"-type=store", "-name=Store", "-strict"}, want: "-strict: 5 method(s) of store fit no shape", warn: "syncgen: warning: (*store).Late left out"},
 		{args: []string{"-type=store", "-name=Store"}, warn: "syncgen: warning: (*store).Async left out"},
 		// Run again, the façade is regenerated over the old one.
 		{args: []string{"-type=store", "-name=Store"}, warn: "syncgen: warning: (*store).Async left out"},

@@ -261,6 +261,15 @@ func (g *gen) methods() error {
 	if enter != nil && exit != nil {
 		g.cm = enter.results[0].typ
 		g.cmSelf = enter.results[0].self
+		ms := g.ms[:0]
+		for _, m := range g.ms {
+			if why, ok := reservedCM[m.name]; ok {
+				g.warnings = append(g.warnings, fmt.Sprintf("(*%s).%s left out: %s", g.typ, m.name, why))
+				continue
+			}
+			ms = append(ms, m)
+		}
+		g.ms = ms
 	} else {
 		for _, m := range []*method{enter, exit} {
 			if m != nil {
@@ -319,8 +328,13 @@ var reserved = map[string]string{
 	"Async": "the façade's Async method has that name",
 	"loop":  "the façade has a field of that name",
 	"impl":  "the façade has a field of that name",
-	"mgr":   "the façade has a field of that name",
 	"fam":   "the façade has a field of that name",
+}
+
+// reservedCM are the names of the fields a context manager's façade adds.
+var reservedCM = map[string]string{
+	"hold": "the façade of a context manager has a field of that name",
+	"use":  "the façade of a context manager has a field of that name",
 }
 
 // classify works out a method's shape, or why it has none.
@@ -493,6 +507,18 @@ func yieldOf(t types.Type) (types.Type, bool) {
 // The package-level names the file declares.
 func (g *gen) declared() []string {
 	names := []string{g.name, "New" + g.name, g.name + "Async", g.familyType(), g.unwrapFunc()}
+	if g.cm != nil {
+		names = append(names, g.local("Hold"), g.local("Use"))
+		if g.cmSelf {
+			names = append(names, g.local("Turn"))
+		}
+		if g.has(shapeCall) {
+			names = append(names, g.local("Call"), g.local("Go"))
+		}
+		if g.has(shapeProducer) {
+			names = append(names, g.local("Seq"), g.local("Start"))
+		}
+	}
 	for _, m := range g.ms {
 		if m.result != "" {
 			names = append(names, m.result)
@@ -501,8 +527,21 @@ func (g *gen) declared() []string {
 	return names
 }
 
-func (g *gen) familyType() string { return lowerFirst(g.name) + "Family" }
+func (g *gen) familyType() string { return g.local("Family") }
 func (g *gen) unwrapFunc() string { return "unwrap" + g.name }
+
+// local names one of the file's unexported declarations after the façade.
+func (g *gen) local(suffix string) string { return lowerFirst(g.name) + suffix }
+
+// has reports whether a method has shape s.
+func (g *gen) has(s shape) bool {
+	for _, m := range g.ms {
+		if m.shape == s {
+			return true
+		}
+	}
+	return false
+}
 
 // checkNames fails if a name the file declares is taken.
 func (g *gen) checkNames() error {
@@ -559,7 +598,7 @@ func (g *gen) paramNames(m *method) []string {
 	for _, n := range g.byName {
 		used[n] = true
 	}
-	for _, n := range []string{"context", "iter", "synchronicity", "sync"} {
+	for _, n := range []string{"context", "iter", "synchronicity", "sync", "atomic", "errors"} {
 		used[n] = true
 	}
 	for _, n := range g.declared() { // the closures name the façade's types

@@ -29,9 +29,12 @@ var goldens = []struct {
 			"(*store).Walk left out: it ends in yield func(T) bool but does not return just error, as a producer does",
 			"(*store).All left out: its type []*store holds store, which the façade would hand out unwrapped; only *store itself is translated",
 			"(*store).Async left out: the façade's Async method has that name",
+			"(*store).use left out: the façade of a context manager has a field of that name",
 		},
 	},
 	{dir: "plain", typ: "Counter", name: "SyncCounter", golden: "counter_syncgen.go"},
+	{dir: "tx", typ: "ledger", name: "Ledger", golden: "ledger_syncgen.go"},
+	{dir: "tx", typ: "tally", name: "Tally", golden: "tally_syncgen.go"},
 }
 
 func TestGolden(t *testing.T) {

@@ -13,7 +13,10 @@ type writer struct {
 	b       *bytes.Buffer
 	sy, ctx string // the names of the library and of package context
 	iter    string // package iter's name, if producers need it
-	sync    string // package sync's name, if the family needs it
+	sync    string // package sync's name, if the family or the hold needs it
+	atomic  string // package sync/atomic's name, if the hold needs it
+	errors  string // package errors' name, if the hold needs it
+	cm      bool   // the impl is a context manager, so the façade has a hold
 	fam     bool   // results are translated, so façades keep a family
 	unwrap  bool   // arguments are translated
 	names   map[*method][]string
@@ -41,9 +44,14 @@ func (w *writer) prepare() {
 		}
 	}
 	if g.cm != nil {
+		w.cm = true
 		w.fam = w.fam || g.cmSelf
+		w.atomic = g.importName("sync/atomic", "atomic")
+		if g.cmSelf {
+			w.errors = g.importName("errors", "errors")
+		}
 	}
-	if w.fam {
+	if w.fam || w.cm {
 		w.sync = g.importName("sync", "sync")
 	}
 	w.names = map[*method][]string{}
@@ -61,14 +69,24 @@ func (w *writer) facade() {
 	w.p("// that is not safe for concurrent use can be shared by any number of")
 	w.p("// goroutines. Make one with [New%s]; [%s.Async] gives the forms that", F, F)
 	w.p("// return futures and streams.")
+	if w.cm {
+		w.p("//")
+		w.p("// %s is a [%s.ContextManager], as *%s is, and a use of it", F, w.sy, T)
+		w.p("// holds the *%s for its body until Exit: see [%s.Enter].", T, F)
+	}
 	w.p("type %s struct {", F)
 	w.p("loop *%s.Loop", w.sy)
 	w.p("impl *%s", T)
-	if g.cm != nil {
-		w.p("mgr %s.ContextManager[%s]", w.sy, g.typeStr(g.cm, false))
-	}
 	if w.fam {
 		w.p("fam *%s", g.familyType())
+	}
+	if w.cm {
+		if g.cmSelf {
+			w.p("hold *%s // nil in a %s that Enter returned", g.local("Hold"), F)
+			w.p("use *%s // set only in a %s that Enter returned", g.local("Use"), F)
+		} else {
+			w.p("hold *%s", g.local("Hold"))
+		}
 	}
 	w.p("}\n")
 	if g.cm != nil {
@@ -97,20 +115,21 @@ func (w *writer) facade() {
 		w.p("fam.mu.Lock()\ndefer fam.mu.Unlock()")
 		w.p("f, ok := fam.m[impl]")
 		w.p("if !ok {")
-		w.p("f = &%s{loop: l, impl: impl, fam: fam}", F)
-		if g.cm != nil {
-			w.p("f.mgr = %s.OnLoop[%s](l, impl)", w.sy, g.typeStr(g.cm, false))
+		if w.cm {
+			w.p("f = &%s{loop: l, impl: impl, fam: fam, hold: &%s{}}", F, g.local("Hold"))
+		} else {
+			w.p("f = &%s{loop: l, impl: impl, fam: fam}", F)
 		}
 		w.p("fam.m[impl] = f")
 		w.p("}")
 		w.p("return f")
 		w.p("}\n")
 	} else {
-		w.p("f := &%s{loop: l, impl: impl}", F)
-		if g.cm != nil {
-			w.p("f.mgr = %s.OnLoop[%s](l, impl)", w.sy, g.typeStr(g.cm, false))
+		if w.cm {
+			w.p("return &%s{loop: l, impl: impl, hold: &%s{}}", F, g.local("Hold"))
+		} else {
+			w.p("return &%s{loop: l, impl: impl}", F)
 		}
-		w.p("return f")
 		w.p("}\n")
 	}
 	if w.unwrap {
@@ -119,6 +138,9 @@ func (w *writer) facade() {
 		w.p("if f == nil {\nreturn nil\n}")
 		w.p("return f.impl")
 		w.p("}\n")
+	}
+	if w.cm {
+		w.hold()
 	}
 }
 
@@ -245,24 +267,18 @@ func (w *writer) blocking(m *method) {
 	w.doc(m)
 	switch m.shape {
 	case shapeEnter:
-		r := m.results[0]
-		w.p("func (f *%s) Enter(ctx %s.Context) (%s, error) {", g.name, w.ctx, g.typeStr(r.typ, r.self))
-		if r.self {
-			w.p("v, err := f.mgr.Enter(ctx)")
-			w.p("return %s, err", w.facadeOf("v", true))
-		} else {
-			w.p("return f.mgr.Enter(ctx)")
-		}
-		w.p("}\n")
+		w.enter(m)
 		return
 	case shapeExit:
-		w.p("func (f *%s) Exit(ctx %s.Context, err error) error {", g.name, w.ctx)
-		w.p("return f.mgr.Exit(ctx, err)")
-		w.p("}\n")
+		w.exit()
 		return
 	case shapeProducer:
 		w.p("func (f *%s) %s(%s) %s.Seq2[%s, error] {", g.name, m.name, w.params(m, true), w.iter, g.typeStr(m.elem.typ, m.elem.self))
-		w.p("return %s.Seq(ctx, f.loop, %s)", w.sy, w.producer(m))
+		if w.cm {
+			w.p("return %s(ctx, f, %s)", g.local("Seq"), w.producer(m))
+		} else {
+			w.p("return %s.Seq(ctx, f.loop, %s)", w.sy, w.producer(m))
+		}
 		w.p("}\n")
 		return
 	}
@@ -284,6 +300,9 @@ func (w *writer) blocking(m *method) {
 		ctx = w.ctx + ".Background()"
 	}
 	call := fmt.Sprintf("%s.Call(%s, f.loop, %s)", w.sy, ctx, w.task(m))
+	if w.cm {
+		call = fmt.Sprintf("%s(%s, f, %s)", g.local("Call"), ctx, w.task(m))
+	}
 	var fields []string
 	for _, r := range m.results {
 		fields = append(fields, "r."+r.field)
@@ -312,6 +331,13 @@ func (w *writer) async() {
 	w.p("// Python's .aio: each starts its call as a task of the loop and returns")
 	w.p("// at once, with a future for a call and a stream for a producer. Get one")
 	w.p("// from [%s.Async].", F)
+	if w.cm {
+		w.p("//")
+		w.p("// While a use of a %s as a context manager is open, the Async methods", F)
+		w.p("// of the %s it was entered through wait for its Exit, or until ctx", F)
+		w.p("// ends, before they start their task; those of the %s that Enter", F)
+		w.p("// returned start it at once.")
+	}
 	w.p("type %sAsync struct {\nf *%s\n}\n", F, F)
 	w.p("// Async returns the async forms of f's methods.")
 	w.p("func (f *%s) Async() %sAsync {\nreturn %sAsync{f: f}\n}\n", F, F, F)
@@ -330,7 +356,11 @@ func (w *writer) asyncMethod(m *method) {
 		w.p("// of the loop and returns the stream of its values at once.")
 		w.p("func (a %sAsync) %s(%s) *%s.Stream[%s] {", F, m.name, w.params(m, true), w.sy, g.typeStr(m.elem.typ, m.elem.self))
 		w.p("f := a.f")
-		w.p("return %s.Start(ctx, f.loop, %s)", w.sy, w.producer(m))
+		if w.cm {
+			w.p("return %s(ctx, f, %s)", g.local("Start"), w.producer(m))
+		} else {
+			w.p("return %s.Start(ctx, f.loop, %s)", w.sy, w.producer(m))
+		}
 		w.p("}\n")
 		return
 	}
@@ -338,7 +368,11 @@ func (w *writer) asyncMethod(m *method) {
 	w.p("// the loop and returns its future at once.")
 	w.p("func (a %sAsync) %s(%s) *%s.Future[%s] {", F, m.name, w.params(m, true), w.sy, w.valueType(m))
 	w.p("f := a.f")
-	w.p("return %s.Go(ctx, f.loop, %s)", w.sy, w.task(m))
+	if w.cm {
+		w.p("return %s(ctx, f, %s)", g.local("Go"), w.task(m))
+	} else {
+		w.p("return %s.Go(ctx, f.loop, %s)", w.sy, w.task(m))
+	}
 	w.p("}\n")
 }
 
@@ -352,6 +386,62 @@ func (w *writer) resultStruct(m *method) {
 	w.p("type %s struct {", m.result)
 	for _, r := range m.results {
 		w.p("%s %s", r.field, w.g.typeStr(r.typ, r.self))
+	}
+	w.p("}\n")
+}
+
+// enter writes the façade's Enter, which holds the impl for the body.
+func (w *writer) enter(m *method) {
+	g := w.g
+	F, T := g.name, g.typ
+	r := m.results[0]
+	w.p("//")
+	if r.self {
+		w.p("// Enter holds the *%s for the body until Exit: meanwhile calls", T)
+		w.p("// through this %s, and other uses of it, wait for their turn, or until", F)
+		w.p("// their ctx ends, while the body calls through the %s that Enter", F)
+		w.p("// returns, which fails once Exit has run. A call through this %s from", F)
+		w.p("// the body would wait for its own Exit. Enter waits for calls under")
+		w.p("// way, and for an open use to end, or until ctx ends.")
+	} else {
+		w.p("// Enter holds the *%s for the body until Exit: meanwhile calls", T)
+		w.p("// through this %s, and other uses of it, wait for their turn, or until", F)
+		w.p("// their ctx ends, so the body must not call it: it would wait for its")
+		w.p("// own Exit. Enter waits for calls under way, and for an open use to")
+		w.p("// end, or until ctx ends.")
+	}
+	w.p("func (f *%s) Enter(ctx %s.Context) (%s, error) {", F, w.ctx, g.typeStr(r.typ, r.self))
+	if r.self {
+		w.p("if f.use != nil {")
+		w.p("return nil, %s.New(%q)", w.errors, F+".Enter: called on the "+F+" that Enter returned; uses do not nest")
+		w.p("}")
+		w.p("u, v, err := f.hold.enter(ctx, f.loop, f.impl)")
+		w.p("if err != nil {\nreturn nil, err\n}")
+		w.p("return &%s{loop: f.loop, impl: v, fam: f.fam, use: u}, nil", F)
+	} else {
+		w.p("_, v, err := f.hold.enter(ctx, f.loop, f.impl)")
+		w.p("return v, err")
+	}
+	w.p("}\n")
+}
+
+// exit writes the façade's Exit, which ends the use that holds the impl.
+func (w *writer) exit() {
+	g := w.g
+	w.p("//")
+	if g.cmSelf {
+		w.p("// Exit ends the use that holds the *%s, called on the %s that Enter", g.typ, g.name)
+		w.p("// was called on or on the one it returned, and lets the next caller in.")
+	} else {
+		w.p("// Exit ends the use that holds the *%s and lets the next caller in.", g.typ)
+	}
+	w.p("func (f *%s) Exit(ctx %s.Context, err error) error {", g.name, w.ctx)
+	if g.cmSelf {
+		w.p("u := f.use")
+		w.p("if u == nil {\nu = f.hold.entered()\n}")
+		w.p("return u.exit(ctx, err)")
+	} else {
+		w.p("return f.hold.entered().exit(ctx, err)")
 	}
 	w.p("}\n")
 }

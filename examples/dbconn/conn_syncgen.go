@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"sync"
+	"sync/atomic"
 
 	"github.com/synchronicity-go/synchronicity"
 )
@@ -15,11 +17,15 @@ import (
 // that is not safe for concurrent use can be shared by any number of
 // goroutines. Make one with [NewDB]; [DB.Async] gives the forms that
 // return futures and streams.
+//
+// DB is a [synchronicity.ContextManager], as *conn is, and a use of it
+// holds the *conn for its body until Exit: see [DB.Enter].
 type DB struct {
 	loop *synchronicity.Loop
 	impl *conn
-	mgr  synchronicity.ContextManager[*conn]
 	fam  *dbFamily
+	hold *dbHold // nil in a DB that Enter returned
+	use  *dbUse  // set only in a DB that Enter returned
 }
 
 var _ synchronicity.ContextManager[*DB] = (*DB)(nil)
@@ -51,16 +57,236 @@ func (fam *dbFamily) facade(l *synchronicity.Loop, impl *conn) *DB {
 	defer fam.mu.Unlock()
 	f, ok := fam.m[impl]
 	if !ok {
-		f = &DB{loop: l, impl: impl, fam: fam}
-		f.mgr = synchronicity.OnLoop[*conn](l, impl)
+		f = &DB{loop: l, impl: impl, fam: fam, hold: &dbHold{}}
 		fam.m[impl] = f
 	}
 	return f
 }
 
+// dbHold lets one use of a *conn as a context manager hold it at a
+// time. From the use's Enter to its Exit, calls through the DB wait for
+// their turn, and so do other uses; the use waits in turn for the calls that
+// have theirs.
+type dbHold struct {
+	mu    sync.Mutex
+	calls int           // calls that have their turn
+	held  chan struct{} // from a use's Enter to its Exit; closed then
+	idle  chan struct{} // closed when calls drops to 0, for the use waiting on it
+	use   *dbUse        // the use that holds it, once entered
+}
+
+// wait waits until no use holds the *conn, or ctx ends, and counts a call
+// in until done.
+func (h *dbHold) wait(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.free(ctx); err != nil {
+		return err
+	}
+	h.calls++
+	return nil
+}
+
+// done counts a call out.
+func (h *dbHold) done() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.calls--; h.calls == 0 && h.idle != nil {
+		close(h.idle)
+		h.idle = nil
+	}
+}
+
+// free waits, with h.mu locked, until no use holds the *conn or ctx ends.
+func (h *dbHold) free(ctx context.Context) error {
+	for h.held != nil {
+		held := h.held
+		h.mu.Unlock()
+		select {
+		case <-held:
+		case <-ctx.Done():
+			h.mu.Lock()
+			return ctx.Err()
+		}
+		h.mu.Lock()
+	}
+	return nil
+}
+
+// enter takes the hold, waits for the calls that have their turn, and
+// enters impl on loop l as a use of its own.
+func (h *dbHold) enter(ctx context.Context, l *synchronicity.Loop, impl *conn) (u *dbUse, v *conn, err error) {
+	h.mu.Lock()
+	if err := h.free(ctx); err != nil {
+		h.mu.Unlock()
+		return nil, v, err
+	}
+	h.held = make(chan struct{})
+	var idle chan struct{}
+	if h.calls > 0 {
+		idle = make(chan struct{})
+		h.idle = idle
+	}
+	h.mu.Unlock()
+	defer func() {
+		if u == nil { // failed, cancelled or panicked
+			h.release()
+		}
+	}()
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return nil, v, ctx.Err()
+		}
+	}
+	mgr := synchronicity.OnLoop[*conn](l, impl)
+	if v, err = mgr.Enter(ctx); err != nil {
+		return nil, v, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.use = &dbUse{hold: h, mgr: mgr}
+	return h.use, v, nil
+}
+
+// entered returns the use that holds the *conn, or nil.
+func (h *dbHold) entered() *dbUse {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.use
+}
+
+// release lets the next use, or the calls waiting, go on.
+func (h *dbHold) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	close(h.held)
+	h.held, h.idle, h.use = nil, nil, nil
+}
+
+// dbUse is one use of a DB as a context manager, from Enter to Exit.
+type dbUse struct {
+	hold  *dbHold
+	mgr   synchronicity.ContextManager[*conn] // the use's own, entered once
+	ended atomic.Bool
+}
+
+// exit exits the use on the loop, then lets go of the hold.
+func (u *dbUse) exit(ctx context.Context, err error) error {
+	if u == nil || u.ended.Swap(true) {
+		panic("DB.Exit: no use to exit: Exit must follow an Enter that succeeded, once, as synchronicity.Do and With see to")
+	}
+	defer u.hold.release()
+	return u.mgr.Exit(ctx, err)
+}
+
+// check fails once the use has ended.
+func (u *dbUse) check() error {
+	if u.ended.Load() {
+		return errors.New("DB: called through the DB that Enter returned after its Exit; call the DB that Enter was called on")
+	}
+	return nil
+}
+
+// dbTurn waits for f's turn to call its *conn: the DB that Enter
+// returned has it at once, until the use's Exit; another waits until no use
+// holds the *conn, or ctx ends. It returns the hold that counts the call
+// in, for done, or nil.
+func dbTurn(ctx context.Context, f *DB) (*dbHold, error) {
+	if f.use != nil {
+		return nil, f.use.check()
+	}
+	return f.hold, f.hold.wait(ctx)
+}
+
+// dbCall is synchronicity.Call in f's turn.
+func dbCall[T any](ctx context.Context, f *DB, fn func(context.Context) (T, error)) (T, error) {
+	h, err := dbTurn(ctx, f)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if h != nil {
+		defer h.done()
+	}
+	return synchronicity.Call(ctx, f.loop, fn)
+}
+
+// dbGo is synchronicity.Go in f's turn, which lasts until the task is
+// queued: on a serial loop, it runs before any use that waits for the turn.
+func dbGo[T any](ctx context.Context, f *DB, fn func(context.Context) (T, error)) *synchronicity.Future[T] {
+	h, err := dbTurn(ctx, f)
+	if err != nil {
+		fut, settle := synchronicity.NewPromise[T]()
+		var zero T
+		settle(zero, err)
+		return fut
+	}
+	if h != nil {
+		defer h.done()
+	}
+	return synchronicity.Go(ctx, f.loop, fn)
+}
+
+// dbSeq is synchronicity.Seq in f's turns: each step of the producer
+// takes one and the loop body none, so the body may call f and a use may
+// begin between two values, but no step runs while another's use is open.
+func dbSeq[T any](ctx context.Context, f *DB, p synchronicity.Producer[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		h, err := dbTurn(ctx, f)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		seq := synchronicity.Seq(ctx, f.loop, p)
+		if h == nil {
+			seq(yield)
+			return
+		}
+		turn := true // the next step's
+		defer func() {
+			if turn {
+				h.done()
+			}
+		}()
+		for v, err := range seq {
+			h.done()
+			turn = false
+			more := yield(v, err)
+			if err := h.wait(ctx); err != nil {
+				if more {
+					var zero T
+					yield(zero, err)
+				}
+				return
+			}
+			turn = true
+			if !more {
+				return
+			}
+		}
+	}
+}
+
+// dbStart is synchronicity.Start in f's turn, which lasts until the
+// producer is queued. The stream then runs ahead on the loop: a use that
+// begins meanwhile does not wait for it.
+func dbStart[T any](ctx context.Context, f *DB, p synchronicity.Producer[T]) *synchronicity.Stream[T] {
+	h, err := dbTurn(ctx, f)
+	if err != nil {
+		return synchronicity.Start(ctx, f.loop, func(context.Context, func(T) bool) error { return err })
+	}
+	if h != nil {
+		defer h.done()
+	}
+	return synchronicity.Start(ctx, f.loop, p)
+}
+
 // Close closes the connection.
 func (f *DB) Close() error {
-	_, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (struct{}, error) {
+	_, err := dbCall(context.Background(), f, func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 	return err
@@ -68,35 +294,55 @@ func (f *DB) Close() error {
 
 // Connect opens the connection to dsn.
 func (f *DB) Connect(ctx context.Context, dsn string) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := dbCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Connect(ctx, dsn)
 	})
 	return err
 }
 
 // Enter begins a transaction; the connection is its handle.
+//
+// Enter holds the *conn for the body until Exit: meanwhile calls
+// through this DB, and other uses of it, wait for their turn, or until
+// their ctx ends, while the body calls through the DB that Enter
+// returns, which fails once Exit has run. A call through this DB from
+// the body would wait for its own Exit. Enter waits for calls under
+// way, and for an open use to end, or until ctx ends.
 func (f *DB) Enter(ctx context.Context) (*DB, error) {
-	v, err := f.mgr.Enter(ctx)
-	return f.fam.facade(f.loop, v), err
+	if f.use != nil {
+		return nil, errors.New("DB.Enter: called on the DB that Enter returned; uses do not nest")
+	}
+	u, v, err := f.hold.enter(ctx, f.loop, f.impl)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
 }
 
 // Exit commits the transaction Enter began, or rolls it back if the body
 // failed with err.
+//
+// Exit ends the use that holds the *conn, called on the DB that Enter
+// was called on or on the one it returned, and lets the next caller in.
 func (f *DB) Exit(ctx context.Context, err error) error {
-	return f.mgr.Exit(ctx, err)
+	u := f.use
+	if u == nil {
+		u = f.hold.entered()
+	}
+	return u.exit(ctx, err)
 }
 
 // Insert adds a row named name and returns its ID. In a transaction the
 // row is committed with it.
 func (f *DB) Insert(ctx context.Context, name string) (int, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (int, error) {
+	return dbCall(ctx, f, func(ctx context.Context) (int, error) {
 		return f.impl.Insert(ctx, name)
 	})
 }
 
 // Query returns the committed row with the given ID.
 func (f *DB) Query(ctx context.Context, id int) (Row, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (Row, error) {
+	return dbCall(ctx, f, func(ctx context.Context) (Row, error) {
 		return f.impl.Query(ctx, id)
 	})
 }
@@ -104,14 +350,14 @@ func (f *DB) Query(ctx context.Context, id int) (Row, error) {
 // Scan yields every committed row in ID order, fetching them a page of
 // pageSize rows per round trip, as a cursor does.
 func (f *DB) Scan(ctx context.Context, pageSize int) iter.Seq2[Row, error] {
-	return synchronicity.Seq(ctx, f.loop, func(ctx context.Context, yield func(Row) bool) error {
+	return dbSeq(ctx, f, func(ctx context.Context, yield func(Row) bool) error {
 		return f.impl.Scan(ctx, pageSize, yield)
 	})
 }
 
 // Stats reports what the connection has done so far.
 func (f *DB) Stats() Stats {
-	v, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (Stats, error) {
+	v, err := dbCall(context.Background(), f, func(context.Context) (Stats, error) {
 		return f.impl.Stats(), nil
 	})
 	if err != nil {
@@ -124,6 +370,11 @@ func (f *DB) Stats() Stats {
 // Python's .aio: each starts its call as a task of the loop and returns
 // at once, with a future for a call and a stream for a producer. Get one
 // from [DB.Async].
+//
+// While a use of a DB as a context manager is open, the Async methods
+// of the DB it was entered through wait for its Exit, or until ctx
+// ends, before they start their task; those of the DB that Enter
+// returned start it at once.
 type DBAsync struct {
 	f *DB
 }
@@ -137,7 +388,7 @@ func (f *DB) Async() DBAsync {
 // the loop and returns its future at once.
 func (a DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (struct{}, error) {
+	return dbGo(ctx, f, func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 }
@@ -146,7 +397,7 @@ func (a DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
 // the loop and returns its future at once.
 func (a DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return dbGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Connect(ctx, dsn)
 	})
 }
@@ -155,7 +406,7 @@ func (a DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future[
 // the loop and returns its future at once.
 func (a DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (int, error) {
+	return dbGo(ctx, f, func(ctx context.Context) (int, error) {
 		return f.impl.Insert(ctx, name)
 	})
 }
@@ -164,7 +415,7 @@ func (a DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[
 // the loop and returns its future at once.
 func (a DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (Row, error) {
+	return dbGo(ctx, f, func(ctx context.Context) (Row, error) {
 		return f.impl.Query(ctx, id)
 	})
 }
@@ -173,7 +424,7 @@ func (a DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
 // of the loop and returns the stream of its values at once.
 func (a DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[Row] {
 	f := a.f
-	return synchronicity.Start(ctx, f.loop, func(ctx context.Context, yield func(Row) bool) error {
+	return dbStart(ctx, f, func(ctx context.Context, yield func(Row) bool) error {
 		return f.impl.Scan(ctx, pageSize, yield)
 	})
 }
@@ -182,7 +433,7 @@ func (a DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[R
 // the loop and returns its future at once.
 func (a DBAsync) Stats(ctx context.Context) *synchronicity.Future[Stats] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (Stats, error) {
+	return dbGo(ctx, f, func(context.Context) (Stats, error) {
 		return f.impl.Stats(), nil
 	})
 }

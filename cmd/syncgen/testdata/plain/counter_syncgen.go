@@ -25,8 +25,7 @@ func NewSyncCounter(l *synchronicity.Loop, impl *Counter) *SyncCounter {
 	if impl == nil {
 		panic("NewSyncCounter: nil *Counter")
 	}
-	f := &SyncCounter{loop: l, impl: impl}
-	return f
+	return &SyncCounter{loop: l, impl: impl}
 }
 
 // unwrapSyncCounter returns the *Counter behind façade f; nil stays nil.

@@ -208,3 +208,6 @@ func (s *store) All() []*store { return s.children }
 
 // Async would clash with the façade's own Async.
 func (s *store) Async() {}
+
+// use would clash with a field of a context manager's façade.
+func (s *store) use() {}

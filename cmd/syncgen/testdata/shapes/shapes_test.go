@@ -166,8 +166,8 @@ func TestContextManager(t *testing.T) {
 	ctx := context.Background()
 	s := NewStore(serial(t), newStore("root"))
 	err := sy.Do(ctx, s, func(tx *Store) error {
-		if tx != s {
-			t.Errorf("Enter gave %p, want the façade %p", tx, s)
+		if tx == s || tx.impl != s.impl {
+			t.Errorf("Enter gave %p for %p, want a façade of its own for the same store", tx, s)
 		}
 		return tx.Put(ctx, "a", "1")
 	})

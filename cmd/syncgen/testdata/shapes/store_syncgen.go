@@ -4,8 +4,10 @@ package shapes
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/synchronicity-go/synchronicity"
@@ -16,11 +18,15 @@ import (
 // that is not safe for concurrent use can be shared by any number of
 // goroutines. Make one with [NewStore]; [Store.Async] gives the forms that
 // return futures and streams.
+//
+// Store is a [synchronicity.ContextManager], as *store is, and a use of it
+// holds the *store for its body until Exit: see [Store.Enter].
 type Store struct {
 	loop *synchronicity.Loop
 	impl *store
-	mgr  synchronicity.ContextManager[*store]
 	fam  *storeFamily
+	hold *storeHold // nil in a Store that Enter returned
+	use  *storeUse  // set only in a Store that Enter returned
 }
 
 var _ synchronicity.ContextManager[*Store] = (*Store)(nil)
@@ -52,8 +58,7 @@ func (fam *storeFamily) facade(l *synchronicity.Loop, impl *store) *Store {
 	defer fam.mu.Unlock()
 	f, ok := fam.m[impl]
 	if !ok {
-		f = &Store{loop: l, impl: impl, fam: fam}
-		f.mgr = synchronicity.OnLoop[*store](l, impl)
+		f = &Store{loop: l, impl: impl, fam: fam, hold: &storeHold{}}
 		fam.m[impl] = f
 	}
 	return f
@@ -67,16 +72,237 @@ func unwrapStore(f *Store) *store {
 	return f.impl
 }
 
+// storeHold lets one use of a *store as a context manager hold it at a
+// time. From the use's Enter to its Exit, calls through the Store wait for
+// their turn, and so do other uses; the use waits in turn for the calls that
+// have theirs.
+type storeHold struct {
+	mu    sync.Mutex
+	calls int           // calls that have their turn
+	held  chan struct{} // from a use's Enter to its Exit; closed then
+	idle  chan struct{} // closed when calls drops to 0, for the use waiting on it
+	use   *storeUse     // the use that holds it, once entered
+}
+
+// wait waits until no use holds the *store, or ctx ends, and counts a call
+// in until done.
+func (h *storeHold) wait(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.free(ctx); err != nil {
+		return err
+	}
+	h.calls++
+	return nil
+}
+
+// done counts a call out.
+func (h *storeHold) done() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.calls--; h.calls == 0 && h.idle != nil {
+		close(h.idle)
+		h.idle = nil
+	}
+}
+
+// free waits, with h.mu locked, until no use holds the *store or ctx ends.
+func (h *storeHold) free(ctx context.Context) error {
+	for h.held != nil {
+		held := h.held
+		h.mu.Unlock()
+		select {
+		case <-held:
+		case <-ctx.Done():
+			h.mu.Lock()
+			return ctx.Err()
+		}
+		h.mu.Lock()
+	}
+	return nil
+}
+
+// enter takes the hold, waits for the calls that have their turn, and
+// enters impl on loop l as a use of its own.
+func (h *storeHold) enter(ctx context.Context, l *synchronicity.Loop, impl *store) (u *storeUse, v *store, err error) {
+	h.mu.Lock()
+	if err := h.free(ctx); err != nil {
+		h.mu.Unlock()
+		return nil, v, err
+	}
+	h.held = make(chan struct{})
+	var idle chan struct{}
+	if h.calls > 0 {
+		idle = make(chan struct{})
+		h.idle = idle
+	}
+	h.mu.Unlock()
+	defer func() {
+		if u == nil { // failed, cancelled or panicked
+			h.release()
+		}
+	}()
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return nil, v, ctx.Err()
+		}
+	}
+	mgr := synchronicity.OnLoop[*store](l, impl)
+	if v, err = mgr.Enter(ctx); err != nil {
+		return nil, v, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.use = &storeUse{hold: h, mgr: mgr}
+	return h.use, v, nil
+}
+
+// entered returns the use that holds the *store, or nil.
+func (h *storeHold) entered() *storeUse {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.use
+}
+
+// release lets the next use, or the calls waiting, go on.
+func (h *storeHold) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	close(h.held)
+	h.held, h.idle, h.use = nil, nil, nil
+}
+
+// storeUse is one use of a Store as a context manager, from Enter to Exit.
+type storeUse struct {
+	hold  *storeHold
+	mgr   synchronicity.ContextManager[*store] // the use's own, entered once
+	ended atomic.Bool
+}
+
+// exit exits the use on the loop, then lets go of the hold.
+func (u *storeUse) exit(ctx context.Context, err error) error {
+	if u == nil || u.ended.Swap(true) {
+		panic("Store.Exit: no use to exit: Exit must follow an Enter that succeeded, once, as synchronicity.Do and With see to")
+	}
+	defer u.hold.release()
+	return u.mgr.Exit(ctx, err)
+}
+
+// check fails once the use has ended.
+func (u *storeUse) check() error {
+	if u.ended.Load() {
+		return errors.New("Store: called through the Store that Enter returned after its Exit; call the Store that Enter was called on")
+	}
+	return nil
+}
+
+// storeTurn waits for f's turn to call its *store: the Store that Enter
+// returned has it at once, until the use's Exit; another waits until no use
+// holds the *store, or ctx ends. It returns the hold that counts the call
+// in, for done, or nil.
+func storeTurn(ctx context.Context, f *Store) (*storeHold, error) {
+	if f.use != nil {
+		return nil, f.use.check()
+	}
+	return f.hold, f.hold.wait(ctx)
+}
+
+// storeCall is synchronicity.Call in f's turn.
+func storeCall[T any](ctx context.Context, f *Store, fn func(context.Context) (T, error)) (T, error) {
+	h, err := storeTurn(ctx, f)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if h != nil {
+		defer h.done()
+	}
+	return synchronicity.Call(ctx, f.loop, fn)
+}
+
+// storeGo is synchronicity.Go in f's turn, which lasts until the task is
+// queued: on a serial loop, it runs before any use that waits for the turn.
+func storeGo[T any](ctx context.Context, f *Store, fn func(context.Context) (T, error)) *synchronicity.Future[T] {
+	h, err := storeTurn(ctx, f)
+	if err != nil {
+		fut, settle := synchronicity.NewPromise[T]()
+		var zero T
+		settle(zero, err)
+		return fut
+	}
+	if h != nil {
+		defer h.done()
+	}
+	return synchronicity.Go(ctx, f.loop, fn)
+}
+
+// storeSeq is synchronicity.Seq in f's turns: each step of the producer
+// takes one and the loop body none, so the body may call f and a use may
+// begin between two values, but no step runs while another's use is open.
+func storeSeq[T any](ctx context.Context, f *Store, p synchronicity.Producer[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		h, err := storeTurn(ctx, f)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		seq := synchronicity.Seq(ctx, f.loop, p)
+		if h == nil {
+			seq(yield)
+			return
+		}
+		turn := true // the next step's
+		defer func() {
+			if turn {
+				h.done()
+			}
+		}()
+		for v, err := range seq {
+			h.done()
+			turn = false
+			more := yield(v, err)
+			if err := h.wait(ctx); err != nil {
+				if more {
+					var zero T
+					yield(zero, err)
+				}
+				return
+			}
+			turn = true
+			if !more {
+				return
+			}
+		}
+	}
+}
+
+// storeStart is synchronicity.Start in f's turn, which lasts until the
+// producer is queued. The stream then runs ahead on the loop: a use that
+// begins meanwhile does not wait for it.
+func storeStart[T any](ctx context.Context, f *Store, p synchronicity.Producer[T]) *synchronicity.Stream[T] {
+	h, err := storeTurn(ctx, f)
+	if err != nil {
+		return synchronicity.Start(ctx, f.loop, func(context.Context, func(T) bool) error { return err })
+	}
+	if h != nil {
+		defer h.done()
+	}
+	return synchronicity.Start(ctx, f.loop, p)
+}
+
 // Adopt copies other's data into this store.
 func (f *Store) Adopt(ctx context.Context, other *Store) (int, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (int, error) {
+	return storeCall(ctx, f, func(ctx context.Context) (int, error) {
 		return f.impl.Adopt(ctx, unwrapStore(other))
 	})
 }
 
 // Child makes a store under this one.
 func (f *Store) Child(ctx context.Context, name string) (*Store, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (*Store, error) {
+	return storeCall(ctx, f, func(ctx context.Context) (*Store, error) {
 		v, err := f.impl.Child(ctx, name)
 		return f.fam.facade(f.loop, v), err
 	})
@@ -84,7 +310,7 @@ func (f *Store) Child(ctx context.Context, name string) (*Store, error) {
 
 // Children yields the stores made by Child.
 func (f *Store) Children(ctx context.Context) iter.Seq2[*Store, error] {
-	return synchronicity.Seq(ctx, f.loop, func(ctx context.Context, yield func(*Store) bool) error {
+	return storeSeq(ctx, f, func(ctx context.Context, yield func(*Store) bool) error {
 		return f.impl.Children(ctx, func(v *store) bool {
 			return yield(f.fam.facade(f.loop, v))
 		})
@@ -93,7 +319,7 @@ func (f *Store) Children(ctx context.Context) iter.Seq2[*Store, error] {
 
 // Close fails if the store is in a transaction.
 func (f *Store) Close() error {
-	_, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (struct{}, error) {
+	_, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 	return err
@@ -101,7 +327,7 @@ func (f *Store) Close() error {
 
 // Dims returns the number of keys and of children.
 func (f *Store) Dims() (int, int) {
-	r, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (StoreDimsResult, error) {
+	r, err := storeCall(context.Background(), f, func(context.Context) (StoreDimsResult, error) {
 		r0, r1 := f.impl.Dims()
 		return StoreDimsResult{V0: r0, V1: r1}, nil
 	})
@@ -112,40 +338,60 @@ func (f *Store) Dims() (int, int) {
 }
 
 // Enter begins a transaction.
+//
+// Enter holds the *store for the body until Exit: meanwhile calls
+// through this Store, and other uses of it, wait for their turn, or until
+// their ctx ends, while the body calls through the Store that Enter
+// returns, which fails once Exit has run. A call through this Store from
+// the body would wait for its own Exit. Enter waits for calls under
+// way, and for an open use to end, or until ctx ends.
 func (f *Store) Enter(ctx context.Context) (*Store, error) {
-	v, err := f.mgr.Enter(ctx)
-	return f.fam.facade(f.loop, v), err
+	if f.use != nil {
+		return nil, errors.New("Store.Enter: called on the Store that Enter returned; uses do not nest")
+	}
+	u, v, err := f.hold.enter(ctx, f.loop, f.impl)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
 }
 
 // Exit commits the transaction, or rolls it back if err is not nil.
+//
+// Exit ends the use that holds the *store, called on the Store that Enter
+// was called on or on the one it returned, and lets the next caller in.
 func (f *Store) Exit(ctx context.Context, err error) error {
-	return f.mgr.Exit(ctx, err)
+	u := f.use
+	if u == nil {
+		u = f.hold.entered()
+	}
+	return u.exit(ctx, err)
 }
 
 // Get returns the value of key.
 func (f *Store) Get(ctx context.Context, key string) (string, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (string, error) {
+	return storeCall(ctx, f, func(ctx context.Context) (string, error) {
 		return f.impl.Get(ctx, key)
 	})
 }
 
 // Has reports whether key is there.
 func (f *Store) Has(ctx context.Context, key string) (bool, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (bool, error) {
+	return storeCall(ctx, f, func(ctx context.Context) (bool, error) {
 		return f.impl.Has(ctx, key), nil
 	})
 }
 
 // Keys yields the keys that start with prefix, in order.
 func (f *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error] {
-	return synchronicity.Seq(ctx, f.loop, func(ctx context.Context, yield func(string) bool) error {
+	return storeSeq(ctx, f, func(ctx context.Context, yield func(string) bool) error {
 		return f.impl.Keys(ctx, prefix, yield)
 	})
 }
 
 // Len returns the number of keys.
 func (f *Store) Len() int {
-	v, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (int, error) {
+	v, err := storeCall(context.Background(), f, func(context.Context) (int, error) {
 		return f.impl.Len(), nil
 	})
 	if err != nil {
@@ -156,7 +402,7 @@ func (f *Store) Len() int {
 
 // Log returns what transactions did.
 func (f *Store) Log() []string {
-	v, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) ([]string, error) {
+	v, err := storeCall(context.Background(), f, func(context.Context) ([]string, error) {
 		return f.impl.Log(), nil
 	})
 	if err != nil {
@@ -167,7 +413,7 @@ func (f *Store) Log() []string {
 
 // Name returns the store's name.
 func (f *Store) Name() string {
-	v, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (string, error) {
+	v, err := storeCall(context.Background(), f, func(context.Context) (string, error) {
 		return f.impl.Name(), nil
 	})
 	if err != nil {
@@ -178,7 +424,7 @@ func (f *Store) Name() string {
 
 // Pair returns the store's name and size.
 func (f *Store) Pair(ctx context.Context) (string, int, error) {
-	r, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (StorePairResult, error) {
+	r, err := storeCall(ctx, f, func(ctx context.Context) (StorePairResult, error) {
 		r0, r1 := f.impl.Pair(ctx)
 		return StorePairResult{V0: r0, V1: r1}, nil
 	})
@@ -187,7 +433,7 @@ func (f *Store) Pair(ctx context.Context) (string, int, error) {
 
 // Parent returns the store this one was made under, or nil.
 func (f *Store) Parent() *Store {
-	v, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (*Store, error) {
+	v, err := storeCall(context.Background(), f, func(context.Context) (*Store, error) {
 		return f.fam.facade(f.loop, f.impl.Parent()), nil
 	})
 	if err != nil {
@@ -198,7 +444,7 @@ func (f *Store) Parent() *Store {
 
 // Put sets key to val.
 func (f *Store) Put(ctx context.Context, key string, val string) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Put(ctx, key, val)
 	})
 	return err
@@ -206,7 +452,7 @@ func (f *Store) Put(ctx context.Context, key string, val string) error {
 
 // PutAll sets keys and values given in turn.
 func (f *Store) PutAll(ctx context.Context, kv ...string) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.PutAll(ctx, kv...)
 	})
 	return err
@@ -214,7 +460,7 @@ func (f *Store) PutAll(ctx context.Context, kv ...string) error {
 
 // Rename has parameters whose names the generated code must not reuse.
 func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
 	})
 	return err
@@ -222,7 +468,7 @@ func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, ar
 
 // Reset forgets every key.
 func (f *Store) Reset() {
-	if _, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (struct{}, error) {
+	if _, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
 		f.impl.Reset()
 		return struct{}{}, nil
 	}); err != nil {
@@ -232,7 +478,7 @@ func (f *Store) Reset() {
 
 // Stats returns the counts of reads and writes.
 func (f *Store) Stats(ctx context.Context) (int, int, error) {
-	r, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (StoreStatsResult, error) {
+	r, err := storeCall(ctx, f, func(ctx context.Context) (StoreStatsResult, error) {
 		r0, r1, err := f.impl.Stats(ctx)
 		return StoreStatsResult{Reads: r0, Writes: r1}, err
 	})
@@ -241,7 +487,7 @@ func (f *Store) Stats(ctx context.Context) (int, int, error) {
 
 // Touch counts a write without writing.
 func (f *Store) Touch(ctx context.Context) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		f.impl.Touch(ctx)
 		return struct{}{}, nil
 	})
@@ -250,7 +496,7 @@ func (f *Store) Touch(ctx context.Context) error {
 
 // Wait waits for d or until ctx ends.
 func (f *Store) Wait(ctx context.Context, d time.Duration) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Wait(ctx, d)
 	})
 	return err
@@ -258,7 +504,7 @@ func (f *Store) Wait(ctx context.Context, d time.Duration) error {
 
 // panicky panics with v.
 func (f *Store) panicky(ctx context.Context, arg0 string) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.panicky(ctx, arg0)
 	})
 	return err
@@ -268,6 +514,11 @@ func (f *Store) panicky(ctx context.Context, arg0 string) error {
 // Python's .aio: each starts its call as a task of the loop and returns
 // at once, with a future for a call and a stream for a producer. Get one
 // from [Store.Async].
+//
+// While a use of a Store as a context manager is open, the Async methods
+// of the Store it was entered through wait for its Exit, or until ctx
+// ends, before they start their task; those of the Store that Enter
+// returned start it at once.
 type StoreAsync struct {
 	f *Store
 }
@@ -281,7 +532,7 @@ func (f *Store) Async() StoreAsync {
 // the loop and returns its future at once.
 func (a StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Future[int] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (int, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (int, error) {
 		return f.impl.Adopt(ctx, unwrapStore(other))
 	})
 }
@@ -290,7 +541,7 @@ func (a StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Futu
 // the loop and returns its future at once.
 func (a StoreAsync) Child(ctx context.Context, name string) *synchronicity.Future[*Store] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (*Store, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (*Store, error) {
 		v, err := f.impl.Child(ctx, name)
 		return f.fam.facade(f.loop, v), err
 	})
@@ -300,7 +551,7 @@ func (a StoreAsync) Child(ctx context.Context, name string) *synchronicity.Futur
 // of the loop and returns the stream of its values at once.
 func (a StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] {
 	f := a.f
-	return synchronicity.Start(ctx, f.loop, func(ctx context.Context, yield func(*Store) bool) error {
+	return storeStart(ctx, f, func(ctx context.Context, yield func(*Store) bool) error {
 		return f.impl.Children(ctx, func(v *store) bool {
 			return yield(f.fam.facade(f.loop, v))
 		})
@@ -311,7 +562,7 @@ func (a StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] 
 // the loop and returns its future at once.
 func (a StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 }
@@ -320,7 +571,7 @@ func (a StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
 // the loop and returns its future at once.
 func (a StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsResult] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (StoreDimsResult, error) {
+	return storeGo(ctx, f, func(context.Context) (StoreDimsResult, error) {
 		r0, r1 := f.impl.Dims()
 		return StoreDimsResult{V0: r0, V1: r1}, nil
 	})
@@ -330,7 +581,7 @@ func (a StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsRes
 // the loop and returns its future at once.
 func (a StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[string] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (string, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (string, error) {
 		return f.impl.Get(ctx, key)
 	})
 }
@@ -339,7 +590,7 @@ func (a StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[s
 // the loop and returns its future at once.
 func (a StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[bool] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (bool, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (bool, error) {
 		return f.impl.Has(ctx, key), nil
 	})
 }
@@ -348,7 +599,7 @@ func (a StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[b
 // of the loop and returns the stream of its values at once.
 func (a StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stream[string] {
 	f := a.f
-	return synchronicity.Start(ctx, f.loop, func(ctx context.Context, yield func(string) bool) error {
+	return storeStart(ctx, f, func(ctx context.Context, yield func(string) bool) error {
 		return f.impl.Keys(ctx, prefix, yield)
 	})
 }
@@ -357,7 +608,7 @@ func (a StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stre
 // the loop and returns its future at once.
 func (a StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
+	return storeGo(ctx, f, func(context.Context) (int, error) {
 		return f.impl.Len(), nil
 	})
 }
@@ -366,7 +617,7 @@ func (a StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
 // the loop and returns its future at once.
 func (a StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) ([]string, error) {
+	return storeGo(ctx, f, func(context.Context) ([]string, error) {
 		return f.impl.Log(), nil
 	})
 }
@@ -375,7 +626,7 @@ func (a StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
 // the loop and returns its future at once.
 func (a StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (string, error) {
+	return storeGo(ctx, f, func(context.Context) (string, error) {
 		return f.impl.Name(), nil
 	})
 }
@@ -384,7 +635,7 @@ func (a StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
 // the loop and returns its future at once.
 func (a StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairResult] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (StorePairResult, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (StorePairResult, error) {
 		r0, r1 := f.impl.Pair(ctx)
 		return StorePairResult{V0: r0, V1: r1}, nil
 	})
@@ -394,7 +645,7 @@ func (a StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairRes
 // the loop and returns its future at once.
 func (a StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (*Store, error) {
+	return storeGo(ctx, f, func(context.Context) (*Store, error) {
 		return f.fam.facade(f.loop, f.impl.Parent()), nil
 	})
 }
@@ -403,7 +654,7 @@ func (a StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
 // the loop and returns its future at once.
 func (a StoreAsync) Put(ctx context.Context, key string, val string) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Put(ctx, key, val)
 	})
 }
@@ -412,7 +663,7 @@ func (a StoreAsync) Put(ctx context.Context, key string, val string) *synchronic
 // the loop and returns its future at once.
 func (a StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.PutAll(ctx, kv...)
 	})
 }
@@ -421,7 +672,7 @@ func (a StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Fut
 // the loop and returns its future at once.
 func (a StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
 	})
 }
@@ -430,7 +681,7 @@ func (a StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool
 // the loop and returns its future at once.
 func (a StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(context.Context) (struct{}, error) {
 		f.impl.Reset()
 		return struct{}{}, nil
 	})
@@ -440,7 +691,7 @@ func (a StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
 // the loop and returns its future at once.
 func (a StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsResult] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (StoreStatsResult, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (StoreStatsResult, error) {
 		r0, r1, err := f.impl.Stats(ctx)
 		return StoreStatsResult{Reads: r0, Writes: r1}, err
 	})
@@ -450,7 +701,7 @@ func (a StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsR
 // the loop and returns its future at once.
 func (a StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		f.impl.Touch(ctx)
 		return struct{}{}, nil
 	})
@@ -460,7 +711,7 @@ func (a StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
 // the loop and returns its future at once.
 func (a StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Wait(ctx, d)
 	})
 }
@@ -469,7 +720,7 @@ func (a StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Fu
 // the loop and returns its future at once.
 func (a StoreAsync) panicky(ctx context.Context, arg0 string) *synchronicity.Future[struct{}] {
 	f := a.f
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
+	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.panicky(ctx, arg0)
 	})
 }
