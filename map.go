@@ -70,6 +70,12 @@ func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context
 	if in == nil {
 		panic("synchronicity.Map: nil input sequence")
 	}
+	return mapSeq(ctx, l, in, fn, opts, nil)
+}
+
+// mapSeq is Map; exited, if not nil, gives the result of an input whose
+// call called runtime.Goexit, which otherwise is the zero R.
+func mapSeq[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts []MapOption, exited func(A) R) iter.Seq2[R, error] {
 	c := mapConfig{workers: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
 		if o == nil {
@@ -95,7 +101,7 @@ func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context
 			return
 		}
 		m := &mapRun[A, R]{
-			ctx: tctx, cancel: cancel, loop: l, fn: fn, in: in, n: uint64(c.workers), cfg: c,
+			ctx: tctx, cancel: cancel, loop: l, fn: fn, in: in, n: uint64(c.workers), cfg: c, exited: exited,
 			slots: make([]mapSlot[R], c.workers), inputs: make([]mapInput[A], c.workers),
 			cwake: make(chan struct{}, 1), rwake: make(chan struct{}, 1),
 		}
@@ -157,6 +163,7 @@ type mapRun[A, R any] struct {
 	cancel context.CancelCauseFunc
 	loop   *Loop
 	fn     func(context.Context, A) (R, error)
+	exited func(A) R // see mapSeq
 	in     iter.Seq[A]
 	n      uint64
 	cfg    mapConfig
@@ -423,6 +430,7 @@ func (m *mapRun[A, R]) work() {
 	}
 	var (
 		t       uint64
+		v       A    // input t
 		active  bool // between taking input t and settling its result
 		reading bool // holding the reader token
 	)
@@ -434,7 +442,7 @@ func (m *mapRun[A, R]) work() {
 		m.mu.Unlock()
 		var zero R
 		if active { // fn called runtime.Goexit
-			m.settle(t, zero, errGoexit)
+			m.settle(t, m.exitedResult(v), errGoexit)
 		}
 		if reading { // in called runtime.Goexit: nothing can read it again
 			m.fail(nil, zero, errInputGoexit)
@@ -442,10 +450,7 @@ func (m *mapRun[A, R]) work() {
 		m.wg.Done()
 	}()
 	for !m.halt.Load() && !m.drained() {
-		var (
-			v  A
-			ok bool
-		)
+		var ok bool
 		if v, t, ok = m.take(w); ok {
 			active = true
 			r, p, err := m.call(w, v)
@@ -562,9 +567,18 @@ func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, p *PanicError, err error
 	return mapCall(m.ctx, m.fn, v)
 }
 
+// exitedResult is the result of input v whose call called runtime.Goexit.
+func (m *mapRun[A, R]) exitedResult(v A) (r R) {
+	if m.exited != nil {
+		r = m.exited(v)
+	}
+	return r
+}
+
 // enqueue queues the call of fn with v on a serial loop.
 func (m *mapRun[A, R]) enqueue(w *mapWorker[R], v A) {
-	w.err = errGoexit // stays if fn calls runtime.Goexit
+	// What stays if fn calls runtime.Goexit; w holds the previous call's.
+	w.r, w.p, w.err = m.exitedResult(v), nil, errGoexit
 	m.loop.enqueue(func() {
 		defer func() { w.reply <- struct{}{} }()
 		w.r, w.p, w.err = mapCall(m.ctx, m.fn, v)
@@ -701,10 +715,10 @@ func MapIndexed[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(
 			}
 		}
 	}
-	seq := Map(ctx, l, numbered, func(ctx context.Context, a Indexed[A]) (Indexed[R], error) {
+	seq := mapSeq(ctx, l, numbered, func(ctx context.Context, a Indexed[A]) (Indexed[R], error) {
 		r, err := fn(ctx, a.Value)
 		return Indexed[R]{a.Index, r}, err
-	}, opts...)
+	}, opts, func(a Indexed[A]) Indexed[R] { return Indexed[R]{Index: a.Index} })
 	return func(yield func(Indexed[R], error) bool) {
 		for r, err := range seq {
 			r.Index--

@@ -3,6 +3,7 @@ package synchronicity_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -164,4 +165,43 @@ func TestMapIndexedBadArguments(t *testing.T) {
 	assert.PanicsWithValue(t, "synchronicity.MapIndexed: nil input sequence", func() {
 		sy.MapIndexed(ctx, nil, nil, label)
 	})
+}
+
+// An input whose call calls runtime.Goexit keeps its place and index, with
+// a zero value and an error saying so; the items around it keep theirs.
+func TestMapGoexitKeepsItsItem(t *testing.T) {
+	bang := func(ctx context.Context, s string) (string, error) {
+		if s == "b" {
+			runtime.Goexit()
+		}
+		return s + "!", nil
+	}
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var vals []string
+			var errs []bool
+			for v, err := range sy.Map(context.Background(), l, slices.Values([]string{"a", "b", "c"}), bang, sy.Workers(1)) {
+				vals = append(vals, v)
+				errs = append(errs, err != nil)
+			}
+			assert.Equal(t, []string{"a!", "", "c!"}, vals)
+			assert.Equal(t, []bool{false, true, false}, errs)
+
+			for _, unordered := range []bool{false, true} {
+				opts := []sy.MapOption{sy.Workers(2)}
+				if unordered {
+					opts = append(opts, sy.Unordered())
+				}
+				got := map[int]string{}
+				for r, err := range sy.MapIndexed(context.Background(), l, slices.Values([]string{"a", "b", "c"}), bang, opts...) {
+					if err != nil {
+						assert.ErrorContains(t, err, "runtime.Goexit")
+						r.Value = "exited"
+					}
+					got[r.Index] = r.Value
+				}
+				assert.Equal(t, map[int]string{0: "a!", 1: "exited", 2: "c!"}, got, "unordered: %v", unordered)
+			}
+		})
+	}
 }
