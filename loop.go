@@ -138,13 +138,17 @@ func OnPanic(fn func(*PanicError)) Option {
 	return func(l *Loop) { l.onPanic = fn }
 }
 
-// CancelOnInterrupt makes the first interrupt signal (SIGINT, Ctrl-C) cancel
-// all of the loop's work with cause [ErrInterrupted] and close it to new
-// work, so that deferred cleanup and context-manager exits run and blocking
-// callers return. If the loop has nothing in flight, or on a second
-// interrupt, the process is interrupted as usual. A program asks for it;
-// the default loop does not take the signal, so that an application
-// handling interrupts itself keeps them.
+// CancelOnInterrupt makes the first interrupt signal (SIGINT, Ctrl-C) that
+// comes while the loop has work in flight cancel that work with cause
+// [ErrInterrupted] and close the loop to new work, so that deferred cleanup
+// and context-manager exits run and blocking callers return; every loop
+// made with CancelOnInterrupt is closed the same way. The signal is taken
+// only while such a loop has work in flight: an interrupt that comes while
+// they are all idle, or after the first, does what it would do without
+// them, ending the process or reaching the program's own signal.Notify
+// channel once (one that comes just as the last work ends may still be
+// taken). A program asks for it; the default loop takes no signal, so that
+// an application handling interrupts itself keeps them.
 func CancelOnInterrupt() Option {
 	return func(l *Loop) { l.interrupt = true }
 }
@@ -238,17 +242,26 @@ func (l *Loop) mustNotWaitHere(op string) {
 
 // acquire counts a new task in, or reports false once the loop is closed.
 func (l *Loop) acquire() bool {
-	if l.state.Add(1)&closedBit != 0 {
+	n := l.state.Add(1)
+	if n&closedBit != 0 {
 		l.release()
 		return false
+	}
+	if l.interrupt && n == 1 {
+		l.busyChanged()
 	}
 	return true
 }
 
 // release counts a task out; the last one out after Close opens drained.
 func (l *Loop) release() {
-	if l.state.Add(-1) == closedBit {
+	switch l.state.Add(-1) {
+	case closedBit:
 		l.tryDrain()
+	case 0:
+		if l.interrupt {
+			l.busyChanged()
+		}
 	}
 }
 

@@ -40,6 +40,11 @@ func TestCancelOnInterrupt(t *testing.T) {
 		require.NoError(t, err, out)
 		assert.Equal(t, "handled by the application\ndefault loop: 1 <nil>\n", out)
 	})
+	t.Run("an idle loop leaves the interrupt to the application, once", func(t *testing.T) {
+		out, err := interruptChild(t, "app+idle")
+		require.NoError(t, err, out)
+		assert.Equal(t, "handled by the application\nloop: 1 <nil>\n", out)
+	})
 	t.Run("second interrupt ends the process", func(t *testing.T) {
 		out, err := interruptChild(t, "twice")
 		assertInterrupted(t, err)
@@ -102,6 +107,23 @@ func TestInterruptChild(t *testing.T) {
 		if !errors.Is(err, sy.ErrInterrupted) {
 			os.Exit(3)
 		}
+	case "app+idle":
+		caught := make(chan os.Signal, 2)
+		signal.Notify(caught, os.Interrupt)
+		defer signal.Stop(caught)
+		interrupt()
+		<-caught
+		fmt.Println("handled by the application")
+		// A second delivery of the same interrupt, as a re-raised signal
+		// would be, comes within microseconds; this bounds only how long
+		// the test looks for a signal that must not come.
+		select {
+		case <-caught:
+			fmt.Println("delivered twice")
+		case <-time.After(200 * time.Millisecond):
+		}
+		v, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) { return 1, nil })
+		fmt.Println("loop:", v, err)
 	case "idle":
 		interrupt()
 		time.Sleep(time.Minute) // the interrupt ends the process first
