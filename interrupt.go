@@ -21,8 +21,8 @@ var interrupts struct {
 
 type watcher struct {
 	sig   chan os.Signal
-	stop  chan struct{} // closed when the last loop leaves
-	done  chan struct{} // closed when watchInterrupts has returned
+	stop  chan struct{}  // closed when the last loop leaves
+	done  chan struct{}  // closed when watchInterrupts has returned
 	loops map[*Loop]bool // whether each loop has work in flight, as last seen
 	busy  int            // loops with work in flight: the signal is taken while > 0
 }

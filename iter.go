@@ -104,12 +104,7 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 // once p has been stopped.
 func drive[T any](r *run[T], l *Loop, n int, body func(T, error) bool) error {
 	ctx := r.ctx
-	r.stop.Store(unwatched)
-	defer func() {
-		if r.unhook != nil {
-			r.unhook()
-		}
-	}()
+	r.tick, r.gap = 1, 1
 	normal := false
 	defer func() {
 		if !normal { // body panicked or exited, and p's panic cannot go up
@@ -144,14 +139,15 @@ type run[T any] struct {
 	cancel context.CancelCauseFunc // ends ctx; nil when ctx is t
 	t      task                    // the producer's context, for Seq
 	p      Producer[T]
-	stop   atomic.Uint32 // yieldClosed | ctxEnded | unwatched: one load per yield checks all
-	polls  uint32        // values admitted while unwatched
-	unhook func() bool   // undoes the AfterFunc that sets ctxEnded
-	cut    bool          // closed because ctx ended
-	broke  bool          // ... because the consumer stopped (inline)
-	inBody bool          // the consumer's body is running inside p (inline)
-	err    error         // what p returned
-	pe     *PanicError   // how p panicked
+	// The producer's side alone reads and writes these three.
+	closed bool        // yield has returned false
+	tick   uint32      // values left to admit before the slow path, which asks ctx
+	gap    uint32      // values between the last two asks
+	cut    bool        // closed because ctx ended
+	broke  bool        // ... because the consumer stopped (inline)
+	inBody bool        // the consumer's body is running inside p (inline)
+	err    error       // what p returned
+	pe     *PanicError // how p panicked
 }
 
 // produce calls p, catching its panic but not one of an inline body's.
@@ -167,24 +163,18 @@ func (r *run[T]) produce(yield func(T) bool) {
 	r.err = r.p(r.ctx, yield)
 }
 
-// The bits of run.stop.
-const (
-	yieldClosed uint32 = 1 << iota // yield has returned false
-	ctxEnded                       // ctx is done
-	unwatched                      // nothing sets ctxEnded yet: ask ctx
-)
+// pollMax is how many values a run admits at most between two looks at its
+// context: it looks on the 1st, 2nd, 4th, 8th and 16th value, then on every
+// 32nd. A run that stops early (the common "take a few" loop) looks seldom;
+// a long one pays a counter per value, where asking ctx on every value
+// would double the cost of a lockstep step. A producer that ignores ctx is
+// so stopped at most pollMax values after ctx ends, on any number of
+// processors: nothing depends on another goroutine running.
+const pollMax = 32
 
-// pollFirst is how many values a run admits while it asks ctx itself, on
-// the 1st, 2nd, 4th, 8th and 16th value, before it registers with ctx to
-// have ctxEnded set instead. A run that stops early (the common "take a
-// few" loop) never pays the registration; a long one pays it once, and then
-// one atomic load per value, as ctx.Err() on every value would double the
-// cost of a lockstep step. Between polls a run may admit a few values
-// after ctx ended, as it does while the registration's callback is on its
-// way.
-const pollFirst = 16
-
-func (r *run[T]) close() { r.stop.Or(yieldClosed) }
+// close makes yield return false from now on; the next admit takes the
+// slow path, which panics.
+func (r *run[T]) close() { r.closed, r.tick = true, 1 }
 
 // stopCtx ends the producer's context: its consumer has stopped.
 func (r *run[T]) stopCtx() {
@@ -198,25 +188,24 @@ func (r *run[T]) stopCtx() {
 // admit is the check at the top of every yield: it panics on a yield after
 // false, and turns the end of ctx into false.
 func (r *run[T]) admit() bool {
-	return r.stop.Load() == 0 || r.refuse()
+	if r.tick--; r.tick != 0 {
+		return true
+	}
+	return r.refuse()
 }
 
-// refuse is admit's slow path.
+// refuse is admit's slow path: a closed yield, or a look at ctx.
 func (r *run[T]) refuse() bool {
-	s := r.stop.Load()
-	if s&yieldClosed != 0 {
+	if r.closed {
 		if r.cut {
 			panic("synchronicity: producer called yield after it returned false (its context had ended)")
 		}
 		panic("synchronicity: producer called yield after it returned false")
 	}
-	if s&ctxEnded == 0 { // so unwatched: ask ctx on a power of two
-		if r.polls++; r.polls&(r.polls-1) != 0 || !r.ended() {
-			if r.polls == pollFirst {
-				r.watch()
-			}
-			return true
-		}
+	if !r.ended() {
+		r.tick = r.gap
+		r.gap = min(2*r.gap, pollMax)
+		return true
 	}
 	r.close()
 	r.cut = true
@@ -230,17 +219,6 @@ func (r *run[T]) ended() bool {
 		return r.t.ended() != live
 	}
 	return r.ctx.Err() != nil
-}
-
-// watch has ctx's end set ctxEnded, moments after it comes, from now on.
-func (r *run[T]) watch() {
-	f := func() { r.stop.Or(ctxEnded) }
-	if r.cancel == nil {
-		r.unhook = r.t.AfterFunc(f) // as context.AfterFunc would, without its wrapper
-	} else {
-		r.unhook = context.AfterFunc(r.ctx, f)
-	}
-	r.stop.And(^unwatched)
 }
 
 // inline runs p on this goroutine with body inside its yield: lockstep.
@@ -286,7 +264,7 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 			}
 			return ok
 		})
-		if len(batch) > 0 && r.stop.Load()&yieldClosed == 0 {
+		if len(batch) > 0 && !r.closed {
 			yield(batch)
 		}
 	}

@@ -282,8 +282,8 @@ func testSeqCancelAt(t *testing.T, at int) {
 }
 
 func TestSeqCancelStopsAProducerThatIgnoresCtxSoon(t *testing.T) {
-	// Before it registers with ctx, a lockstep run asks ctx itself every
-	// few values: it admits only a few more after ctx ends.
+	// A lockstep run asks ctx on the 1st, 2nd, 4th, 8th and 16th value: it
+	// admits only a few more after ctx ends early in a run.
 	l := sy.New()
 	defer l.Close()
 	for at := range 15 {
@@ -657,5 +657,51 @@ func TestSeqProducerPanicBehindBodyPanic(t *testing.T) {
 			require.NoError(t, l.Close())
 			assert.Equal(t, []any{"producer cleanup"}, sink.values())
 		})
+	}
+}
+
+// A producer that ignores its context (FromSeq over an endless loop) stops
+// at most 32 values after the loop body cancels ctx, plus what Prefetch lets
+// it run ahead, on one processor or more: the run looks at ctx itself and
+// needs no other goroutine to run.
+func TestSeqStopsSoonAfterCancelWhateverGOMAXPROCS(t *testing.T) {
+	endless := sy.FromSeq(func(yield func(int) bool) {
+		for i := 0; yield(i); i++ {
+		}
+	})
+	for _, procs := range []int{1, 2} {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		for name, l := range loops(t) {
+			for _, prefetch := range []int{0, 4} {
+				t.Run(fmt.Sprintf("GOMAXPROCS=%d/%s/prefetch=%d", procs, name, prefetch), func(t *testing.T) {
+					var opts []sy.SeqOption
+					if prefetch > 0 {
+						opts = append(opts, sy.Prefetch(prefetch))
+					}
+					for _, cancelAt := range []int{0, 5, 100, 1000} {
+						ctx, cancel := context.WithCancel(context.Background())
+						n, after := 0, -1
+						var last error
+						for _, err := range sy.Seq(ctx, l, endless, opts...) {
+							if err != nil {
+								last = err
+								break
+							}
+							if n == cancelAt {
+								cancel()
+							}
+							if n >= cancelAt {
+								after++
+							}
+							n++
+							require.Less(t, n, 1_000_000, "never stopped")
+						}
+						cancel()
+						assert.LessOrEqual(t, after, 32+prefetch, "values after the cancel at %d", cancelAt)
+						assert.ErrorIs(t, last, context.Canceled)
+					}
+				})
+			}
+		}
 	}
 }
