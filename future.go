@@ -126,7 +126,9 @@ func (f *Future[T]) Done() <-chan struct{} {
 }
 
 // Result waits for the future to settle and returns its value and error. If
-// the task panicked, Result panics with its *PanicError.
+// the task panicked, Result panics with its *PanicError — unless the loop
+// has reported that panic already (see [OnPanic]), in which case Result
+// returns it as the error: a panic has one observer.
 func (f *Future[T]) Result() (T, error) {
 	if f.state.Load() != settled {
 		f.ctx.loop.mustNotWaitHere("Future.Result")
@@ -172,10 +174,16 @@ func (f *Future[T]) Cancel() {
 	f.settle(zero, context.Canceled, nil)
 }
 
-// outcome returns the settled result, re-panicking a task's panic.
+// outcome returns the settled result, re-panicking a task's panic, or
+// returning it as the error once the loop has reported it.
 func (f *Future[T]) outcome() (T, error) {
 	if f.rec != nil {
-		panic(f.rec.observe())
+		pe, wasReported := f.rec.observe()
+		if !wasReported {
+			panic(pe)
+		}
+		var zero T
+		return zero, pe
 	}
 	return f.val, f.err
 }
@@ -379,7 +387,11 @@ func Settle[T any](ctx context.Context, fs ...*Future[T]) (vals []T, errs []erro
 		case f.state.Load() != settled:
 			errs[i] = ctx.Err()
 		case f.rec != nil:
-			ps = append(ps, f.rec.observe())
+			if pe, wasReported := f.rec.observe(); wasReported {
+				errs[i] = pe
+			} else {
+				ps = append(ps, pe)
+			}
 		default:
 			vals[i], errs[i] = f.val, f.err
 		}

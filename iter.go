@@ -600,7 +600,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 func (s *stream[T]) collected() {
 	s.orphan.Store(true)
 	if r := s.rec.Load(); r != nil {
-		r.report()
+		go r.report() // not on the collector's goroutine; see panicRecord.collected
 	}
 }
 
@@ -636,7 +636,8 @@ func (s *stream[T]) mustNotWaitHere(op string) {
 
 // Err returns nil while the stream runs, and once C is closed the
 // producer's error, or the context's if the stream was cut short. If the
-// producer panicked, Err panics with its *PanicError.
+// producer panicked, Err panics with its *PanicError, or returns it if the
+// loop has reported it already, as [Future.Result] does.
 func (s *Stream[T]) Err() error {
 	st := s.state()
 	select {
@@ -645,7 +646,11 @@ func (s *Stream[T]) Err() error {
 		return nil
 	}
 	if st.pe != nil {
-		panic(st.rec.Load().observe())
+		pe, wasReported := st.rec.Load().observe()
+		if !wasReported {
+			panic(pe)
+		}
+		return pe
 	}
 	return st.err
 }
@@ -666,8 +671,10 @@ func (s *Stream[T]) Stop() error {
 
 // Seq returns the stream's values as a sequence for a range loop, ending
 // with (zero, err) if the stream failed. Breaking out of the loop stops the
-// stream. A stream's values are delivered once: ranging over Seq a second
-// time panics.
+// stream. A panic in the loop body goes on as it was raised, and a panic of
+// the producer's that the body did not get to see goes to the loop, as one
+// nobody observed. A stream's values are delivered once: ranging over Seq a
+// second time panics.
 func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 	st := s.state()
 	return func(yield func(T, error) bool) {
@@ -675,16 +682,30 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 			panic("synchronicity: Stream.Seq ranged over twice; a stream delivers its values once")
 		}
 		st.mustNotWaitHere("Stream.Seq")
-		finished := false
+		finished, inBody := false, false
 		defer func() {
-			if !finished {
+			switch {
+			case finished:
+			case inBody:
+				// The body panicked (or called runtime.Goexit): its panic
+				// goes on as it was raised, and the producer's, if any,
+				// goes to the loop instead of taking its place.
+				st.cancel(errStopped)
+				<-st.done
+				if st.pe != nil {
+					st.rec.Load().report()
+				}
+			default:
 				s.Stop()
 			}
 		}()
 		for v := range st.ch {
+			inBody = true
 			if !yield(v, nil) {
+				inBody = false
 				return
 			}
+			inBody = false
 		}
 		finished = true
 		if err := s.Err(); err != nil {

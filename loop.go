@@ -126,11 +126,14 @@ func Name(name string) Option { return func(l *Loop) { l.name = name } }
 // statement re-panicked with. Each such panic reaches the handler once, as
 // soon as it is known that nobody will observe it: when its future or
 // stream is garbage collected, when nothing could ever hold it, or at
-// Close (which also returns those). The handler is called from whatever
-// goroutine learns of the panic, one call at a time, and none after Close
-// has returned; it must not block or close the loop. A future whose panic
-// was reported still re-panics if someone calls Result later. Without a handler, the
-// loop writes them to standard error, so a panic is never silent.
+// Close (which also returns those). The handler runs on a goroutine of its
+// own, one call at a time per loop, and none after Close has returned; it
+// must not close the loop. If it panics, its panic is written to standard
+// error with the report it was handling, and later reports still come. A
+// panic reported this way has had its observer: Result, Wait, Err and the
+// combinators return it afterwards as the error instead of panicking again.
+// Without a handler, the loop writes them to standard error, so a panic is
+// never silent.
 func OnPanic(fn func(*PanicError)) Option {
 	if fn == nil {
 		panic("synchronicity.OnPanic: nil function")

@@ -122,40 +122,74 @@ func setPanicOutput(w io.Writer) io.Writer {
 	return old
 }
 
-// A panicRecord is one panic and whether it has reached its one observer:
-// whoever re-panics with it, or else the loop's handler.
+// A panicRecord is one panic and the one observer it has reached, if any:
+// its owner, who re-panics with it, or else the loop's handler. Whichever
+// comes first has it; an owner who asks after the report gets it as an
+// error instead, so that no panic is raised twice.
 type panicRecord struct {
-	loop *Loop
-	pe   *PanicError
-	seen atomic.Bool
+	loop  *Loop
+	pe    *PanicError
+	state atomic.Uint32 // unclaimed, observed or reported
 }
 
-// observe marks the panic as observed by its owner and returns it.
-func (r *panicRecord) observe() *PanicError {
-	r.seen.Store(true)
-	return r.pe
+const (
+	unclaimed uint32 = iota
+	observed
+	reported
+)
+
+// observe claims the panic for its owner and returns it, with whether the
+// loop had reported it first.
+func (r *panicRecord) observe() (pe *PanicError, wasReported bool) {
+	r.state.CompareAndSwap(unclaimed, observed)
+	return r.pe, r.state.Load() == reported
 }
 
-func (r *panicRecord) done() bool { return r.seen.Load() }
+func (r *panicRecord) done() bool { return r.state.Load() != unclaimed }
 
-// report hands the panic to the loop's handler, unless it has reached an
-// observer already, and reports whether it did.
+// report hands the panic to the loop's handler, unless its owner has
+// observed it already, and reports whether it did.
 func (r *panicRecord) report() bool {
 	// One report at a time per loop, so that Close, reporting what is left,
 	// returns only after a report a collector began has been made.
 	r.loop.reportMu.Lock()
 	defer r.loop.reportMu.Unlock()
-	if r.seen.Swap(true) {
+	if !r.state.CompareAndSwap(unclaimed, reported) {
 		return false
 	}
-	if h := r.loop.onPanic; h != nil {
-		h(r.pe)
-	} else {
-		panicOutput.Lock()
-		fmt.Fprintf(panicOutput.w, "synchronicity: %v: a panic nobody observed\n%v\n", r.loop, r.pe)
-		panicOutput.Unlock()
-	}
+	r.loop.deliver(r.pe)
 	return true
+}
+
+// deliver hands p to the loop's handler, or writes it to panicOutput.
+//
+// The handler runs on a goroutine of its own, made here so that it belongs
+// to the reporter's testing/synctest bubble, if any: whatever it does —
+// panic, call runtime.Goexit, take its time — it cannot end or stall the
+// goroutine that reports, which may be Close or the garbage collector's. A
+// panic in the handler is written to panicOutput with the report it was
+// handling, so that neither is lost.
+func (l *Loop) deliver(p *PanicError) {
+	h := l.onPanic
+	if h == nil {
+		panicOutput.Lock()
+		fmt.Fprintf(panicOutput.w, "synchronicity: %v: a panic nobody observed\n%v\n", l, p)
+		panicOutput.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if v := recover(); v != nil {
+				panicOutput.Lock()
+				fmt.Fprintf(panicOutput.w, "synchronicity: %v: the OnPanic handler panicked: %v\n\nwhile handling a panic nobody observed:\n%v\n", l, v, p)
+				panicOutput.Unlock()
+			}
+		}()
+		h(p)
+	}()
+	<-done
 }
 
 // A collector is told when the handle it watches has become unreachable
@@ -163,5 +197,7 @@ func (r *panicRecord) report() bool {
 type collector interface{ collected() }
 
 // collected is called once the future or stream holding the panic is
-// unreachable: nobody can observe it any more.
-func (r *panicRecord) collected() { r.report() }
+// unreachable: nobody can observe it any more. It is called on the garbage
+// collector's goroutine, which must not wait for a handler: the report
+// goes on a goroutine of its own.
+func (r *panicRecord) collected() { go r.report() }
