@@ -153,6 +153,7 @@ type fzScenario struct {
 	Loop    fzLoopKind
 	Limit   uint8 // 1..3, for fzLimited
 	OnPanic bool
+	Handler fzHandlerKind // what the OnPanic handler does once it has recorded a report
 	Close   fzCloseKind
 	CloseAt uint8 // 0..len(Ops)
 	Seed    uint8 // scheduling jitter
@@ -248,6 +249,9 @@ func fzDecode(data []byte) fzScenario {
 	sc.Loop = fzLoopKind(h & 3)
 	sc.Limit = 1 + (h>>2&3)%3
 	sc.OnPanic = h&16 != 0
+	if sc.OnPanic {
+		sc.Handler = fzHandlerKind(h >> 5 & 3)
+	}
 	h = in.next()
 	sc.Close = fzCloseKind(h&7) % fzNumClose
 	sc.CloseAt = h >> 3 & 7
@@ -416,7 +420,7 @@ func (sc *fzScenario) cross() uint8 {
 // encode turns a scenario back into fuzz input (for seeds).
 func (sc fzScenario) encode() []byte {
 	b := []byte{
-		byte(sc.Loop) | (max(sc.Limit, 1)-1)<<2 | fzBit(sc.OnPanic, 16),
+		byte(sc.Loop) | (max(sc.Limit, 1)-1)<<2 | fzBit(sc.OnPanic, 16) | byte(sc.Handler)<<5,
 		byte(sc.Close) | sc.CloseAt<<3,
 		sc.Seed,
 	}
@@ -436,6 +440,20 @@ func fzBit(b bool, v byte) byte {
 	}
 	return 0
 }
+
+// fzHandlerKind is what an OnPanic handler does after it has recorded a
+// report: none of it may lose or repeat a report, end the process or stall
+// Close.
+type fzHandlerKind uint8
+
+const (
+	fzHandlerReturns fzHandlerKind = iota
+	fzHandlerPanics
+	fzHandlerExits // runtime.Goexit
+	fzHandlerYields
+)
+
+var fzHandlerNames = []string{"returns", "panics", "calls Goexit", "yields the processor"}
 
 var (
 	fzLoopNames  = []string{"concurrent", "Limit", "Serial", "LockOSThread"}
@@ -457,6 +475,9 @@ func (sc fzScenario) String() string {
 	}
 	if sc.OnPanic {
 		b.WriteString(" OnPanic")
+		if sc.Handler != fzHandlerReturns {
+			fmt.Fprintf(&b, "(handler %s)", fzHandlerNames[sc.Handler])
+		}
 	}
 	fmt.Fprintf(&b, ", %s", fzCloseNames[sc.Close])
 	if sc.Close >= fzCloseBetween {

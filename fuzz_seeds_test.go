@@ -109,6 +109,13 @@ var fzRegressions = []fzScenario{
 	// while a coroutine made on the loop's thread is live (the first,
 	// OnLoop(Scoped), entered): its Exit aborts the process.
 	{Loop: fzLocked, Ops: []fzOp{{Kind: fzStack, Var: fzOnLoopScoped | fzSecond(fzOnLoop), Fault: fzGoexit, Site: fzEnterS, At: 1}}},
+	// An OnPanic handler that panicked on the garbage collector's goroutine
+	// ended the process; one that panicked in Close made Close panic and
+	// dropped the other pending panic; one that called Goexit there stopped
+	// later reports.
+	{Loop: fzLocked, OnPanic: true, Handler: fzHandlerPanics, Ops: []fzOp{{Kind: fzCall}, {Kind: fzGo, Var: fzDrop, Fault: fzPanic}, {Kind: fzGo, Var: fzDrop, Fault: fzPanic}}},
+	{Loop: fzLimited, Limit: 3, Close: fzShutdownDone, CloseAt: 2, OnPanic: true, Handler: fzHandlerExits, Ops: []fzOp{{Kind: fzFan, N: 4, Var: fzAll, Async: true}, {Kind: fzGo, Var: fzDrop, Fault: fzPanic}, {Kind: fzGo, Var: fzDrop, Fault: fzPanic}}},
+	{Loop: fzSerial, OnPanic: true, Handler: fzHandlerYields, Ops: []fzOp{{Kind: fzStart, N: 5, Var: fzAbandon, Fault: fzPanic, Site: fzSource, At: 2}, {Kind: fzGo, Var: fzDrop, Fault: fzPanic}}},
 	// Map ranged from a locked thread (a task of a LockOSThread loop) and
 	// stopped early.
 	{Loop: fzLocked, Ops: []fzOp{{Kind: fzNested, N: 6, Var: fzInForeignMap, Stop: fzBreak, At: 0}}},

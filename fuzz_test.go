@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"regexp"
 	"runtime"
@@ -226,7 +227,20 @@ func (e *fzExec) run() {
 			var other []any
 			fzTags(p, &tags, &other)
 			e.reported(tags)
+			switch sc.Handler {
+			case fzHandlerPanics:
+				panic("OnPanic handler failing")
+			case fzHandlerExits:
+				runtime.Goexit()
+			case fzHandlerYields:
+				for range 10 {
+					runtime.Gosched()
+				}
+			}
 		}))
+		// A handler's own panic is written there, with the report it was
+		// handling, which the handler has recorded already.
+		defer sy.SetPanicOutput(io.Discard)()
 	} else {
 		defer sy.SetPanicOutput(fzReportReader{e})()
 	}
@@ -497,10 +511,15 @@ func (r *fzOpRun) closed() bool { return r.e.closeCalled.Load() || r.e.l.Context
 func (r *fzOpRun) undisturbed() bool { return r.o.Stop == fzRun && !r.closed() }
 
 // allowed reports whether err is an error the op may see: its own injected
-// error, a cancellation, the loop's closing, or a Goexit it injected.
+// error, a cancellation, the loop's closing, a Goexit it injected, or a panic
+// the loop's Close reported before the op asked (which has had its one
+// observer, so the op gets it as an error).
 func (r *fzOpRun) allowed(err error) bool {
 	var fe fzError
+	var pe *sy.PanicError
 	switch {
+	case errors.As(err, &pe):
+		return r.closed() && strings.Contains(err.Error(), "injected panic")
 	case errors.As(err, &fe):
 		return fe.op == r.idx && r.o.Fault == fzErr
 	case errors.Is(err, context.Canceled):
