@@ -15,6 +15,13 @@
 //   - A *Future (from Go or Func.Go) or a *Stream (from Start or Gen.Start)
 //     used as an expression statement: the work starts and nobody reads its
 //     outcome.
+//   - l.Close() or l.Shutdown(ctx) inside work handed to the same loop l: a
+//     function literal given to Call, Go, Wrap, Map or MapIndexed, a
+//     producer given to Seq, Start or WrapProducer, a Scoped function given
+//     to OnLoop, the body of Do on an OnLoop manager, or the body of a range
+//     over the loop's Seq or Map. Close waits for that work, which is
+//     waiting for Close: it never returns. Close the loop once the work has
+//     returned.
 //
 // Passing an exit function, future or sequence on (returning it, storing
 // it, handing it to All) is not reported: the code that receives it is
@@ -45,11 +52,14 @@ synccheck reports:
   - a range over an iter.Seq2[T, error] from the package with fewer than
     two variables, which drops the error;
   - a future or stream from the package used as an expression statement,
-    whose outcome nobody reads.`
+    whose outcome nobody reads;
+  - a Close or Shutdown of a loop inside work handed to that same loop,
+    which waits for itself and never returns.`
 
 // Analyzer reports misuses of the synchronicity package: deferred exits that
 // cannot see the function's error, dropped exit functions, ranges that drop
-// a sequence's error, and futures and streams started and dropped.
+// a sequence's error, futures and streams started and dropped, and loops
+// closed from their own work.
 var Analyzer = &analysis.Analyzer{
 	Name:     "synccheck",
 	Doc:      doc,
@@ -94,7 +104,7 @@ func run(pass *analysis.Pass) (any, error) {
 	c.unusedExits()
 
 	// Then the statements that use them.
-	ins.WithStack([]ast.Node{(*ast.DeferStmt)(nil), (*ast.RangeStmt)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
+	ins.WithStack([]ast.Node{(*ast.DeferStmt)(nil), (*ast.RangeStmt)(nil), (*ast.CallExpr)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
 		if !push {
 			return true
 		}
@@ -103,6 +113,8 @@ func run(pass *analysis.Pass) (any, error) {
 			c.deferStmt(n, stack)
 		case *ast.RangeStmt:
 			c.rangeStmt(n)
+		case *ast.CallExpr:
+			c.ownWork(n, stack)
 		}
 		return true
 	})

@@ -1,9 +1,9 @@
 // Command synccheck reports misuses of the synchronicity package that
 // compile but lose errors or work: a deferred exit function of Enter that
 // cannot see the function's error, an exit function that is dropped, a range
-// over a sequence of (value, error) pairs that drops the error, and a future
-// or stream that is started and dropped. See the analysis/synccheck package
-// for the details.
+// over a sequence of (value, error) pairs that drops the error, a future or
+// stream that is started and dropped, and a loop closed from work handed to
+// it. See the analysis/synccheck package for the details.
 //
 // Run it on its own, as any go/analysis command, with package patterns:
 //

@@ -1,0 +1,176 @@
+package synccheck
+
+import (
+	"go/ast"
+	"go/types"
+	"strconv"
+)
+
+// ownWork reports call, a Close or Shutdown of a loop, if it runs inside
+// work handed to that same loop: a function literal given to Call, Go,
+// Wrap, Map, a producer given to Seq or Start, a Scoped manager given to
+// OnLoop, the body of Do on an OnLoop manager, or the body of a range over
+// the loop's Seq or Map. Such a Close waits for the work calling it and
+// never returns. A literal started with a go statement runs elsewhere and
+// ends the search.
+func (c *checker) ownWork(call *ast.CallExpr, stack []ast.Node) {
+	fn := c.libFunc(call)
+	if fn == nil || fn.Name() != "Close" && fn.Name() != "Shutdown" {
+		return
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() == nil || libType(sig.Recv().Type()) != "Loop" {
+		return
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return
+	}
+	loop := c.loopKey(sel.X)
+	if loop == "" {
+		return
+	}
+	for i := len(stack) - 2; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.GoStmt:
+			return
+		case *ast.FuncDecl:
+			return
+		case *ast.RangeStmt:
+			if on, ok := c.handsWork(n.X); ok && on == loop && encloses(n.Body, call) {
+				c.reportOwn(call, sel, fn.Name())
+				return
+			}
+		case *ast.FuncLit:
+			if c.litLoop(stack[:i], n) == loop {
+				c.reportOwn(call, sel, fn.Name())
+				return
+			}
+		}
+	}
+}
+
+func (c *checker) reportOwn(call *ast.CallExpr, sel *ast.SelectorExpr, op string) {
+	l := types.ExprString(sel.X)
+	c.pass.Reportf(call.Pos(), "%s.%s called from work running on %s waits for that work, and so for itself, and never returns: close the loop once the work has returned (after Call returns, the future settles or the range ends)", l, op, l)
+}
+
+// litLoop returns the loop that lit is handed to as work, or "": outer
+// holds the nodes that enclose lit, innermost last.
+func (c *checker) litLoop(outer []ast.Node, lit *ast.FuncLit) string {
+	if len(outer) == 0 {
+		return ""
+	}
+	call, ok := outer[len(outer)-1].(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	if fn := c.libFunc(call); fn != nil && fn.Name() == "Scoped" && len(outer) > 1 {
+		// A manager's own function, if the manager goes straight to OnLoop.
+		if on, ok := outer[len(outer)-2].(*ast.CallExpr); ok && len(on.Args) == 2 && ast.Unparen(on.Args[1]) == call {
+			return c.onLoopOf(on)
+		}
+		return ""
+	}
+	return c.handsLit(call, lit)
+}
+
+// handsLit returns the loop that call hands lit to as work, or "".
+func (c *checker) handsLit(call *ast.CallExpr, lit *ast.FuncLit) string {
+	fn := c.libFunc(call)
+	if fn == nil || fn.Type().(*types.Signature).Recv() != nil {
+		return ""
+	}
+	arg := func(i int) ast.Expr {
+		if i < len(call.Args) {
+			return ast.Unparen(call.Args[i])
+		}
+		return nil
+	}
+	var loopArg, workArg int
+	switch fn.Name() {
+	case "Call", "Go", "Seq", "Start":
+		loopArg, workArg = 1, 2
+	case "Map", "MapIndexed":
+		loopArg, workArg = 1, 3
+	case "Wrap", "WrapProducer":
+		loopArg, workArg = 0, 1
+	case "Do":
+		if arg(2) == lit {
+			if inner, ok := arg(1).(*ast.CallExpr); ok {
+				return c.onLoopOf(inner)
+			}
+		}
+		return ""
+	default:
+		return ""
+	}
+	if arg(workArg) != lit {
+		return ""
+	}
+	return c.loopKey(arg(loopArg))
+}
+
+// onLoopOf returns the loop of call if it is OnLoop(l, ...), or "".
+func (c *checker) onLoopOf(call *ast.CallExpr) string {
+	if fn := c.libFunc(call); fn != nil && fn.Name() == "OnLoop" && len(call.Args) == 2 {
+		return c.loopKey(call.Args[0])
+	}
+	return ""
+}
+
+// handsWork returns the loop whose work a range over x runs: x is a call of
+// Seq, Map or MapIndexed.
+func (c *checker) handsWork(x ast.Expr) (string, bool) {
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok {
+		return "", false
+	}
+	fn := c.libFunc(call)
+	if fn == nil || fn.Type().(*types.Signature).Recv() != nil || len(call.Args) < 2 {
+		return "", false
+	}
+	switch fn.Name() {
+	case "Seq", "Map", "MapIndexed":
+		return c.loopKey(call.Args[1]), true
+	}
+	return "", false
+}
+
+// loopKey names the loop that e denotes, so that two expressions for the
+// same loop get the same key: a variable, a field path from a variable,
+// or the default loop (nil, Default()). It returns "" for anything else.
+func (c *checker) loopKey(e ast.Expr) string {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if e.Name == "nil" {
+			if _, ok := c.pass.TypesInfo.Uses[e].(*types.Nil); ok {
+				return "default"
+			}
+		}
+		if obj := c.pass.TypesInfo.Uses[e]; obj != nil {
+			if _, ok := obj.(*types.Var); ok {
+				return objKey(obj)
+			}
+		}
+	case *ast.SelectorExpr:
+		if x := c.loopKey(e.X); x != "" && x != "default" {
+			return x + "." + e.Sel.Name
+		}
+	case *ast.CallExpr:
+		if fn := c.libFunc(e); fn != nil && fn.Name() == "Default" && len(e.Args) == 0 {
+			return "default"
+		}
+	}
+	return ""
+}
+
+// objKey tells objects apart by where they are declared.
+func objKey(obj types.Object) string {
+	return obj.Name() + "@" + strconv.Itoa(int(obj.Pos()))
+}
+
+// encloses reports whether n lies within outer.
+func encloses(outer, n ast.Node) bool {
+	return outer.Pos() <= n.Pos() && n.End() <= outer.End()
+}
