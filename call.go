@@ -29,17 +29,26 @@ func Call[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, erro
 	if l.serial && !l.onLoop() {
 		return callSerial(l, ctx, fn)
 	}
+	return callHere(l, ctx, fn)
+}
+
+// callHere runs fn on the calling goroutine as a task of l, which the
+// caller has counted in. It has one return, so that the compiler
+// open-codes its defers: with more, each costs a call into the runtime.
+func callHere[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
 	defer l.release()
 	t := l.callCtx(ctx)
 	defer t.cancel()
 	l.track(&t.work, viaCall, fn)
 	defer l.untrack(&t.work)
+	var p *PanicError
 	if s := l.lentTo(); s != nil {
-		return callStandIn(s, l, t, fn)
+		v, p, err = callStandIn(s, l, t, fn)
+	} else {
+		l.wearLabels()
+		v, p, err = runTask(l, t, fn)
+		pprof.SetGoroutineLabels(ctx) // runTask returns even if fn panics
 	}
-	l.wearLabels()
-	defer pprof.SetGoroutineLabels(ctx)
-	v, p, err := runTask(l, t, fn)
 	if p != nil {
 		panic(p)
 	}

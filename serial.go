@@ -171,11 +171,7 @@ func (s *standIn) serve(l *Loop, job func(), rest func()) {
 }
 
 // callStandIn is Call made by a stand-in: fn runs on the loop's thread.
-func callStandIn[T any](s *standIn, l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, err error) {
-	var p *PanicError
+func callStandIn[T any](s *standIn, l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
 	s.do(func() { v, p, err = runTask(l, ctx, fn) })
-	if p != nil {
-		panic(p)
-	}
-	return v, err
+	return v, p, err
 }
