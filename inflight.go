@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -28,11 +27,13 @@ var stuckAfter = 5 * time.Second
 // lists it: what runs, and since when. It lives inside the work's own
 // state, so tracking it allocates nothing.
 type inflight struct {
-	pc    uintptr // the code of the function that runs, or 0
-	name  *string // else what runs, named
-	since int64   // no later than when it started, in nanoseconds after clockBase; see track
-	slot  int32   // its place in the loop's table, or overflowed
-	kind  entry   // the entry point it came through
+	pc    uintptr   // the code of the function that runs, or 0
+	name  *string   // else what runs, named
+	since int64     // no later than when it started, in nanoseconds after clockBase; see track
+	prev  *inflight // in its list, under the list's lock
+	next  *inflight
+	list  uint8 // which of the loop's lists holds it
+	kind  entry // the entry point it came through
 }
 
 // entry names the entry point a piece of work came through.
@@ -51,24 +52,16 @@ func (e entry) String() string {
 	return [...]string{"Call", "Go", "Seq", "Start", "Map", "OnLoop"}[e]
 }
 
-// A loop keeps its work in flight in a table of slots that a piece of work
-// claims with one compare-and-swap at a random place, and frees with one
-// store: no lock, and tasks starting on many cores at once seldom touch the
-// same cache line. Work that finds no free slot near its place goes to a
-// list under a lock.
-const (
-	tableSize = 256
-	probes    = 4
-)
+// A loop keeps its work in flight in lists, one under each of tableSize
+// locks; a piece of work joins a list picked at random and leaves it in
+// constant time. Work starting on many cores at once seldom meets at a lock,
+// and a fan-out of any size costs each task the same.
+const tableSize = 64
 
-type workTable struct {
-	slots [tableSize]atomic.Pointer[inflight]
-	mu    sync.Mutex
-	more  map[*inflight]struct{} // the rest, when the table is crowded
+type workTable [tableSize]struct {
+	mu   sync.Mutex
+	head *inflight
 }
-
-// overflowed is the inflight.slot of work in workTable.more.
-const overflowed = -1
 
 // clockBase is the zero of inflight.since: a monotonic clock reading.
 var clockBase = time.Now()
@@ -88,8 +81,8 @@ const clockEvery = 32
 //
 // what is the function that runs, or a *string naming what runs. Of a
 // function only its code pointer is kept, so that tracking holds on to
-// nothing the function captured, and w's fields never change once it is in
-// the table: a report reads them without a lock.
+// nothing the function captured. w's fields other than its links never
+// change once it is listed.
 func (l *Loop) track(w *inflight, kind entry, what any) {
 	w.kind = kind
 	if name, ok := what.(*string); ok {
@@ -106,22 +99,15 @@ func (l *Loop) track(w *inflight, kind entry, what any) {
 	if t == nil {
 		t = l.makeTable()
 	}
-	i := int(r / clockEvery)
-	for range probes {
-		i &= tableSize - 1
-		if t.slots[i].CompareAndSwap(nil, w) {
-			w.slot = int32(i)
-			return
-		}
-		i++
+	w.list = uint8(r / clockEvery % tableSize)
+	s := &t[w.list]
+	s.mu.Lock()
+	w.next = s.head
+	if w.next != nil {
+		w.next.prev = w
 	}
-	w.slot = overflowed
-	t.mu.Lock()
-	if t.more == nil {
-		t.more = make(map[*inflight]struct{})
-	}
-	t.more[w] = struct{}{}
-	t.mu.Unlock()
+	s.head = w
+	s.mu.Unlock()
 }
 
 // makeTable makes l's table on its first piece of work: a loop made for
@@ -133,16 +119,17 @@ func (l *Loop) makeTable() *workTable {
 
 // untrack takes w out of l's work in flight.
 func (l *Loop) untrack(w *inflight) {
-	t := l.work.Load()
-	if w.slot >= 0 {
-		t.slots[w.slot].Store(nil)
-		return
+	s := &l.work.Load()[w.list]
+	s.mu.Lock()
+	if w.prev != nil {
+		w.prev.next = w.next
+	} else {
+		s.head = w.next
 	}
-	t.mu.Lock()
-	if delete(t.more, w); len(t.more) == 0 {
-		t.more = nil // a map keeps its size: let a fan-out's go
+	if w.next != nil {
+		w.next.prev = w.prev
 	}
-	t.mu.Unlock()
+	s.mu.Unlock()
 }
 
 // each calls fn for each piece of l's work in flight.
@@ -151,15 +138,13 @@ func (l *Loop) each(fn func(*inflight)) {
 	if t == nil {
 		return
 	}
-	for i := range t.slots {
-		if w := t.slots[i].Load(); w != nil {
+	for i := range t {
+		s := &t[i]
+		s.mu.Lock()
+		for w := s.head; w != nil; w = w.next {
 			fn(w)
 		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for w := range t.more {
-		fn(w)
+		s.mu.Unlock()
 	}
 }
 
