@@ -4,15 +4,19 @@ import (
 	"go/ast"
 	"go/types"
 	"strconv"
+	"strings"
 )
 
 // ownWork reports call, a Close or Shutdown of a loop, if it runs inside
 // work handed to that same loop: a function literal given to Call, Go,
 // Wrap, Map, a producer given to Seq or Start, a Scoped manager given to
 // OnLoop, the body of Do on an OnLoop manager, or the body of a range over
-// the loop's Seq or Map. Such a Close waits for the work calling it and
-// never returns. A literal started with a go statement runs elsewhere and
-// ends the search.
+// the loop's Seq or Map, or of a With on an OnLoop manager. Such a Close
+// waits for the work calling it and never returns. The search goes out
+// through the function literals that run where they are written (called
+// there, or held in a variable called there) and ends at any other: one
+// started with a go statement, handed to other code (time.AfterFunc,
+// another loop) or stored runs elsewhere or later.
 func (c *checker) ownWork(call *ast.CallExpr, stack []ast.Node) {
 	fn := c.libFunc(call)
 	if fn == nil || fn.Name() != "Close" && fn.Name() != "Shutdown" {
@@ -38,20 +42,116 @@ func (c *checker) ownWork(call *ast.CallExpr, stack []ast.Node) {
 			return
 		case *ast.RangeStmt:
 			if on, ok := c.handsWork(n.X); ok && on == loop && encloses(n.Body, call) {
-				c.reportOwn(call, sel, fn.Name())
+				if !c.assignsLoop(n.Body, loop, call) {
+					c.reportOwn(call, sel, fn.Name())
+				}
 				return
 			}
 		case *ast.FuncLit:
 			if c.litLoop(stack[:i], n) == loop {
-				c.reportOwn(call, sel, fn.Name())
+				if !c.assignsLoop(n.Body, loop, call) {
+					c.reportOwn(call, sel, fn.Name())
+				}
+				return
+			}
+			if !c.runsHere(stack[:i], n) {
 				return
 			}
 		}
 	}
 }
 
+// runsHere reports whether lit runs inside the function that encloses it:
+// it is called where it is written (func() { ... }(), deferred or not), or
+// assigned to a variable that that function calls other than with go.
+// outer holds the nodes that enclose lit, innermost last.
+func (c *checker) runsHere(outer []ast.Node, lit *ast.FuncLit) bool {
+	var e ast.Node = lit
+	i := len(outer) - 1
+	for ; i >= 0; i-- {
+		if _, ok := outer[i].(*ast.ParenExpr); !ok {
+			break
+		}
+		e = outer[i]
+	}
+	if i < 0 {
+		return false
+	}
+	var v types.Object // the variable that holds lit
+	switch p := outer[i].(type) {
+	case *ast.CallExpr:
+		return p.Fun == e
+	case *ast.AssignStmt:
+		for j, r := range p.Rhs {
+			if r == e && len(p.Lhs) == len(p.Rhs) {
+				if id, ok := p.Lhs[j].(*ast.Ident); ok {
+					v = c.pass.TypesInfo.ObjectOf(id)
+				}
+			}
+		}
+	case *ast.ValueSpec:
+		for j, r := range p.Values {
+			if r == e && len(p.Names) == len(p.Values) {
+				v = c.pass.TypesInfo.ObjectOf(p.Names[j])
+			}
+		}
+	}
+	if v == nil {
+		return false
+	}
+	for j := i - 1; j >= 0; j-- {
+		switch f := outer[j].(type) {
+		case *ast.FuncLit:
+			return c.callsHere(f.Body, v)
+		case *ast.FuncDecl:
+			return c.callsHere(f.Body, v)
+		}
+	}
+	return false
+}
+
+// callsHere reports whether body calls the function in v itself: not in a
+// go statement, nor in a function literal that may run elsewhere (one
+// called where it is written runs here).
+func (c *checker) callsHere(body *ast.BlockStmt, v types.Object) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt, *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			switch f := ast.Unparen(n.Fun).(type) {
+			case *ast.Ident:
+				found = c.pass.TypesInfo.Uses[f] == v
+			case *ast.FuncLit:
+				found = c.callsHere(f.Body, v)
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// assignsLoop reports whether work assigns loop, or what holds it, before
+// call: the loop closed there is then one the work put there, not the one
+// it runs on.
+func (c *checker) assignsLoop(work ast.Node, loop string, call *ast.CallExpr) bool {
+	found := false
+	ast.Inspect(work, func(n ast.Node) bool {
+		if a, ok := n.(*ast.AssignStmt); ok && a.Pos() < call.Pos() {
+			for _, e := range a.Lhs {
+				if k := c.loopKey(e); k != "" && (k == loop || strings.HasPrefix(loop, k+".")) {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 func (c *checker) reportOwn(call *ast.CallExpr, sel *ast.SelectorExpr, op string) {
-	l := types.ExprString(sel.X)
+	l := types.ExprString(ast.Unparen(sel.X))
 	c.pass.Reportf(call.Pos(), "%s.%s called from work running on %s waits for that work, and so for itself, and never returns: close the loop once the work has returned (after Call returns, the future settles or the range ends)", l, op, l)
 }
 
@@ -120,7 +220,7 @@ func (c *checker) onLoopOf(call *ast.CallExpr) string {
 }
 
 // handsWork returns the loop whose work a range over x runs: x is a call of
-// Seq, Map or MapIndexed.
+// Seq, Map or MapIndexed, or of With on an OnLoop manager.
 func (c *checker) handsWork(x ast.Expr) (string, bool) {
 	call, ok := ast.Unparen(x).(*ast.CallExpr)
 	if !ok {
@@ -133,6 +233,11 @@ func (c *checker) handsWork(x ast.Expr) (string, bool) {
 	switch fn.Name() {
 	case "Seq", "Map", "MapIndexed":
 		return c.loopKey(call.Args[1]), true
+	case "With":
+		// The body holds the manager's use in flight, as Do's does.
+		if inner, ok := ast.Unparen(call.Args[1]).(*ast.CallExpr); ok {
+			return c.onLoopOf(inner), true
+		}
 	}
 	return "", false
 }

@@ -19,9 +19,11 @@
 //     function literal given to Call, Go, Wrap, Map or MapIndexed, a
 //     producer given to Seq, Start or WrapProducer, a Scoped function given
 //     to OnLoop, the body of Do on an OnLoop manager, or the body of a range
-//     over the loop's Seq or Map. Close waits for that work, which is
-//     waiting for Close: it never returns. Close the loop once the work has
-//     returned.
+//     over the loop's Seq or Map or over With on an OnLoop manager. Close
+//     waits for that work, which is waiting for Close: it never returns.
+//     Close the loop once the work has returned. A closure that the work
+//     calls counts; one it starts with go, hands to other code or stores
+//     does not, nor a loop the work assigns before closing it.
 //
 // Passing an exit function, future or sequence on (returning it, storing
 // it, handing it to All) is not reported: the code that receives it is

@@ -5,6 +5,7 @@ package ownwork
 import (
 	"context"
 	"slices"
+	"time"
 
 	sy "github.com/synchronicity-go/synchronicity"
 )
@@ -50,6 +51,27 @@ func Own(ctx context.Context, l *sy.Loop, s *service) {
 	_ = sy.Do(ctx, sy.OnLoop(l, cm), func(int) error {
 		return l.Close() // want `l.Close called from work running on l`
 	})
+	for v, err := range sy.With(ctx, sy.OnLoop(l, cm)) {
+		_, _ = v, err
+		l.Close() // want `l.Close called from work running on l`
+	}
+}
+
+// Closures that the work calls run on its loop too.
+func Closures(ctx context.Context, l *sy.Loop) {
+	sy.Call(ctx, l, func(ctx context.Context) (int, error) {
+		stop := func() {
+			l.Close() // want `l.Close called from work running on l`
+		}
+		var shutdown = func() error {
+			return (l).Shutdown(ctx) // want `l.Shutdown called from work running on l`
+		}
+		defer stop()
+		defer func() {
+			shutdown()
+		}()
+		return 0, nil
+	})
 }
 
 func (s *service) Start(ctx context.Context, l *sy.Loop) {
@@ -75,4 +97,34 @@ func Elsewhere(ctx context.Context, l, other *sy.Loop) error {
 		l.Close()
 	}
 	return l.Close()
+}
+
+type closer struct {
+	loop *sy.Loop
+	stop func()
+}
+
+// Later closes the loop from code that the work hands on or stores, which
+// runs elsewhere or once the work has returned, and closes loops that the
+// work put in place of the one it runs on.
+func Later(ctx context.Context, l, other *sy.Loop, c *closer) {
+	sy.Call(ctx, l, func(ctx context.Context) (int, error) {
+		time.AfterFunc(time.Second, func() { l.Close() })
+		context.AfterFunc(ctx, func() { l.Close() })
+		c.stop = func() { l.Close() }
+		stop := func() { l.Close() }
+		go stop()
+		f := sy.Go(ctx, other, func(ctx context.Context) (int, error) { return 0, l.Close() })
+		f.Cancel()
+		return 0, nil
+	})
+	sy.Call(ctx, c.loop, func(ctx context.Context) (int, error) {
+		c.loop = sy.New()
+		return 0, c.loop.Close()
+	})
+	sy.Call(ctx, c.loop, func(ctx context.Context) (int, error) {
+		*c = closer{}
+		c = &closer{loop: sy.New()}
+		return 0, c.loop.Close()
+	})
 }
