@@ -19,3 +19,22 @@ func SetStuckAfter(d time.Duration) (restore func()) {
 	stuckAfter = d
 	return func() { stuckAfter = old }
 }
+
+// ForceContextFallback makes the tasks of loops made until restore is
+// called plain contexts, as when the start-up checks of internals.go fail.
+func ForceContextFallback() (restore func()) {
+	plain, cause, label := plainContexts, cancelCtxKey, labelKey
+	useContextFallback()
+	return func() { plainContexts, cancelCtxKey, labelKey = plain, cause, label }
+}
+
+// ForceGoidFallback makes goroutine ids unreadable until restore is called,
+// as when the start-up check of internals.go fails.
+func ForceGoidFallback() (restore func()) {
+	goidUnknown = true
+	return func() { goidUnknown = false }
+}
+
+// ContextsWork and GoidWorks report what the start-up checks found.
+func ContextsWork() bool { return !plainContexts }
+func GoidWorks() bool    { return !goidUnknown }

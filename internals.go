@@ -2,59 +2,123 @@ package synchronicity
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"runtime/pprof"
 )
 
-// withLoop gives a parent context that is never cancelled the loop's
-// cancellation, keeping the parent's values. Because Done and the context
-// package's internal lookups resolve to the loop's own cancelCtx, contexts
-// derived from it register with the loop's context directly: no goroutine.
-type withLoop struct {
-	context.Context // the loop's
-	values          context.Context
-}
+// What the library relies on beyond the standard library's documented API
+// is all in this file, each reliance checked when the package starts, with
+// a fallback that keeps every promise when a check fails:
+//
+//   - context.Cause finds a context's cause by asking Value for the context
+//     package's private key (cancelCtxKey). A task answers it, to report
+//     its loop's cause (ErrClosed) or errStopped without a context of the
+//     context package behind it.
+//   - runtime/pprof keeps a context's labels under a private key
+//     (labelKey), which WithLabels and SetGoroutineLabels ask Value for. A
+//     task answers it with its loop's labels over its parent's, and
+//     labelsOnly hands a goroutine its loop's labels in one lookup.
+//   - WithCancel and its kin, deriving from a parent that has an AfterFunc
+//     method, register through it instead of starting a goroutine, as
+//     context.AfterFunc documents it does (task.AfterFunc). Only cost
+//     depends on it: without it, a context derived from a live task costs
+//     a goroutine while both live.
+//   - The header of runtime.Stack ("goroutine 18 [running]:") holds the
+//     calling goroutine's id: how a serial loop recognises its own
+//     goroutine.
+//
+// Both keys are learned by probing, and the package's init checks that a
+// task ended by its loop reports ErrClosed, that contexts derived from a
+// task hear the same cause, and that labels come through. If not, every
+// task's context is a plain context.WithCancelCause context under the
+// loop's (plainContexts): correct, one or two allocations dearer, and,
+// like any context derived from a parent outside the context package,
+// told of that parent's end (and then of its loop's) by the context
+// package's goroutine, a moment after it happens.
+//
+// If goroutine ids cannot be read, goid returns 0 and no goroutine counts
+// as a serial loop's own (goidUnknown): a blocking call from a serial
+// loop's own work then waits behind that work for ever, and Close and
+// Shutdown called there are reported as stuck instead of panicking.
+var (
+	plainContexts bool
+	goidUnknown   bool
+)
 
-func (c withLoop) Value(key any) any {
-	if key == labelKey {
-		return c.Context.Value(loopKey{}).(*Loop).labelsOver(c.values)
+func init() {
+	if !contextsWork() {
+		useContextFallback()
 	}
-	if v := c.values.Value(key); v != nil {
-		return v
+	goidUnknown = !goidWorks()
+}
+
+// useContextFallback gives up both probed keys: no lookup matches them.
+func useContextFallback() {
+	plainContexts = true
+	cancelCtxKey, labelKey = noKey{}, noKey{}
+}
+
+type noKey struct{}
+
+// contextsWork reports whether tasks answer the context package and
+// runtime/pprof as they must, checking a task of a stand-in loop.
+func contextsWork() bool {
+	if cancelCtxKey == nil || labelKey == nil {
+		return false
 	}
-	return c.Context.Value(key)
+	l := &Loop{labels: pprof.Labels("synchronicity.check", "loop")}
+	loopCtx, closeLoop := context.WithCancelCause(context.Background())
+	defer closeLoop(nil)
+	l.ctx = context.WithValue(pprof.WithLabels(loopCtx, l.labels), loopKey{}, l)
+	parent, cancel := context.WithCancel(pprof.WithLabels(context.Background(), pprof.Labels("check.parent", "p")))
+	defer cancel()
+	var apart, under, halted task
+	apart.init(parent, l)
+	under.init(context.Background(), l)
+	halted.init(context.Background(), l)
+	labeled := labelsOnly{l.ctx, l.ctx.Value(labelKey)}
+	if label(&apart, "check.parent") != "p" || label(&apart, "synchronicity.check") != "loop" ||
+		label(&under, "synchronicity.check") != "loop" || label(labeled, "synchronicity.check") != "loop" {
+		return false
+	}
+	closeLoop(ErrClosed)
+	halted.stop()
+	// A context derived from an ended one ends at once, with its cause.
+	child, cancelChild := context.WithCancel(&apart)
+	defer cancelChild()
+	return context.Cause(&apart) == ErrClosed && context.Cause(child) == ErrClosed &&
+		context.Cause(&under) == ErrClosed && context.Cause(&halted) == errStopped &&
+		apart.Err() == context.Canceled && errors.Is(child.Err(), context.Canceled)
 }
 
-// labelsOver returns what a context answers for pprof's label key that has
-// ctx's labels and the loop's: work of the loop carries them, also where a
-// profiled goroutine sets its labels from a task's context (pprof.Do, or
-// a nested call restoring them when it returns).
-func (l *Loop) labelsOver(ctx context.Context) any {
-	return pprof.WithLabels(ctx, l.labels).Value(labelKey)
+func label(ctx context.Context, key string) string {
+	v, _ := pprof.Label(ctx, key)
+	return v
 }
 
-// wearLabels gives the current goroutine the loop's pprof labels, as work
-// of the loop.
-func (l *Loop) wearLabels() { pprof.SetGoroutineLabels(l.labeled) }
-
-// labelsOnly answers every lookup with the loop's pprof labels: a goroutine
-// that starts a task takes them in one step, where a search through the
-// loop's context would compare keys at each of its layers.
-type labelsOnly struct {
-	context.Context
-	labels any
+// goidWorks reports whether goid tells goroutines apart.
+func goidWorks() bool {
+	other := make(chan uint64)
+	go func() { other <- goid() }()
+	mine, theirs := goid(), <-other
+	return mine != 0 && theirs != 0 && mine != theirs && goid() == mine
 }
-
-func (c labelsOnly) Value(any) any { return c.labels }
 
 // goid returns the current goroutine's id, parsed from its stack header
-// ("goroutine 18 [running]:").
+// ("goroutine 18 [running]:"), or 0 if it cannot be read.
 func goid() uint64 {
+	if goidUnknown {
+		return 0
+	}
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]
-	b = b[len("goroutine "):]
+	const prefix = "goroutine "
+	if len(b) <= len(prefix) || string(b[:len(prefix)]) != prefix {
+		return 0
+	}
 	var id uint64
-	for _, c := range b {
+	for _, c := range b[len(prefix):] {
 		if c < '0' || c > '9' {
 			break
 		}
@@ -93,4 +157,61 @@ func (keyProbe) Err() error { return context.Canceled } // since Go 1.26 Cause l
 func (p keyProbe) Value(key any) any {
 	p.seen(key)
 	return nil
+}
+
+// withLoop gives a parent context that is never cancelled the loop's
+// cancellation, keeping the parent's values. Because Done and the context
+// package's internal lookups resolve to the loop's own cancelCtx, contexts
+// derived from it register with the loop's context directly: no goroutine.
+type withLoop struct {
+	context.Context // the loop's
+	values          context.Context
+}
+
+func (c withLoop) Value(key any) any {
+	if key == labelKey {
+		return c.Context.Value(loopKey{}).(*Loop).labelsOver(c.values)
+	}
+	if v := c.values.Value(key); v != nil {
+		return v
+	}
+	return c.Context.Value(key)
+}
+
+// labelsOver returns what a context answers for pprof's label key that has
+// ctx's labels and the loop's: work of the loop carries them, also where a
+// profiled goroutine sets its labels from a task's context (pprof.Do, or
+// a nested call restoring them when it returns).
+func (l *Loop) labelsOver(ctx context.Context) any {
+	return pprof.WithLabels(ctx, l.labels).Value(labelKey)
+}
+
+// wearLabels gives the current goroutine the loop's pprof labels, as work
+// of the loop.
+func (l *Loop) wearLabels() { pprof.SetGoroutineLabels(l.labeled) }
+
+// labeledCtx returns the context that wearLabels sets a goroutine's labels
+// from: a labelsOnly, or with plain contexts the loop's own.
+func (l *Loop) labeledCtx() context.Context {
+	if plainContexts {
+		return l.ctx
+	}
+	return labelsOnly{l.ctx, l.ctx.Value(labelKey)}
+}
+
+// labelsOnly answers every lookup with the loop's pprof labels: a goroutine
+// that starts a task takes them in one step, where a search through the
+// loop's context would compare keys at each of its layers.
+type labelsOnly struct {
+	context.Context
+	labels any
+}
+
+func (c labelsOnly) Value(any) any { return c.labels }
+
+// plain returns, for plainContexts, a task's parent: a context of the
+// context package with parent's values and deadline and the loop's labels,
+// ended by parent, by the loop (with the loop's cause) or by cancel.
+func (l *Loop) plain(parent context.Context) (context.Context, context.CancelCauseFunc) {
+	return l.bind(pprof.WithLabels(parent, l.labels))
 }

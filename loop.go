@@ -181,7 +181,7 @@ func New(opts ...Option) *Loop {
 	}
 	l.labels = pprof.Labels("synchronicity.loop", l.name, idLabel, strconv.FormatUint(l.id, 10))
 	l.ctx = context.WithValue(pprof.WithLabels(base, l.labels), loopKey{}, l)
-	l.labeled = labelsOnly{l.ctx, l.ctx.Value(labelKey)}
+	l.labeled = l.labeledCtx()
 	if l.limit > 0 {
 		l.slots = make(chan struct{}, l.limit)
 	}

@@ -154,7 +154,9 @@ func TestLoopContext(t *testing.T) {
 
 // Every task carries a pprof label naming its loop, on whichever goroutine
 // runs it.
-func TestTasksCarryLoopLabel(t *testing.T) {
+func TestTasksCarryLoopLabel(t *testing.T) { bothContexts(t, testTasksCarryLoopLabel) }
+
+func testTasksCarryLoopLabel(t *testing.T) {
 	for name, l := range map[string]*sy.Loop{
 		"concurrent": sy.New(sy.Name("labelled-concurrent")),
 		"serial":     sy.New(sy.Name("labelled-serial"), sy.Serial()),
@@ -180,7 +182,9 @@ func TestTasksCarryLoopLabel(t *testing.T) {
 }
 
 // A serial loop runs work in submission order.
-func TestSerialLoopKeepsOrder(t *testing.T) {
+func TestSerialLoopKeepsOrder(t *testing.T) { bothGoids(t, testSerialLoopKeepsOrder) }
+
+func testSerialLoopKeepsOrder(t *testing.T) {
 	l := sy.New(sy.Serial())
 	defer l.Close()
 	var order []int
@@ -203,6 +207,10 @@ func TestSerialLoopKeepsOrder(t *testing.T) {
 // Close cancels a task whose context carries the loop's values but not its
 // cancellation.
 func TestCloseCancelsTaskWithLoopValuesOnly(t *testing.T) {
+	bothContexts(t, testCloseCancelsTaskWithLoopValuesOnly)
+}
+
+func testCloseCancelsTaskWithLoopValuesOnly(t *testing.T) {
 	l := sy.New()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(l.Context()))
 	defer cancel()
@@ -213,7 +221,9 @@ func TestCloseCancelsTaskWithLoopValuesOnly(t *testing.T) {
 }
 
 // A task cancelled by its parent keeps that cause after the loop closes.
-func TestCauseParentBeforeLoop(t *testing.T) {
+func TestCauseParentBeforeLoop(t *testing.T) { bothContexts(t, testCauseParentBeforeLoop) }
+
+func testCauseParentBeforeLoop(t *testing.T) {
 	l := sy.New()
 	mine := errors.New("mine")
 	ctx, cancel := context.WithCancelCause(context.Background())

@@ -25,6 +25,8 @@ type task struct {
 	mu     sync.Mutex      // orders cancel with making the watch
 	w      atomic.Pointer[watch]
 	work   inflight // in the loop's list of work in flight
+
+	cancelPlain context.CancelCauseFunc // ends parent, with plainContexts only
 }
 
 // A task's state: live, or ended by whom. An ended task's error is the
@@ -46,6 +48,10 @@ type watch struct {
 
 func (t *task) init(parent context.Context, l *Loop) {
 	t.loop = l
+	if plainContexts {
+		t.parent, t.cancelPlain = l.plain(parent)
+		return
+	}
 	if p := l.under(parent); p != nil {
 		t.parent = p
 	} else {
@@ -171,6 +177,15 @@ var stopped = func() context.Context {
 // end ends t, its Done channel and what was registered with AfterFunc, and
 // lets go of its parents. Only the first call counts.
 func (t *task) end(how uint32) {
+	if t.cancelPlain != nil {
+		// First, so that Cause never finds the task ended and its plain
+		// parent not; a parent ended already keeps its cause.
+		var cause error
+		if how == endedStopped {
+			cause = errStopped
+		}
+		t.cancelPlain(cause)
+	}
 	t.mu.Lock()
 	if t.state.Load() != live {
 		t.mu.Unlock()
