@@ -250,3 +250,56 @@ func TestCallContextEndsWithTheCall(t *testing.T) {
 		})
 	}
 }
+
+// On a loop with Limit, calls whose context is already done when their turn
+// comes, or ends while they wait for it, give their turn back: afterwards
+// calls, futures and Map still run. (A leaked turn would hang the test.)
+// TestLimitTurnsComeBackFromEndedContexts checks the same with deadlines
+// in a testing/synctest bubble.
+func TestLimitGivesBackTurns(t *testing.T) {
+	l := sy.New(sy.Limit(2))
+	defer l.Close()
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	one := func(context.Context) (int, error) { return 1, nil }
+	for range 5 {
+		_, err := sy.Call(expired, l, one)
+		require.ErrorIs(t, err, context.Canceled)
+		_, err = sy.Go(expired, l, one).Result()
+		require.ErrorIs(t, err, context.Canceled)
+	}
+	// Two calls hold both turns; three more wait, and are cancelled.
+	hold, held := make(chan struct{}), make(chan struct{}, 2)
+	var holders []*sy.Future[int]
+	for range 2 {
+		holders = append(holders, sy.Go(context.Background(), l, func(context.Context) (int, error) {
+			held <- struct{}{}
+			<-hold
+			return 0, nil
+		}))
+	}
+	<-held
+	<-held
+	waiting, stop := context.WithCancel(context.Background())
+	var waiters []*sy.Future[int]
+	for range 3 {
+		waiters = append(waiters, sy.Go(waiting, l, one))
+	}
+	stop()
+	for _, f := range waiters {
+		_, err := f.Result()
+		require.ErrorIs(t, err, context.Canceled)
+	}
+	close(hold)
+	_, err := sy.All(context.Background(), holders...)
+	require.NoError(t, err)
+	v, err := sy.Call(context.Background(), l, func(context.Context) (int, error) { return 7, nil })
+	require.NoError(t, err)
+	assert.Equal(t, 7, v)
+	n := 0
+	for _, err := range sy.Map(context.Background(), l, (&upTo{n: 10}).seq, func(_ context.Context, i int) (int, error) { return i, nil }) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 10, n)
+}

@@ -823,3 +823,71 @@ func TestMapFromLockedThreadStopsEarly(t *testing.T) {
 		})
 	}
 }
+
+// Map runs as many calls at once as Workers says, and as the loop allows:
+// the first calls wait until that many are in, and no more ever are.
+// (Fewer would hang the test.) TestMapRunsWorkersAtOnce checks the same
+// with a clock in a testing/synctest bubble.
+func TestMapWorkersRunTogether(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		opts          []sy.Option
+		workers, want int
+	}{
+		{"workers 8", nil, 8, 8},
+		{"workers 2", nil, 2, 2},
+		{"workers 16", nil, 16, 16},
+		{"limit 4", []sy.Option{sy.Limit(4)}, 8, 4},
+		{"serial", []sy.Option{sy.Serial()}, 8, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := sy.New(c.opts...)
+			defer l.Close()
+			var calls calls
+			var in atomic.Int64
+			allIn := make(chan struct{})
+			n := 0
+			for _, err := range sy.Map(context.Background(), l, (&upTo{n: 32}).seq, func(ctx context.Context, v int) (int, error) {
+				calls.enter()
+				defer calls.exit()
+				if in.Add(1) == int64(c.want) {
+					close(allIn)
+				}
+				if v < c.want {
+					<-allIn
+				}
+				return v, nil
+			}, sy.Workers(c.workers)) {
+				require.NoError(t, err)
+				n++
+			}
+			assert.Equal(t, 32, n)
+			assert.Equal(t, int64(c.want), calls.most.Load())
+		})
+	}
+}
+
+// A slow consumer holds the input back: the input is read up to Workers
+// items ahead of the body, and never further.
+// TestMapSlowConsumerHoldsInputBack checks the same with a clock in a
+// testing/synctest bubble.
+func TestMapInputWaitsForTheConsumer(t *testing.T) {
+	l := sy.New()
+	defer l.Close()
+	u := &upTo{n: 50}
+	received := int64(0)
+	for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
+		return v, nil
+	}, sy.Workers(3)) {
+		require.NoError(t, err)
+		received++
+		want := min(received+3, 50)
+		for u.read.Load() < want {
+			runtime.Gosched() // the workers read ahead while the body waits
+		}
+		for range 100 {
+			runtime.Gosched() // and read no further, however long it waits
+		}
+		require.Equal(t, want, u.read.Load(), "the input is read as far as allowed, and no further")
+	}
+}
