@@ -116,7 +116,7 @@ func callPool[T any](l *Loop) *sync.Pool {
 	p, ok := l.callPools.Load(key)
 	if !ok {
 		p, _ = l.callPools.LoadOrStore(key, &typedPool{key: key, Pool: sync.Pool{New: func() any {
-			return &serialCall[T]{wait: callWait{done: make(chan struct{}, 1)}}
+			return &serialCall[T]{wait: callWait{done: chanFor[struct{}](l, 1)}}
 		}}})
 	}
 	l.lastPool.Store(p.(*typedPool))

@@ -659,7 +659,7 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 		// Not through Call: teardown must run even on a closing loop and
 		// with a done ctx. The count held since Enter keeps the loop's
 		// goroutine serving.
-		done := make(chan struct{})
+		done := chanFor[struct{}](x.loop, 0)
 		x.loop.enqueue(func() {
 			defer close(done)
 			exit()

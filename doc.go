@@ -160,6 +160,14 @@
 //     goroutine, so that it belongs to no testing/synctest bubble; loops keep
 //     no process-wide pools, and a loop's own channels are made by New, so a
 //     loop made inside a bubble stays in it and one made outside stays out.
+//   - A serial or LockOSThread loop made outside a bubble (a package-level
+//     loop, or a façade's) serves work from inside one in every form: its
+//     goroutine, being outside, completes only channels and contexts made
+//     outside, which it makes itself for such a caller. A wait for it is
+//     therefore not durably blocking, as for anything outside the bubble:
+//     the bubble's clock stands still while it lasts, so a timeout of the
+//     bubble's cannot end it. A serial loop made in one bubble serves only
+//     that bubble.
 //   - A serial loop's producers run in a coroutine ([iter.Pull]) stepped by
 //     the loop goroutine: on its OS thread, but on a goroutine of their own,
 //     so goroutine-identity checks do not hold there; thread checks do.

@@ -113,6 +113,10 @@ func (f *Future[T]) Done() <-chan struct{} {
 		return closedChan
 	}
 	f.mustBeMade()
+	var made chan struct{}
+	if l := f.ctx.loop; l.foreign() {
+		made = chanFor[struct{}](l, 0) // before the lock, under which l's goroutine settles f
+	}
 	f.ctx.mu.Lock()
 	defer f.ctx.mu.Unlock()
 	if f.done == nil {
@@ -120,7 +124,10 @@ func (f *Future[T]) Done() <-chan struct{} {
 			// settle has passed, or will find no channel to close.
 			return closedChan
 		}
-		f.done = make(chan struct{}) // settle will close it
+		if made == nil {
+			made = make(chan struct{})
+		}
+		f.done = made // settle will close it
 	}
 	return f.done
 }
@@ -201,7 +208,7 @@ func NewPromise[T any]() (*Future[T], func(T, error) bool) {
 // and waits for them before returning, so nothing it waited on outlives it.
 func completed[T any](op string, ctx context.Context, fs []*Future[T]) iter.Seq[int] {
 	return func(yield func(int) bool) {
-		ch := make(indices, len(fs))
+		ch := indices(wakeFor[int](fs, len(fs)))
 		subscribe(op, fs, ch)
 		left := len(fs)
 		defer func() {
@@ -237,7 +244,7 @@ func All[T any](ctx context.Context, fs ...*Future[T]) ([]T, error) {
 	mustArgs("All", ctx, false)
 	// All needs no order of completion, so it is told only of the first
 	// failure and of the last future: one wake-up, not one per future.
-	g := &gather{wake: make(chan struct{}, 1)}
+	g := &gather{wake: wakeFor[struct{}](fs, 1)}
 	g.left.Store(int64(len(fs)))
 	subscribe("All", fs, g)
 	if len(fs) > 0 {
@@ -371,7 +378,7 @@ func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
 // *[PanicError] (joined into one if several panicked).
 func Settle[T any](ctx context.Context, fs ...*Future[T]) (vals []T, errs []error) {
 	mustArgs("Settle", ctx, false)
-	c := &countdown{wake: make(chan struct{})}
+	c := &countdown{wake: wakeFor[struct{}](fs, 0)}
 	c.left.Store(int64(len(fs)))
 	subscribe("Settle", fs, c)
 	if len(fs) > 0 {

@@ -38,7 +38,7 @@ func FuzzSchedule(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc := fzDecode(data)
 		ignore := goleak.IgnoreCurrent()
-		e := &fzExec{sc: sc, fired: map[int]bool{}, superseded: map[int]bool{}, seen: map[int][]string{}}
+		e := &fzExec{t: t, sc: sc, fired: map[int]bool{}, superseded: map[int]bool{}, seen: map[int][]string{}}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -100,6 +100,7 @@ type fzCtxSeen struct {
 
 // fzExec is one run of a scenario.
 type fzExec struct {
+	t       *testing.T
 	sc      fzScenario
 	l, aux  *sy.Loop
 	ops     sync.WaitGroup // op goroutines and their helpers
@@ -453,10 +454,36 @@ func (e *fzExec) start(i int, o fzOp) <-chan struct{} {
 				}
 			}
 		}()
-		r.run()
+		if e.inBubble(o, r) {
+			fzBubble(e.t, func() {
+				defer func() {
+					if v := recover(); v != nil {
+						e.caught(r.name, v)
+					}
+				}()
+				r.run()
+			})
+		} else {
+			r.run()
+		}
 		finished = true
 	}()
 	return done
+}
+
+// fzBubble runs f in a testing/synctest bubble, where the toolchain has
+// them (fuzz_bubble_test.go).
+var fzBubble func(t *testing.T, f func())
+
+// inBubble reports whether op r runs inside a testing/synctest bubble while
+// its serial or locked loop was made outside, as a package-level loop meets
+// a user's synctest.Test. Only an op that the scenario's other goroutines
+// cannot reach does: one awaited, with a context that never ends and
+// without runtime.Goexit, which would end the bubble's test.
+func (e *fzExec) inBubble(o fzOp, r *fzOpRun) bool {
+	return fzBubble != nil && (e.sc.Loop == fzSerial || e.sc.Loop == fzLocked) &&
+		!o.Async && o.Stop == fzRun && o.Fault != fzGoexit && o.Kind != fzNested &&
+		r.ctx == context.Background()
 }
 
 func (r *fzOpRun) failf(format string, args ...any) {

@@ -273,7 +273,7 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 		stop  = func() {}
 		batch []T
 		more  = true
-		reply = make(chan struct{}, 1)
+		reply = chanFor[struct{}](l, 1)
 	)
 	onLoop := func(job func()) func() {
 		return func() {
@@ -534,7 +534,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 		size = DefaultBuffer
 	}
 	l = orDefault(l)
-	s := &stream[T]{ch: make(chan T, size), done: make(chan struct{}), loop: l}
+	s := &stream[T]{ch: chanFor[T](l, size), done: chanFor[struct{}](l, 0), loop: l}
 	if !l.acquire() {
 		s.err = l.closedError("Start")
 		s.cancel = func(error) {}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A Loop owns the lifetime of the work started through it: it runs tasks,
@@ -38,6 +39,7 @@ type Loop struct {
 	// new work and drainedBit once the count reached zero after that.
 	state   atomic.Int64
 	drained chan struct{}
+	born    int64          // wall clock when made, in ns: see foreign
 	bg      sync.WaitGroup // the serial runner
 
 	slots     chan struct{} // one token per running task, with Limit
@@ -159,7 +161,7 @@ func CancelOnInterrupt() Option {
 // New starts a loop. Close it when done with it: Close cancels its work and
 // waits for every goroutine it started.
 func New(opts ...Option) *Loop {
-	l := &Loop{drained: make(chan struct{}), id: loopIDs.Add(1)}
+	l := &Loop{drained: make(chan struct{}), id: loopIDs.Add(1), born: time.Now().UnixNano()}
 	l.clock.Store(now())
 	base, cancel := context.WithCancelCause(context.Background())
 	// Its channel is made now, where the loop is made, and not by the first
@@ -361,7 +363,20 @@ func (l *Loop) under(ctx context.Context) context.Context {
 // bind returns the context for one task started from parent: it keeps
 // parent's values and is done when parent is done, the loop closes, or the
 // returned function is called.
-func (l *Loop) bind(parent context.Context) (context.Context, context.CancelCauseFunc) {
+func (l *Loop) bind(parent context.Context) (ctx context.Context, cancel context.CancelCauseFunc) {
+	if !l.foreign() {
+		return l.bindHere(parent)
+	}
+	// Made by the loop's goroutine, which runs the work, with its channel.
+	parent = l.relay(parent)
+	l.outside(func() {
+		ctx, cancel = l.bindHere(parent)
+		ctx.Done()
+	})
+	return ctx, cancel
+}
+
+func (l *Loop) bindHere(parent context.Context) (context.Context, context.CancelCauseFunc) {
 	if p := l.under(parent); p != nil {
 		return context.WithCancelCause(p)
 	}

@@ -426,7 +426,7 @@ func (m *mapRun[A, R]) work() {
 	m.loop.wearLabels()
 	w := &mapWorker[R]{wake: make(chan struct{}, 1)}
 	if m.loop.serial {
-		w.reply = make(chan struct{}, 1)
+		w.reply = chanFor[struct{}](m.loop, 1)
 	}
 	var (
 		t       uint64

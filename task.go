@@ -55,6 +55,9 @@ func (t *task) init(parent context.Context, l *Loop) {
 	if p := l.under(parent); p != nil {
 		t.parent = p
 	} else {
+		if l.foreign() {
+			parent = l.relay(parent) // see bubbles.go
+		}
 		t.parent, t.apart = parent, true
 	}
 }
