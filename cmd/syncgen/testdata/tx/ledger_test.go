@@ -96,13 +96,13 @@ func useOnce(ctx context.Context, lg *Ledger, name string, way int, kept func(..
 			return errRollback
 		})
 		if !errors.Is(err, errRollback) {
-			return fmt.Errorf("rolled back with %v", err)
+			return fmt.Errorf("rolled back with %w", err)
 		}
 		return nil
 	case 2: // a transaction that commits, through Enter and its exit
-		tx, exit, err := sy.Enter(ctx, lg)
-		if err != nil {
-			return err
+		tx, exit, enterErr := sy.Enter(ctx, lg) // not err, which the exit below must see
+		if enterErr != nil {
+			return enterErr
 		}
 		defer func() {
 			if exit(&err); err == nil {
@@ -118,16 +118,18 @@ func useOnce(ctx context.Context, lg *Ledger, name string, way int, kept func(..
 		return nil
 	default: // an Async call, and a scan
 		f := lg.Async().Insert(ctx, name+"f")
+		var scanErr error
 		for _, err := range lg.Scan(ctx) {
 			if err != nil {
-				return err
+				scanErr = err
+				break
 			}
 		}
 		if _, err := f.Result(); err != nil {
-			return err
+			return errors.Join(err, scanErr)
 		}
 		kept(name + "f")
-		return nil
+		return scanErr
 	}
 }
 
