@@ -43,11 +43,13 @@ type calls struct {
 	now, most, started, returned atomic.Int64
 }
 
-func (c *calls) enter() {
+// enter counts a call in and returns how many are in now.
+func (c *calls) enter() int64 {
 	c.started.Add(1)
 	n := c.now.Add(1)
 	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
 	}
+	return n
 }
 
 func (c *calls) exit() {
@@ -844,18 +846,16 @@ func TestMapWorkersRunTogether(t *testing.T) {
 			l := sy.New(c.opts...)
 			defer l.Close()
 			var calls calls
-			var in atomic.Int64
+			var once sync.Once
 			allIn := make(chan struct{})
 			n := 0
+			// Every call waits until want of them are in at once.
 			for _, err := range sy.Map(context.Background(), l, (&upTo{n: 32}).seq, func(ctx context.Context, v int) (int, error) {
-				calls.enter()
+				if calls.enter() == int64(c.want) {
+					once.Do(func() { close(allIn) })
+				}
 				defer calls.exit()
-				if in.Add(1) == int64(c.want) {
-					close(allIn)
-				}
-				if v < c.want {
-					<-allIn
-				}
+				<-allIn
 				return v, nil
 			}, sy.Workers(c.workers)) {
 				require.NoError(t, err)
