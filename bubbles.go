@@ -41,9 +41,17 @@ func chanFor[T any](l *Loop, size int) chan T {
 }
 
 // outside runs fn on serial loop l's goroutine and waits for it. The wait
-// is a mutex's, which any goroutine may release, in a bubble or not. The
-// caller has work of l counted in, so the goroutine is serving.
+// is a mutex's, which any goroutine may release, in a bubble or not. It
+// counts itself in, even on a closed loop, so that the goroutine serves
+// until fn has run; once the loop has drained, the goroutine is gone, will
+// complete nothing, and fn runs here.
 func (l *Loop) outside(fn func()) {
+	if l.state.Add(1)&drainedBit != 0 {
+		l.state.Add(-1)
+		fn()
+		return
+	}
+	defer l.release()
 	var mu sync.Mutex
 	mu.Lock()
 	l.enqueue(func() {

@@ -167,7 +167,8 @@
 //     therefore not durably blocking, as for anything outside the bubble:
 //     the bubble's clock stands still while it lasts, so a timeout of the
 //     bubble's cannot end it. A serial loop made in one bubble serves only
-//     that bubble.
+//     that bubble. What a bubble starts it must end: a context manager
+//     entered inside must be exited inside, not from work on the loop.
 //   - A serial loop's producers run in a coroutine ([iter.Pull]) stepped by
 //     the loop goroutine: on its OS thread, but on a goroutine of their own,
 //     so goroutine-identity checks do not hold there; thread checks do.

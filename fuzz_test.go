@@ -479,10 +479,17 @@ var fzBubble func(t *testing.T, f func())
 // its serial or locked loop was made outside, as a package-level loop meets
 // a user's synctest.Test. Only an op that the scenario's other goroutines
 // cannot reach does: one awaited, with a context that never ends and
-// without runtime.Goexit, which would end the bubble's test.
+// without runtime.Goexit, which would end the bubble's test. A stream left
+// unread (dropped, abandoned, or left by a body's panic) is not one: its
+// goroutine, made in the bubble, lives until the loop closes, and a bubble
+// ends only once its goroutines have. Nor is a
+// manager that crosses into a task of the loop, which is outside: what the
+// bubble entered, the bubble must exit.
 func (e *fzExec) inBubble(o fzOp, r *fzOpRun) bool {
+	left := o.Kind == fzStart && (o.Var&3 == fzDropped || o.Var&3 == fzAbandon || o.Site == fzBody && o.Fault == fzPanic) ||
+		(o.Kind == fzEnter || o.Kind == fzStack) && o.Var&fzCross != 0
 	return fzBubble != nil && (e.sc.Loop == fzSerial || e.sc.Loop == fzLocked) &&
-		!o.Async && o.Stop == fzRun && o.Fault != fzGoexit && o.Kind != fzNested &&
+		!o.Async && o.Stop == fzRun && o.Fault != fzGoexit && o.Kind != fzNested && !left &&
 		r.ctx == context.Background()
 }
 
