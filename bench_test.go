@@ -133,7 +133,7 @@ func BenchmarkStream(b *testing.B) {
 	b.Run("handwritten", func(b *testing.B) {
 		for range b.N {
 			s := 0
-			for v := range handwrittenStream(ctx, sy.DefaultBuffer) {
+			for v := range handwrittenStream(ctx, 64) {
 				s += v
 			}
 			sink = s
@@ -147,7 +147,7 @@ func BenchmarkStream(b *testing.B) {
 			for v := range st.C() {
 				s += v
 			}
-			if err := st.Err(); err != nil {
+			if err := st.Stop(); err != nil {
 				b.Fatal(err)
 			}
 			sink = s

@@ -56,12 +56,12 @@ var bubbleForms = []struct {
 		assert.Equal(t, []int{2, 3}, vs)
 		_, err = sy.Any(context.Background(), fs...)
 		require.NoError(t, err)
-		_, err = sy.Race(context.Background(), fs...)
+		_, err = race(context.Background(), fs...)
 		require.NoError(t, err)
 		vals, _ := sy.Settle(context.Background(), fs...)
 		assert.Equal(t, []int{2, 3}, vals)
 		n := 0
-		for range sy.AsCompleted(fs...) {
+		for range sy.AsCompleted(context.Background(), fs...) {
 			n++
 		}
 		assert.Equal(t, 2, n)
@@ -82,7 +82,7 @@ var bubbleForms = []struct {
 		for v := range s.C() {
 			got = append(got, v)
 		}
-		require.NoError(t, s.Err())
+		require.NoError(t, s.Stop())
 		assert.Equal(t, []int{1, 2, 3}, got)
 	}},
 	{"Map", func(t *testing.T, l *sy.Loop) {

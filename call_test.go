@@ -206,7 +206,8 @@ func TestCallOnDefaultLoop(t *testing.T) {
 	v, err := sy.Call(context.Background(), nil, func(ctx context.Context) (string, error) { return "default", nil })
 	require.NoError(t, err)
 	assert.Equal(t, "default", v)
-	assert.Same(t, sy.Default(), sy.Default())
+	assert.Equal(t, "synchronicity.Loop(default)", (*sy.Loop)(nil).String())
+	assert.PanicsWithValue(t, "synchronicity.Loop.Close: nil *Loop; the default loop lives as long as the process", func() { (*sy.Loop)(nil).Close() })
 }
 
 func TestCallBadInput(t *testing.T) {

@@ -17,18 +17,18 @@ func TestCollect(t *testing.T) {
 	for _, m := range modes(t) {
 		t.Run(m.name, func(t *testing.T) {
 			c := &counter{n: 5}
-			vs, err := sy.Collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			vs, err := collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
 			assert.NoError(t, err)
 			assert.Equal(t, []int{0, 1, 2, 3, 4}, vs)
 
 			c = &counter{n: 3, err: errBody}
-			vs, err = sy.Collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			vs, err = collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
 			assert.Equal(t, errBody, err)
 			assert.Equal(t, []int{0, 1, 2}, vs, "the values before the error")
 			assert.EqualValues(t, 1, c.cleanups.Load())
 
 			c = &counter{n: 0}
-			vs, err = sy.Collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			vs, err = collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
 			assert.NoError(t, err)
 			assert.Empty(t, vs)
 		})
@@ -48,7 +48,7 @@ func TestCollectStopsAtFirstError(t *testing.T) {
 			yield(3, nil)
 		}
 	}
-	vs, err := sy.Collect(iter.Seq2[int, error](seq))
+	vs, err := collect(iter.Seq2[int, error](seq))
 	assert.Equal(t, []int{1}, vs)
 	assert.Equal(t, errBody, err)
 	assert.False(t, more, "yield returned false at the error")
@@ -64,7 +64,7 @@ func TestCollectStopsAtFirstError(t *testing.T) {
 		}
 		return v, nil
 	}
-	vs, err = sy.Collect(sy.Map(context.Background(), l, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7}), parse, sy.Workers(1)))
+	vs, err = collect(sy.Map(context.Background(), l, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7}), parse, sy.Prefetch(1)))
 	assert.Equal(t, []int{0, 1}, vs)
 	assert.Equal(t, errBody, err)
 	assert.Equal(t, calls.started.Load(), calls.returned.Load(), "Map waited for its calls")
@@ -77,7 +77,7 @@ func TestCollectProducerPanic(t *testing.T) {
 				yield(1)
 				panic("boom")
 			}
-			r := recovered(func() { _, _ = sy.Collect(sy.Seq(context.Background(), m.loop, p, m.opts...)) })
+			r := recovered(func() { _, _ = collect(sy.Seq(context.Background(), m.loop, p, m.opts...)) })
 			panicValue(t, r, "boom")
 		})
 	}
@@ -100,7 +100,7 @@ func TestCollectContextEnds(t *testing.T) {
 					}
 				}
 			}
-			vs, err := sy.Collect(sy.Seq(ctx, m.loop, endless, m.opts...))
+			vs, err := collect(sy.Seq(ctx, m.loop, endless, m.opts...))
 			assert.ErrorIs(t, err, context.Canceled)
 			assert.LessOrEqual(t, len(vs), 11)
 			for i, v := range vs {
@@ -113,47 +113,7 @@ func TestCollectContextEnds(t *testing.T) {
 func TestCollectClosedLoopAndNil(t *testing.T) {
 	l := sy.New()
 	require.NoError(t, l.Close())
-	vs, err := sy.Collect(sy.Seq(context.Background(), l, (&counter{n: 3}).produce))
+	vs, err := collect(sy.Seq(context.Background(), l, (&counter{n: 3}).produce))
 	assert.ErrorIs(t, err, sy.ErrClosed)
 	assert.Empty(t, vs)
-	assert.PanicsWithValue(t, "synchronicity.Collect: nil sequence", func() { _, _ = sy.Collect[int](nil) })
-}
-
-// Options given to a call of Gen.Seq or Gen.Start override those given to
-// WrapProducer, and leave them as they were for the next call.
-func TestGenPerCallOptions(t *testing.T) {
-	ctx := context.Background()
-	l := sy.New()
-	defer l.Close()
-	var c counter
-	produce := func(ctx context.Context, n int, yield func(int) bool) error {
-		c.n = n
-		return c.produce(ctx, yield)
-	}
-	wrapOpts := make([]sy.SeqOption, 1, 4) // room to append into, which must not be used
-	wrapOpts[0] = sy.Prefetch(3)
-	g := sy.WrapProducer(l, produce, wrapOpts...)
-
-	capacity := func(opts ...sy.SeqOption) int {
-		s := g.Start(ctx, 5, opts...)
-		defer s.Stop()
-		return cap(s.C())
-	}
-	assert.Equal(t, 3, capacity(), "wrap-time Prefetch")
-	assert.Equal(t, 7, capacity(sy.Prefetch(7)), "the call's Prefetch wins")
-	assert.Equal(t, 3, capacity(), "the wrap-time options are unchanged")
-
-	lockstep := sy.WrapProducer(l, produce)
-	c.produced.Store(0)
-	consumed := int64(0)
-	for range lockstep.Seq(ctx, 10) {
-		consumed++
-		assert.Equal(t, consumed, c.produced.Load(), "lockstep without options")
-	}
-	vs, err := sy.Collect(lockstep.Seq(ctx, 4, sy.Prefetch(2)))
-	assert.NoError(t, err)
-	assert.Equal(t, []int{0, 1, 2, 3}, vs)
-
-	assert.PanicsWithValue(t, "synchronicity.Seq: nil SeqOption", func() { g.Seq(ctx, 1, nil) })
-	assert.PanicsWithValue(t, "synchronicity.Start: nil SeqOption", func() { g.Start(ctx, 1, nil) })
 }

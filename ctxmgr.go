@@ -155,43 +155,6 @@ func exitOnce(ctx context.Context, x exiter) func(errp *error) {
 
 func noExit(*error) {}
 
-// With enters cm and returns a one-iteration sequence for a range loop: the
-// loop body runs once with the manager's value, and cm's Exit runs when it
-// ends, by completing, break, return or panic. If Enter fails the body runs
-// once with (zero, err) instead, and Exit is not called.
-//
-//	for f, err := range synchronicity.With(ctx, cm) {
-//		if err != nil {
-//			return err
-//		}
-//		use(f)
-//	}
-//
-// A loop body cannot hand an error to Exit: Exit sees nil, or a *[PanicError]
-// if the body panicked (the panic then goes on with its original value). If Exit returns an error
-// after a body that completed, the body runs a second time with (zero, err);
-// after break or return that error has nowhere to go and is dropped. Use
-// [Enter] or [Do] for managers whose Exit acts on the body's error, such as
-// transactions.
-//
-// Each range over the sequence enters cm afresh. With panics if ctx or cm is
-// nil.
-func With[T any](ctx context.Context, cm ContextManager[T]) iter.Seq2[T, error] {
-	mustManager("With", ctx, cm)
-	return func(yield func(T, error) bool) {
-		entered, more := false, false
-		err := do(ctx, cm, func(v T) error {
-			entered = true
-			more = yield(v, nil)
-			return nil
-		})
-		if err != nil && (!entered || more) {
-			var zero T
-			yield(zero, err)
-		}
-	}
-}
-
 // Do enters cm, calls body with its value and exits cm with body's error,
 // returning Exit's result. If Enter fails, Do returns its error without
 // calling body. A panic in body reaches Exit as a *[PanicError] and goes on
@@ -730,25 +693,19 @@ type exitFunc func(ctx context.Context, err error) error
 
 func (f exitFunc) Exit(ctx context.Context, err error) error { return f(ctx, err) }
 
-// Close unwinds s: it exits what was pushed, last first, passing each the
-// error so far, starting with err, and returns the final error. If an Exit
-// panics, the rest still run, seeing the panic as a *[PanicError], and Close
-// panics again at the end with the value the Exit panicked with. If an Exit
-// calls runtime.Goexit (as t.FailNow does), the rest still run, seeing an
-// error that says so, and then the Goexit goes on. Afterwards s is empty
-// and may be used again. Close panics if ctx is nil.
-func (s *ExitStack) Close(ctx context.Context, err error) error {
-	mustArgs("ExitStack.Close", ctx, false)
-	return s.unwind(ctx, err, nil)
-}
-
-// Unwind is Close for a deferred call, as the exit function of [Enter] is:
-// it unwinds s with *errp and writes the final error back into *errp. If
+// Unwind exits what was pushed onto s, last first, passing each Exit the
+// error so far, starting with *errp, and writes the final error back into
+// *errp. It is made to be deferred, as the exit function of [Enter] is: if
 // the function deferring it panics, every Exit sees the panic as a
 // *[PanicError] and the panic goes on afterwards with its original value
 // (or, if an Exit panicked too, with that Exit's). Unwind must itself be the
-// deferred call (defer stack.Unwind(ctx, &err)) to see a panic. With a nil
+// deferred call (defer stack.Unwind(ctx, &err)) to see a panic. If an Exit
+// panics, the rest still run, seeing the panic as a *[PanicError], and
+// Unwind panics again at the end with the value the Exit panicked with. If
+// an Exit calls runtime.Goexit (as t.FailNow does), the rest still run,
+// seeing an error that says so, and then the Goexit goes on. With a nil
 // errp the stack unwinds with a nil error and the result is dropped.
+// Afterwards s is empty and may be used again. Unwind panics if ctx is nil.
 func (s *ExitStack) Unwind(ctx context.Context, errp *error) {
 	mustArgs("ExitStack.Unwind", ctx, false)
 	var err error
@@ -839,31 +796,3 @@ func (c *closing[T]) open(ctx context.Context) (T, exiter, error) {
 type closer struct{ c io.Closer }
 
 func (c closer) Exit(_ context.Context, err error) error { return errors.Join(err, c.c.Close()) }
-
-// Locking returns a manager that locks l in Enter and unlocks it in Exit,
-// passing the error on unchanged. Lock does not watch ctx, but Enter
-// returns ctx's error without locking if ctx is already done. Locking
-// panics if l is nil.
-func Locking(l sync.Locker) ContextManager[struct{}] {
-	if l == nil {
-		panic("synchronicity.Locking: nil sync.Locker")
-	}
-	return locking{l}
-}
-
-type locking struct{ l sync.Locker }
-
-// Enter locks the Locker.
-func (m locking) Enter(ctx context.Context) (struct{}, error) {
-	if err := ctx.Err(); err != nil {
-		return struct{}{}, err
-	}
-	m.l.Lock()
-	return struct{}{}, nil
-}
-
-// Exit unlocks the Locker.
-func (m locking) Exit(_ context.Context, err error) error {
-	m.l.Unlock()
-	return err
-}

@@ -55,17 +55,6 @@ func TestOnLoopLockedThread(t *testing.T) {
 		assert.Equal(t, loopTid, p.enterTid)
 		assert.Equal(t, loopTid, p.exitTid)
 	})
-	t.Run("With", func(t *testing.T) {
-		callerTid := lock(t)
-		defer runtime.UnlockOSThread()
-		p := &threadProbe{}
-		for _, err := range sy.With(ctx, sy.OnLoop[int](l, p)) {
-			require.NoError(t, err)
-			assert.Equal(t, callerTid, syscall.Gettid(), "body")
-		}
-		assert.Equal(t, loopTid, p.enterTid)
-		assert.Equal(t, loopTid, p.exitTid)
-	})
 	t.Run("Scoped", func(t *testing.T) {
 		callerTid := lock(t)
 		defer runtime.UnlockOSThread()
@@ -91,7 +80,7 @@ func TestOnLoopLockedThread(t *testing.T) {
 		require.NoError(t, err)
 		_, err = sy.Push(ctx, &stack, q) // not on the loop
 		require.NoError(t, err)
-		require.NoError(t, stack.Close(ctx, nil))
+		require.NoError(t, unwind(ctx, &stack, nil))
 		assert.Equal(t, []int{loopTid, loopTid}, []int{p.enterTid, p.exitTid})
 		assert.Equal(t, []int{callerTid, callerTid}, []int{q.enterTid, q.exitTid})
 	})

@@ -87,7 +87,7 @@ func TestScopedCrossesThreadLocking(t *testing.T) {
 		u := &use{}
 		var stack sy.ExitStack
 		u.enter = func(ctx context.Context, cm sy.ContextManager[int]) (int, error) {
-			u.exit = func(ctx context.Context) error { return stack.Close(ctx, errBody) }
+			u.exit = func(ctx context.Context) error { return unwind(ctx, &stack, errBody) }
 			return sy.Push(ctx, &stack, cm)
 		}
 		return u

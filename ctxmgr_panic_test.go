@@ -26,7 +26,6 @@ func TestBodyPanicKeepsItsValue(t *testing.T) {
 		"Enter": useEnter[string],
 		"Push":  usePush[string],
 		"Do":    sy.Do[string],
-		"With":  useWith[string],
 	}
 	for form, use := range forms {
 		for kind, mk := range panicManagers(t) {

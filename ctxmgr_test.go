@@ -221,8 +221,6 @@ func TestContextManagerMisuse(t *testing.T) {
 	}{
 		{"synchronicity.Enter: nil context", func() { sy.Enter(nilCtx, p) }},
 		{"synchronicity.Enter: nil ContextManager", func() { sy.Enter[int](ctx, nil) }},
-		{"synchronicity.With: nil ContextManager", func() { sy.With[int](ctx, nil) }},
-		{"synchronicity.With: nil context", func() { sy.With(nilCtx, p) }},
 		{"synchronicity.Do: nil body", func() { sy.Do(ctx, p, nil) }},
 		{"synchronicity.Do: nil ContextManager", func() { sy.Do[int](ctx, nil, func(int) error { return nil }) }},
 		{"synchronicity.Scoped: nil function", func() { sy.Scoped[int](nil) }},
@@ -230,9 +228,7 @@ func TestContextManagerMisuse(t *testing.T) {
 		{"synchronicity.Push: nil ContextManager", func() { sy.Push[int](ctx, new(sy.ExitStack), nil) }},
 		{"synchronicity.Push: nil *ExitStack", func() { sy.Push(ctx, nil, p) }},
 		{"synchronicity.ExitStack.Defer: nil function", func() { new(sy.ExitStack).Defer(nil) }},
-		{"synchronicity.ExitStack.Close: nil context", func() { new(sy.ExitStack).Close(nilCtx, nil) }},
 		{"synchronicity.Closing: nil function", func() { sy.Closing[*file](nil) }},
-		{"synchronicity.Locking: nil sync.Locker", func() { sy.Locking(nil) }},
 	} {
 		r := recovered(c.fn)
 		require.NotNil(t, r, c.msg)
@@ -275,80 +271,6 @@ func TestScopedMethodsOneUseAtATime(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 4, v)
 	assert.NoError(t, bad.Exit(ctx, nil))
-}
-
-func TestWith(t *testing.T) {
-	ctx := context.Background()
-	t.Run("completes", func(t *testing.T) {
-		p := &probe{}
-		var got []string
-		for v, err := range sy.With(ctx, p) {
-			require.NoError(t, err)
-			got = append(got, v)
-		}
-		assert.Equal(t, []string{"value of "}, got)
-		assert.Equal(t, []error{nil}, p.seen)
-	})
-	t.Run("exit error arrives second", func(t *testing.T) {
-		p := &probe{exit: func(error) error { return errExit }}
-		var errs []error
-		for _, err := range sy.With(ctx, p) {
-			errs = append(errs, err)
-		}
-		assert.Equal(t, []error{nil, errExit}, errs)
-	})
-	t.Run("break", func(t *testing.T) {
-		p := &probe{exit: func(error) error { return errExit }}
-		n := 0
-		for range sy.With(ctx, p) {
-			n++
-			break
-		}
-		assert.Equal(t, 1, n)
-		assert.Equal(t, []error{nil}, p.seen)
-	})
-	t.Run("return", func(t *testing.T) {
-		p := &probe{}
-		f := func() string {
-			for v := range sy.With(ctx, p) {
-				return v
-			}
-			return "not reached"
-		}
-		assert.Equal(t, "value of ", f())
-		assert.Equal(t, []error{nil}, p.seen)
-	})
-	t.Run("panic", func(t *testing.T) {
-		p := &probe{}
-		r := recovered(func() {
-			for range sy.With(ctx, p) {
-				panic("boom")
-			}
-		})
-		require.Len(t, p.seen, 1)
-		goesOn(t, r, "boom", p.seen[0])
-	})
-	t.Run("enter fails", func(t *testing.T) {
-		p := &probe{enterErr: errOpen}
-		var vs []string
-		var errs []error
-		for v, err := range sy.With(ctx, p) {
-			vs, errs = append(vs, v), append(errs, err)
-		}
-		assert.Equal(t, []string{""}, vs)
-		assert.Equal(t, []error{errOpen}, errs)
-		assert.Zero(t, p.exits())
-	})
-	t.Run("each range enters afresh", func(t *testing.T) {
-		p := &probe{}
-		seq := sy.With(ctx, p)
-		for range 3 {
-			for range seq {
-			}
-		}
-		assert.Equal(t, 3, p.entered)
-		assert.Equal(t, 3, p.exits())
-	})
 }
 
 func TestDo(t *testing.T) {
@@ -450,33 +372,18 @@ func usePush[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) e
 	return body(v)
 }
 
-// useWith is useEnter through With, whose body cannot pass an error to Exit:
-// it returns the body's error after Exit's.
-func useWith[T any](ctx context.Context, cm sy.ContextManager[T], body func(T) error) error {
-	var bodyErr error
-	for v, err := range sy.With(ctx, cm) {
-		if err != nil {
-			return err
-		}
-		bodyErr = body(v)
-	}
-	return bodyErr
-}
-
 // uses are the ways to use a manager with a body: a Scoped manager runs
-// on a goroutine of its own under Enter and Push, and directly under Do
-// and With.
+// on a goroutine of its own under Enter and Push, and directly under Do.
 var uses = map[string]func(context.Context, sy.ContextManager[int], func(int) error) error{
 	"Enter": useEnter[int],
 	"Push":  usePush[int],
 	"Do":    sy.Do[int],
-	"With":  useWith[int],
 }
 
 func TestScoped(t *testing.T) {
 	ctx := context.Background()
 	for name, use := range uses {
-		t.Run(name, func(t *testing.T) { testScoped(t, ctx, use, name == "With", name == "Enter" || name == "Push") })
+		t.Run(name, func(t *testing.T) { testScoped(t, ctx, use, name == "Enter" || name == "Push") })
 	}
 }
 
@@ -493,7 +400,7 @@ func fnPanic(t *testing.T, r, v any, ownGoroutine bool) {
 	assert.Equal(t, v, r, "the panic goes on with its own value")
 }
 
-func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ranged, ownGoroutine bool) {
+func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.ContextManager[int], func(int) error) error, ownGoroutine bool) {
 	t.Run("body error reaches fn", func(t *testing.T) {
 		var setups, teardowns int
 		var seen []error
@@ -515,11 +422,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 		assert.NoError(t, use(ctx, cm, func(int) error { return nil }))
 		assert.Equal(t, 2, setups)
 		assert.Equal(t, 2, teardowns)
-		if ranged {
-			assert.Equal(t, []error{nil, nil}, seen, "a range body's error does not reach Exit")
-		} else {
-			assert.Equal(t, []error{errBody, nil}, seen)
-		}
+		assert.Equal(t, []error{errBody, nil}, seen)
 	})
 	t.Run("fn replaces and suppresses", func(t *testing.T) {
 		cm := sy.Scoped(func(ctx context.Context, yield func(int) error) error {
@@ -529,9 +432,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 			return errExit
 		})
 		assert.Equal(t, errExit, use(ctx, cm, func(int) error { return nil }))
-		if !ranged {
-			assert.NoError(t, use(ctx, cm, func(int) error { return errBody }))
-		}
+		assert.NoError(t, use(ctx, cm, func(int) error { return errBody }))
 	})
 	t.Run("never yields", func(t *testing.T) {
 		cleanups := 0
@@ -586,9 +487,7 @@ func testScoped(t *testing.T, ctx context.Context, use func(context.Context, sy.
 		})
 		r := recovered(func() { _ = use(ctx, cm, func(int) error { return errBody }) })
 		fnPanic(t, r, "teardown boom", ownGoroutine)
-		if !ranged {
-			assert.Equal(t, errBody, seen)
-		}
+		assert.Equal(t, errBody, seen)
 	})
 	t.Run("body panic reaches fn", func(t *testing.T) {
 		var seen error
@@ -777,7 +676,7 @@ func TestExitStack(t *testing.T) {
 		_, err = sy.Push(ctx, &stack, b)
 		require.NoError(t, err)
 
-		err = stack.Close(ctx, errBody)
+		err = unwind(ctx, &stack, errBody)
 		assert.Equal(t, []string{"enter a", "enter b", "exit b", "deferred", "exit a"}, log)
 		assert.Equal(t, []error{errBody}, b.seen)
 		assert.Equal(t, errExit, deferSaw)
@@ -787,10 +686,10 @@ func TestExitStack(t *testing.T) {
 		assert.NotErrorIs(t, err, errExit)
 
 		// Empty and reusable afterwards.
-		assert.Equal(t, errBody, stack.Close(ctx, errBody))
+		assert.Equal(t, errBody, unwind(ctx, &stack, errBody))
 		_, err = sy.Push(ctx, &stack, a)
 		require.NoError(t, err)
-		assert.ErrorIs(t, stack.Close(ctx, nil), errA)
+		assert.ErrorIs(t, unwind(ctx, &stack, nil), errA)
 		assert.Equal(t, 2, a.exits())
 	})
 	t.Run("panicking exit", func(t *testing.T) {
@@ -800,7 +699,7 @@ func TestExitStack(t *testing.T) {
 		stack.Defer(func(ctx context.Context, err error) error { panic("exit boom") })
 		c := &probe{}
 		_, _ = sy.Push(ctx, &stack, c)
-		r := recovered(func() { stack.Close(ctx, nil) })
+		r := recovered(func() { unwind(ctx, &stack, nil) })
 		assert.Equal(t, []error{nil}, c.seen)
 		require.Len(t, a.seen, 1, "the rest still run and see the panic")
 		goesOn(t, r, "exit boom", a.seen[0])
@@ -835,7 +734,7 @@ func TestExitStack(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, n, v)
 		}
-		assert.NoError(t, stack.Close(ctx, nil))
+		assert.NoError(t, unwind(ctx, &stack, nil))
 		assert.Equal(t, []string{"setup a", "setup b", "setup c", "teardown c", "teardown b", "teardown a"}, log)
 	})
 }
@@ -876,34 +775,6 @@ func TestClosing(t *testing.T) {
 	assert.Equal(t, errOpen, sy.Do(ctx, failing, func(*file) error { return nil }))
 }
 
-func TestLocking(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 100 {
-				assert.NoError(t, sy.Do(context.Background(), sy.Locking(&mu), func(struct{}) error {
-					n++
-					return nil
-				}))
-			}
-		}()
-	}
-	wg.Wait()
-	assert.Equal(t, 800, n)
-	assert.True(t, mu.TryLock(), "unlocked afterwards")
-	mu.Unlock()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	assert.ErrorIs(t, sy.Do(ctx, sy.Locking(&mu), func(struct{}) error { return nil }), context.Canceled)
-	assert.True(t, mu.TryLock(), "not locked by a done ctx")
-	mu.Unlock()
-}
-
 // An Exit that calls runtime.Goexit while an exit stack unwinds does not
 // skip the rest: the managers and functions below it still run, once each,
 // seeing an error that says so, and then the Goexit goes on.
@@ -926,7 +797,7 @@ func TestExitStackExitGoexit(t *testing.T) {
 				s.Defer(func(context.Context, error) error { runtime.Goexit(); return nil })
 				s.Defer(record("last"))
 				if form == "Close" {
-					s.Close(context.Background(), nil)
+					unwind(context.Background(), &s, nil)
 				} else {
 					func() (err error) {
 						defer s.Unwind(context.Background(), &err)

@@ -8,12 +8,23 @@ import (
 
 // ErrClosed is returned for work submitted to a closed Loop. It is also the
 // cause (see [context.Cause]) of the cancellation that [Loop.Close] delivers
-// to work in flight, so a task cut short by Close reports it too.
-var ErrClosed = errors.New("synchronicity: loop closed")
+// to work in flight, so a task cut short by Close reports it too. Like every
+// cancellation cause of this package, it matches [context.Canceled] with
+// errors.Is, so that one test finds cancelled work whether the code in
+// between reported ctx.Err() or, as net/http does, context.Cause(ctx).
+var ErrClosed error = &cancelError{"synchronicity: loop closed"}
 
 // ErrInterrupted is the cancellation cause of a loop's work after an
-// interrupt signal reached a loop made with [CancelOnInterrupt].
-var ErrInterrupted = errors.New("synchronicity: interrupted")
+// interrupt signal reached a loop made with [CancelOnInterrupt]. It matches
+// [context.Canceled] with errors.Is.
+var ErrInterrupted error = &cancelError{"synchronicity: interrupted"}
+
+// A cancelError is a cancellation cause: it matches context.Canceled.
+type cancelError struct{ msg string }
+
+func (e *cancelError) Error() string { return e.msg }
+
+func (e *cancelError) Is(target error) bool { return target == context.Canceled }
 
 // errGoexit is what a task that called runtime.Goexit (as t.FailNow does)
 // settles with: it neither returned nor panicked.

@@ -147,12 +147,12 @@ func ExampleLockOSThread() {
 	// Output: 42 <nil>
 }
 
-func ExampleDefault() {
+func ExampleCall_defaultLoop() {
 	// A nil loop means the default loop, which scripts need not close.
 	v, err := sy.Call(context.Background(), nil, func(ctx context.Context) (string, error) {
 		return fetch(ctx, 3)
 	})
-	fmt.Println(v, err, sy.Default())
+	fmt.Println(v, err, (*sy.Loop)(nil))
 	// Output: item-3 <nil> synchronicity.Loop(default)
 }
 
@@ -269,7 +269,9 @@ func ExampleAny() {
 	// Output: served by up <nil>
 }
 
-func ExampleRace() {
+// The first future AsCompleted yields is a race's winner; leaving the loop
+// cancels the rest and waits for them.
+func ExampleAsCompleted_race() {
 	l := sy.New()
 	defer l.Close()
 	quick := sy.Go(context.Background(), l, func(ctx context.Context) (string, error) { return "quick", nil })
@@ -277,7 +279,10 @@ func ExampleRace() {
 		<-ctx.Done()
 		return "", ctx.Err()
 	})
-	fmt.Println(sy.Race(context.Background(), quick, never))
+	for _, f := range sy.AsCompleted(context.Background(), quick, never) {
+		fmt.Println(f.Result())
+		break
+	}
 	// Output: quick <nil>
 }
 
@@ -298,7 +303,7 @@ func ExampleAsCompleted() {
 		}
 	})
 	quick := sy.Go(context.Background(), l, func(context.Context) (string, error) { return "quick", nil })
-	for f := range sy.AsCompleted(slow, quick) {
+	for _, f := range sy.AsCompleted(context.Background(), slow, quick) {
 		v, _ := f.Result() // settled already
 		fmt.Println(v)
 		if v == "quick" {
@@ -389,7 +394,7 @@ func ExampleStart() {
 		select {
 		case v, ok := <-s.C():
 			if !ok {
-				fmt.Println("error:", s.Err())
+				fmt.Println("error:", s.Stop())
 				return
 			}
 			fmt.Println(v)
@@ -436,35 +441,6 @@ func ExampleFromSeq() {
 	}
 	fmt.Println(strings.Join(out, " "))
 	// Output: MOVED ONTO A LOOP
-}
-
-func ExampleWrapProducer() {
-	l := sy.New()
-	defer l.Close()
-	squares := sy.WrapProducer(l, func(ctx context.Context, n int, yield func(int) bool) error {
-		for i := range n {
-			if !yield(i * i) {
-				return nil
-			}
-		}
-		return nil
-	})
-	for v, err := range squares.Seq(context.Background(), 4) { // blocking
-		fmt.Println(v, err)
-	}
-	s := squares.Start(context.Background(), 3) // async
-	defer s.Stop()
-	for v := range s.C() {
-		fmt.Println(v)
-	}
-	// Output:
-	// 0 <nil>
-	// 1 <nil>
-	// 4 <nil>
-	// 9 <nil>
-	// 0
-	// 1
-	// 4
 }
 
 // session is a context manager written as a type: each value is one use.
@@ -586,20 +562,6 @@ func ExampleEnter_transaction() {
 	// recovered: empty statement
 }
 
-func ExampleWith() {
-	for token, err := range sy.With(context.Background(), &session{user: "bob"}) {
-		if err != nil {
-			fmt.Println("error:", err)
-			break
-		}
-		fmt.Println("working with", token)
-	}
-	// Output:
-	// log in bob
-	// working with token-bob
-	// log out bob after <nil>
-}
-
 func ExampleDo() {
 	db := &DB{}
 	err := sy.Do(context.Background(), Transaction(db), func(tx *Tx) error {
@@ -700,10 +662,20 @@ func ExampleExitStack() {
 func ExamplePush() {
 	ctx := context.Background()
 	var stack sy.ExitStack
-	a, _ := sy.Push(ctx, &stack, &session{user: "ada"})
-	b, _ := sy.Push(ctx, &stack, &session{user: "bob"})
-	fmt.Println("using", a, "and", b)
-	fmt.Println("result:", stack.Close(ctx, nil))
+	err := func() (err error) {
+		defer stack.Unwind(ctx, &err)
+		a, err := sy.Push(ctx, &stack, &session{user: "ada"})
+		if err != nil {
+			return err
+		}
+		b, err := sy.Push(ctx, &stack, &session{user: "bob"})
+		if err != nil {
+			return err
+		}
+		fmt.Println("using", a, "and", b)
+		return nil
+	}()
+	fmt.Println("result:", err)
 	// Output:
 	// log in ada
 	// log in bob
@@ -722,7 +694,9 @@ func ExampleExitStack_Defer() {
 			return err
 		})
 	}
-	fmt.Println("result:", stack.Close(ctx, nil))
+	var err error
+	stack.Unwind(ctx, &err) // as deferred calls do, last first
+	fmt.Println("result:", err)
 	// Output:
 	// clean up c
 	// clean up b
@@ -753,25 +727,6 @@ func ExampleClosing() {
 	// write report.csv
 	// close report.csv
 	// result: <nil>
-}
-
-func ExampleLocking() {
-	var mu sync.Mutex
-	total := 0
-	var wg sync.WaitGroup
-	for i := 1; i <= 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = sy.Do(context.Background(), sy.Locking(&mu), func(struct{}) error {
-				total += i
-				return nil
-			})
-		}()
-	}
-	wg.Wait()
-	fmt.Println(total)
-	// Output: 55
 }
 
 // Map calls a function for every value of a sequence, several at once, and
@@ -808,7 +763,7 @@ func ExampleUnordered() {
 		close(done[i])
 		return i, nil
 	}
-	for i, err := range sy.Map(context.Background(), nil, slices.Values([]int{0, 1, 2, 3}), wait, sy.Workers(4), sy.Unordered()) {
+	for i, err := range sy.Map(context.Background(), nil, slices.Values([]int{0, 1, 2, 3}), wait, sy.Prefetch(4), sy.Unordered()) {
 		fmt.Println(i, err)
 	}
 	// Output:
@@ -827,11 +782,11 @@ func ExampleStopOnError() {
 		return n, err
 	}
 	in := slices.Values([]string{"1", "x", "3"})
-	for n, err := range sy.Map(context.Background(), nil, in, parse, sy.Workers(1)) {
+	for n, err := range sy.Map(context.Background(), nil, in, parse, sy.Prefetch(1)) {
 		fmt.Println(n, err != nil)
 	}
 	fmt.Println("--")
-	for n, err := range sy.Map(context.Background(), nil, in, parse, sy.Workers(1), sy.StopOnError()) {
+	for n, err := range sy.Map(context.Background(), nil, in, parse, sy.Prefetch(1), sy.StopOnError()) {
 		fmt.Println(n, err != nil)
 	}
 	// Output:
@@ -843,9 +798,30 @@ func ExampleStopOnError() {
 	// 0 true
 }
 
-// Workers bounds how many calls run at once, and how far ahead of the loop
-// body the input is read.
-func ExampleWorkers() {
+// Map2 takes what a producer yields, so a producer feeds a Map; the
+// producer's error ends the run after the calls already started.
+func ExampleMap2() {
+	words := func(ctx context.Context, yield func(string) bool) error {
+		for _, w := range []string{"one", "two"} {
+			if !yield(w) {
+				return nil
+			}
+		}
+		return errors.New("page 2: timeout")
+	}
+	upper := func(ctx context.Context, w string) (string, error) { return strings.ToUpper(w), nil }
+	for v, err := range sy.Map2(context.Background(), nil, sy.Seq(context.Background(), nil, words), upper) {
+		fmt.Println(v, err)
+	}
+	// Output:
+	// ONE <nil>
+	// TWO <nil>
+	//  page 2: timeout
+}
+
+// For Map, Prefetch bounds how many calls run at once, and how far ahead of
+// the loop body the input is read.
+func ExamplePrefetch_map() {
 	var mu sync.Mutex
 	running, most := 0, 0
 	square := func(ctx context.Context, v int) (int, error) {
@@ -861,7 +837,7 @@ func ExampleWorkers() {
 		return v * v, nil
 	}
 	sum := 0
-	for v, err := range sy.Map(context.Background(), nil, slices.Values([]int{1, 2, 3, 4, 5, 6}), square, sy.Workers(2)) {
+	for v, err := range sy.Map(context.Background(), nil, slices.Values([]int{1, 2, 3, 4, 5, 6}), square, sy.Prefetch(2)) {
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -873,25 +849,6 @@ func ExampleWorkers() {
 	// Output:
 	// sum of squares: 91
 	// at most two at once: true
-}
-
-// Collect gathers a sequence's values, stopping at the first error.
-func ExampleCollect() {
-	pages := func(ctx context.Context, yield func(string) bool) error {
-		for _, p := range []string{"page 1", "page 2"} {
-			if !yield(p) {
-				return nil
-			}
-		}
-		return errors.New("page 3: timeout")
-	}
-	got, err := sy.Collect(sy.Seq(context.Background(), nil, pages))
-	fmt.Println(got, err)
-	nums, err := sy.Collect(sy.Seq(context.Background(), nil, sy.FromSeq(slices.Values([]int{3, 2, 1}))))
-	fmt.Println(nums, err)
-	// Output:
-	// [page 1 page 2] page 3: timeout
-	// [3 2 1] <nil>
 }
 
 // Settle waits for every future, whatever the others do: one failure
@@ -932,7 +889,7 @@ func ExampleMapIndexed() {
 		return n, err
 	}
 	close(gates[2])
-	for r, err := range sy.MapIndexed(context.Background(), nil, in, parse, sy.Workers(3), sy.Unordered()) {
+	for r, err := range sy.MapIndexed(context.Background(), nil, in, parse, sy.Prefetch(3), sy.Unordered()) {
 		fmt.Println(r.Index, r.Value, err != nil)
 		if r.Index > 0 {
 			close(gates[r.Index-1])
@@ -942,41 +899,6 @@ func ExampleMapIndexed() {
 	// 2 123 false
 	// 1 0 true
 	// 0 7 false
-}
-
-// Options given to a call of Gen.Seq or Gen.Start override those given
-// when wrapping.
-func ExampleGen_Seq() {
-	var ahead atomic.Int32 // values made and not yet used
-	count := sy.WrapProducer(nil, func(ctx context.Context, n int, yield func(int) bool) error {
-		for i := range n {
-			ahead.Add(1)
-			if !yield(i) {
-				return nil
-			}
-		}
-		return nil
-	}) // lockstep unless a call asks otherwise
-	most := int32(0)
-	for _, err := range count.Seq(context.Background(), 100) {
-		if err != nil {
-			panic(err)
-		}
-		most = max(most, ahead.Add(-1)+1)
-	}
-	fmt.Println("lockstep, most made ahead:", most)
-	most = 0
-	for _, err := range count.Seq(context.Background(), 100, sy.Prefetch(10)) {
-		if err != nil {
-			panic(err)
-		}
-		time.Sleep(10 * time.Microsecond) // a slow consumer
-		most = max(most, ahead.Add(-1)+1)
-	}
-	fmt.Println("prefetching, more than one made ahead:", most > 1)
-	// Output:
-	// lockstep, most made ahead: 1
-	// prefetching, more than one made ahead: true
 }
 
 // A loop is cheap enough to make for one batch of work and close after, as
@@ -1001,23 +923,31 @@ func ExampleNew_batch() {
 }
 
 // A pair that belongs to no input, such as the error of an ended context,
-// has index -1.
+// has index -1. Every input whose call had started when the context ended
+// still gets its pair, before that one.
 func ExampleIndexed() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	in := slices.Values([]string{"a", "b", "c"})
+	started := make(chan string, 3)
 	upper := func(ctx context.Context, s string) (string, error) {
+		started <- s
 		if s != "a" {
 			<-ctx.Done() // the rest take until the context ends
 			return "", ctx.Err()
 		}
 		return strings.ToUpper(s), nil
 	}
-	for r, err := range sy.MapIndexed(ctx, nil, in, upper, sy.Workers(1)) {
+	for r, err := range sy.MapIndexed(ctx, nil, in, upper, sy.Prefetch(1)) {
 		fmt.Println(r.Index, r.Value, err)
-		cancel() // after the first result
+		if r.Index == 0 {
+			<-started // "a"
+			<-started // "b": one at a time, so "c" waits to be read
+			cancel()
+		}
 	}
 	// Output:
 	// 0 A <nil>
+	// 1  context canceled
 	// -1  context canceled
 }

@@ -336,29 +336,17 @@ func Any[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
 	return zero, errors.Join(errs...)
 }
 
-// Race returns the outcome of the first future to settle, successfully or
-// not, cancelling the rest and waiting for them. A panic in the first
-// re-panics.
-func Race[T any](ctx context.Context, fs ...*Future[T]) (T, error) {
-	mustArgs("Race", ctx, false)
-	if len(fs) == 0 {
-		var zero T
-		return zero, errors.New("synchronicity.Race: no futures")
-	}
-	for i := range completed("Race", ctx, fs) {
-		return fs[i].outcome()
-	}
-	var zero T
-	return zero, ctx.Err()
-}
-
-// AsCompleted yields the futures in the order they settle, each already
-// settled, so its Result does not block. Breaking out of the loop cancels
-// the futures still pending and waits for them.
-func AsCompleted[T any](fs ...*Future[T]) iter.Seq[*Future[T]] {
-	return func(yield func(*Future[T]) bool) {
-		for i := range completed("AsCompleted", context.Background(), fs) {
-			if !yield(fs[i]) {
+// AsCompleted yields the futures in the order they settle, each beside its
+// index in fs and already settled, so its Result does not block; the first
+// one is a race's winner. Breaking out of the loop, or ctx ending, cancels
+// the futures still pending and waits for them before the range statement
+// ends; after ctx ends nothing more is yielded, so a caller that needs to
+// tell the two apart checks ctx.Err().
+func AsCompleted[T any](ctx context.Context, fs ...*Future[T]) iter.Seq2[int, *Future[T]] {
+	mustArgs("AsCompleted", ctx, false)
+	return func(yield func(int, *Future[T]) bool) {
+		for i := range completed("AsCompleted", ctx, fs) {
+			if !yield(i, fs[i]) {
 				return
 			}
 		}

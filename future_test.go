@@ -222,17 +222,20 @@ func TestAny(t *testing.T) {
 	})
 }
 
-func TestRace(t *testing.T) {
+// The first future AsCompleted yields is the first to settle, error or
+// not; leaving the loop there cancels the rest and waits for them.
+func TestAsCompletedRace(t *testing.T) {
 	l := sy.New()
 	defer l.Close()
 	var running atomic.Int64
 	boom := errors.New("first")
 	fs := append(waitingTasks(l, 5, &running), sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { return 0, boom }))
-	_, err := sy.Race(context.Background(), fs...)
+	_, err := race(context.Background(), fs...)
 	assert.ErrorIs(t, err, boom, "the first to settle wins, error or not")
 	assert.Zero(t, running.Load())
-	_, err = sy.Race[int](context.Background())
-	assert.EqualError(t, err, "synchronicity.Race: no futures")
+	for range sy.AsCompleted[int](context.Background()) {
+		t.Fatal("no futures, nothing yielded")
+	}
 }
 
 func TestAsCompleted(t *testing.T) {
@@ -245,7 +248,7 @@ func TestAsCompleted(t *testing.T) {
 		order := []int{3, 0, 4, 1, 2}
 		settles[order[0]](order[0], nil)
 		var got []int
-		for f := range sy.AsCompleted(fs...) {
+		for _, f := range sy.AsCompleted(context.Background(), fs...) {
 			v, err := f.Result()
 			require.NoError(t, err)
 			got = append(got, v)
@@ -260,7 +263,7 @@ func TestAsCompleted(t *testing.T) {
 		defer l.Close()
 		var running atomic.Int64
 		fs := append(waitingTasks(l, 5, &running), sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { return 9, nil }))
-		for f := range sy.AsCompleted(fs...) {
+		for _, f := range sy.AsCompleted(context.Background(), fs...) {
 			v, err := f.Result()
 			assert.NoError(t, err)
 			assert.Equal(t, 9, v)
@@ -280,4 +283,26 @@ func TestFutureDoneRacesSettle(t *testing.T) {
 		go func() { defer wg.Done(); <-f.Done() }()
 		wg.Wait()
 	}
+}
+
+// When ctx ends, AsCompleted yields nothing more, and the futures still
+// pending are cancelled and waited for before the range statement ends.
+func TestAsCompletedContextEnds(t *testing.T) {
+	l := sy.New()
+	defer l.Close()
+	var running atomic.Int64
+	quick := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) { return 7, nil })
+	fs := append([]*sy.Future[int]{quick}, waitingTasks(l, 3, &running)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []int
+	for i, f := range sy.AsCompleted(ctx, fs...) {
+		v, err := f.Result()
+		require.NoError(t, err)
+		got = append(got, i, v)
+		cancel()
+	}
+	assert.Equal(t, []int{0, 7}, got, "the index beside the future")
+	assert.Zero(t, running.Load(), "the rest were cancelled and waited for")
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
 }

@@ -94,7 +94,7 @@ const (
 	fzMap                    // Map
 	fzEnter                  // Enter and a deferred exit
 	fzDo                     // Do
-	fzWith                   // range over With
+	fzPush                   // Push onto an ExitStack, unwound by a deferred Unwind
 	fzStack                  // an ExitStack of two managers and a deferred function
 	fzNested                 // a task that calls into the loop
 	fzNumOps
@@ -178,7 +178,7 @@ const (
 	fzPlain, fzScoped, fzOnLoop, fzOnLoopScoped = 0, 1, 2, 3
 	fzUnwind                                    = 16
 	fzCross                                     = 32
-	// Seq: Prefetch(n) in the low 2 bits; Call, Go, Seq: fzViaWrap.
+	// Seq: Prefetch(n) in the low 2 bits; Call, Go: fzViaWrap.
 	fzViaWrap = 4
 	// Nested: what the task does on the loop.
 	fzInCall, fzInSeq, fzInMap, fzInGo, fzInClose, fzInForeignMap, fzInShutdown = 0, 1, 2, 3, 4, 5, 6
@@ -197,7 +197,7 @@ func (k fzOpKind) sites() []fzSite {
 		return []fzSite{fzSource, fzBody}
 	case fzMap:
 		return []fzSite{fzTask, fzSource, fzBody}
-	case fzEnter, fzDo, fzWith, fzStack:
+	case fzEnter, fzDo, fzPush, fzStack:
 		return []fzSite{fzEnterS, fzExitS, fzBody}
 	default: // fzNested
 		return []fzSite{fzTask, fzSource}
@@ -309,7 +309,7 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 	o.Site = fzPick(o.Site, o.Kind.sites(), int(o.Site))
 	o.Stop = fzPick(o.Stop, o.Kind.stops(), int(o.Stop))
 	switch o.Kind {
-	case fzCall, fzGo, fzEnter, fzDo, fzWith, fzStack:
+	case fzCall, fzGo, fzEnter, fzDo, fzPush, fzStack:
 		o.N = 0 // one task, or managers: no items
 		if o.Kind != fzStack {
 			o.At = 0
@@ -326,14 +326,14 @@ func (sc *fzScenario) normalizeOp(o fzOp) fzOp {
 			o.Stop = fzRun
 		}
 	case fzSeq:
-		o.Var &= 3 | fzViaWrap
+		o.Var &= 3
 	case fzStart:
 		o.Var &= 3 | 3<<3
 	case fzMap:
 		o.Var &= 15
 	case fzEnter:
 		o.Var &= 3 | sc.cross()
-	case fzDo, fzWith:
+	case fzDo, fzPush:
 		o.Var &= 3
 	case fzStack:
 		o.Var &= 15 | fzUnwind | sc.cross()
@@ -458,7 +458,7 @@ var fzHandlerNames = []string{"returns", "panics", "calls Goexit", "yields the p
 var (
 	fzLoopNames  = []string{"concurrent", "Limit", "Serial", "LockOSThread"}
 	fzCloseNames = []string{"Close at the end", "Close at the end, ops in flight", "Close before op", "Close from another goroutine before op", "Shutdown from another goroutine before op", "Shutdown(done ctx) before op"}
-	fzKindNames  = []string{"Call", "Go", "Fan", "Seq", "Start", "Map", "Enter", "Do", "With", "ExitStack", "Nested"}
+	fzKindNames  = []string{"Call", "Go", "Fan", "Seq", "Start", "Map", "Enter", "Do", "Push", "ExitStack", "Nested"}
 	fzFaultNames = []string{"none", "error", "panic", "Goexit"}
 	fzSiteNames  = []string{"task", "source", "body", "Enter", "Exit"}
 	fzStopNames  = []string{"run", "break", "cancel ctx", "cancel ctx from another goroutine", "ctx done before", "Cancel/Stop"}
@@ -530,9 +530,9 @@ func (o fzOp) String() string {
 			args = append(args, "StopOnError")
 		}
 		if w := o.Var >> 2 & 3; w != 0 {
-			args = append(args, fmt.Sprintf("Workers(%d)", w))
+			args = append(args, fmt.Sprintf("Prefetch(%d)", w))
 		}
-	case fzEnter, fzDo, fzWith:
+	case fzEnter, fzDo, fzPush:
 		args = append(args, fzCMNames[o.Var&3])
 		if o.Var&fzCross != 0 {
 			args = append(args, "entered in a task")

@@ -40,10 +40,10 @@ var fzSeeds = []fzScenario{
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzMap, N: 6, Var: fzWorkers(3), Stop: fzCancelAt, At: 1}, {Kind: fzMap, N: 5, Fault: fzGoexit, Site: fzBody, At: 2}}},
 
 	// Context managers.
-	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzEnter, Var: fzPlain, Fault: fzErr, Site: fzBody}, {Kind: fzDo, Var: fzScoped, Fault: fzPanic, Site: fzBody}, {Kind: fzWith, Var: fzPlain, Stop: fzBreak}}},
-	{Loop: fzSerial, Ops: []fzOp{{Kind: fzEnter, Var: fzOnLoop, Fault: fzPanic, Site: fzExitS}, {Kind: fzDo, Var: fzOnLoopScoped, Fault: fzErr, Site: fzEnterS}, {Kind: fzWith, Var: fzOnLoopScoped, Fault: fzPanic, Site: fzBody}}},
-	{Loop: fzLocked, Ops: []fzOp{{Kind: fzEnter, Var: fzOnLoopScoped}, {Kind: fzDo, Var: fzOnLoop, Fault: fzErr, Site: fzExitS}, {Kind: fzWith, Var: fzScoped, Fault: fzGoexit, Site: fzBody}}},
-	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzEnter, Var: fzScoped, Fault: fzGoexit, Site: fzBody}, {Kind: fzDo, Var: fzPlain, Fault: fzGoexit, Site: fzExitS}, {Kind: fzWith, Var: fzOnLoop, Fault: fzGoexit, Site: fzEnterS}}},
+	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzEnter, Var: fzPlain, Fault: fzErr, Site: fzBody}, {Kind: fzDo, Var: fzScoped, Fault: fzPanic, Site: fzBody}, {Kind: fzPush, Var: fzPlain, Stop: fzBreak}}},
+	{Loop: fzSerial, Ops: []fzOp{{Kind: fzEnter, Var: fzOnLoop, Fault: fzPanic, Site: fzExitS}, {Kind: fzDo, Var: fzOnLoopScoped, Fault: fzErr, Site: fzEnterS}, {Kind: fzPush, Var: fzOnLoopScoped, Fault: fzPanic, Site: fzBody}}},
+	{Loop: fzLocked, Ops: []fzOp{{Kind: fzEnter, Var: fzOnLoopScoped}, {Kind: fzDo, Var: fzOnLoop, Fault: fzErr, Site: fzExitS}, {Kind: fzPush, Var: fzScoped, Fault: fzGoexit, Site: fzBody}}},
+	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzEnter, Var: fzScoped, Fault: fzGoexit, Site: fzBody}, {Kind: fzDo, Var: fzPlain, Fault: fzGoexit, Site: fzExitS}, {Kind: fzPush, Var: fzOnLoop, Fault: fzGoexit, Site: fzEnterS}}},
 	{Loop: fzSerial, Ops: []fzOp{{Kind: fzStack, Var: fzPlain | fzSecond(fzOnLoop), Fault: fzPanic, Site: fzBody}, {Kind: fzStack, Var: fzScoped | fzSecond(fzOnLoopScoped) | fzUnwind, Fault: fzErr, Site: fzEnterS, At: 1}}},
 	{Loop: fzConcurrent, Ops: []fzOp{{Kind: fzStack, Var: fzOnLoop | fzSecond(fzScoped) | fzUnwind, Fault: fzPanic, Site: fzExitS, At: 0}, {Kind: fzStack, Var: fzPlain, Fault: fzErr, Site: fzExitS, Repeat: true}}},
 	{Loop: fzLimited, Limit: 1, Ops: []fzOp{{Kind: fzDo, Var: fzOnLoop, Fault: fzErr, Site: fzExitS}, {Kind: fzEnter, Var: fzOnLoopScoped, Fault: fzPanic, Site: fzBody}}},
@@ -64,7 +64,7 @@ var fzSeeds = []fzScenario{
 	{Loop: fzSerial, Close: fzShutdownConcurrent, CloseAt: 1, Ops: []fzOp{{Kind: fzGo, Async: true}, {Kind: fzSeq, N: 5, Var: 2, Async: true}, {Kind: fzDo, Var: fzOnLoopScoped}}},
 	{Loop: fzLocked, Close: fzCloseBetween, CloseAt: 1, Ops: []fzOp{{Kind: fzStart, N: 5, Var: fzAbandon}, {Kind: fzCall}, {Kind: fzMap, N: 3}}},
 	{Loop: fzLimited, Limit: 3, Close: fzShutdownDone, CloseAt: 2, OnPanic: true, Ops: []fzOp{{Kind: fzFan, N: 4, Var: fzAll, Async: true}, {Kind: fzGo, Var: fzDrop, Fault: fzPanic}, {Kind: fzEnter, Var: fzOnLoop}}},
-	{Loop: fzConcurrent, Close: fzCloseInFlight, Ops: []fzOp{{Kind: fzGo, Async: true, Slow: true, Stop: fzCancelAsync}, {Kind: fzStart, N: 7, Async: true, Var: fzRangeSeq}, {Kind: fzWith, Var: fzOnLoopScoped, Async: true}}},
+	{Loop: fzConcurrent, Close: fzCloseInFlight, Ops: []fzOp{{Kind: fzGo, Async: true, Slow: true, Stop: fzCancelAsync}, {Kind: fzStart, N: 7, Async: true, Var: fzRangeSeq}, {Kind: fzPush, Var: fzOnLoopScoped, Async: true}}},
 	{Loop: fzSerial, Close: fzCloseInFlight, Seed: 3, Ops: []fzOp{{Kind: fzMap, N: 7, Async: true, Var: fzUnordered}, {Kind: fzStack, Async: true, Var: fzOnLoop | fzSecond(fzOnLoopScoped)}, {Kind: fzSeq, N: 6, Async: true, Var: 3}}},
 }
 

@@ -693,7 +693,7 @@ func (r *fzOpRun) run() {
 		r.stream()
 	case fzMap:
 		r.mapOp()
-	case fzEnter, fzDo, fzWith:
+	case fzEnter, fzDo, fzPush:
 		r.manage()
 	case fzStack:
 		r.stack()
@@ -794,7 +794,7 @@ func (r *fzOpRun) fan() {
 		if any {
 			v, err = sy.Any(r.ctx, fs...)
 		} else {
-			v, err = sy.Race(r.ctx, fs...)
+			v, err = race(r.ctx, fs...)
 		}
 		r.checkErr("Any/Race", err)
 		if err == nil && (v < r.base || v >= r.base+r.n) {
@@ -805,7 +805,7 @@ func (r *fzOpRun) fan() {
 	case fzAsCompleted:
 		seen := map[int]bool{}
 		k := 0
-		for f := range sy.AsCompleted(fs...) {
+		for _, f := range sy.AsCompleted(context.Background(), fs...) {
 			i := index[f]
 			if seen[i] {
 				r.failf("AsCompleted yielded future %d twice", i)
@@ -836,11 +836,6 @@ func (r *fzOpRun) seqOf(res *fzRes) iter.Seq2[int, error] {
 	var opts []sy.SeqOption
 	if p := r.o.Var & 3; p != 0 {
 		opts = append(opts, sy.Prefetch(int(p)))
-	}
-	if r.o.Var&fzViaWrap != 0 {
-		p := r.producer(res)
-		g := sy.WrapProducer(r.e.l, func(ctx context.Context, _ int, yield func(int) bool) error { return p(ctx, yield) }, opts...)
-		return g.Seq(r.ctx, 0)
 	}
 	return sy.Seq(r.ctx, r.e.l, r.producer(res), opts...)
 }
@@ -888,7 +883,7 @@ func (r *fzOpRun) stream() {
 				return
 			}
 		}
-		if err := s.Err(); err != nil {
+		if err := s.Stop(); err != nil {
 			p.add(0, err)
 		}
 		p.finish(false)
@@ -944,7 +939,7 @@ func (r *fzOpRun) mapOp() {
 		}
 	}
 	fn := func(ctx context.Context, i int) (int, error) { return r.task(fzTask, i)(ctx) }
-	var opts []sy.MapOption
+	var opts []sy.SeqOption
 	unordered, stopOnError := r.o.Var&fzUnordered != 0, r.o.Var&fzStopOnError != 0
 	if unordered {
 		opts = append(opts, sy.Unordered())
@@ -953,7 +948,7 @@ func (r *fzOpRun) mapOp() {
 		opts = append(opts, sy.StopOnError())
 	}
 	if w := r.o.Var >> 2 & 3; w != 0 {
-		opts = append(opts, sy.Workers(int(w)))
+		opts = append(opts, sy.Prefetch(int(w)))
 	}
 	seen := map[int]bool{}
 	var last error // a pair that must be the last
@@ -1102,22 +1097,16 @@ func (r *fzOpRun) manage() {
 		}()
 	case fzDo:
 		err = sy.Do(r.ctx, cm, func(v int) error { return r.cmBody(v, 0) })
-	case fzWith:
-		runs := 0
-		for v, werr := range sy.With(r.ctx, cm) {
-			if runs++; runs > 2 || werr == nil && runs > 1 {
-				r.failf("With ran its body %d times", runs)
+	case fzPush:
+		err = func() (err error) {
+			var st sy.ExitStack
+			defer st.Unwind(r.ctx, &err)
+			v, err := sy.Push(r.ctx, &st, cm)
+			if err != nil {
+				return err
 			}
-			if werr != nil {
-				err = werr
-				continue
-			}
-			if r.cmBody(v, 0) != nil || r.o.Stop == fzBreak {
-				break
-			}
-		}
-		r.checkErr("With", err)
-		return
+			return r.cmBody(v, 0)
+		}()
 	}
 	r.checkErr(fzKindNames[r.o.Kind], err)
 	if r.o.Fault == fzErr && r.o.Site == fzBody && r.undisturbed() && !errors.Is(err, fzError{r.idx, r.at}) {
@@ -1147,11 +1136,11 @@ func (r *fzOpRun) closeInTask(st *sy.ExitStack, err error) error {
 	ran := false
 	_, cerr := sy.Call(context.Background(), r.e.l, func(ctx context.Context) (int, error) {
 		ran = true
-		err = st.Close(ctx, err)
+		err = unwind(ctx, st, err)
 		return 0, nil
 	})
 	if !ran {
-		return st.Close(r.ctx, err)
+		return unwind(r.ctx, st, err)
 	}
 	return errors.Join(err, cerr)
 }
@@ -1166,7 +1155,7 @@ func (r *fzOpRun) stack() {
 		case r.o.Var&fzUnwind != 0:
 			defer st.Unwind(r.ctx, &err)
 		default:
-			defer func() { err = st.Close(r.ctx, err) }()
+			defer func() { err = unwind(r.ctx, &st, err) }()
 		}
 		deferred.started.Add(1)
 		st.Defer(func(_ context.Context, err error) error {

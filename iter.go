@@ -5,7 +5,6 @@ import (
 	"errors"
 	"iter"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"sync/atomic"
 )
@@ -17,16 +16,32 @@ import (
 // serves blocking consumers ([Seq]) and async ones ([Start]).
 type Producer[T any] func(ctx context.Context, yield func(T) bool) error
 
-// A SeqOption configures how [Seq] and [Start] run a producer.
+// A SeqOption configures how [Seq], [Start], [Map], [Map2] and [MapIndexed]
+// run.
 type SeqOption func(*seqConfig)
 
-type seqConfig struct{ prefetch int }
+type seqConfig struct {
+	prefetch    int // 0: the form's default
+	unordered   bool
+	stopOnError bool
+}
 
-// Prefetch lets the producer run up to n items ahead of the consumer, on a
-// goroutine of its own (on a serial loop: up to n items per step of the
-// loop), to overlap production with consumption. Items are handed over as
-// they are produced, without a channel operation per item. For [Start], n
-// is the capacity of the stream's channel. Prefetch panics if n < 1.
+// Prefetch lets the work run up to n values ahead of its consumer, to
+// overlap production with consumption. What runs ahead depends on the form:
+//
+//   - [Seq]: the producer runs on a goroutine of its own (on a serial loop,
+//     up to n values per step of the loop) and hands values over as they
+//     are made, without a channel operation per value. Without Prefetch a
+//     Seq runs in lockstep with its consumer.
+//   - [Start]: n is the capacity of the stream's channel; 64 without
+//     Prefetch.
+//   - [Map], [Map2] and [MapIndexed]: up to n calls run at once, and at most n
+//     inputs are read ahead of the loop body. Without Prefetch, n is the
+//     loop's [Limit] if it has one, otherwise runtime.GOMAXPROCS(0). On a
+//     serial loop the calls run one at a time whatever n is, and n bounds
+//     only the read-ahead.
+//
+// Prefetch panics if n < 1.
 func Prefetch(n int) SeqOption {
 	if n < 1 {
 		panic("synchronicity.Prefetch: n must be at least 1, got " + strconv.Itoa(n))
@@ -34,6 +49,19 @@ func Prefetch(n int) SeqOption {
 	return func(c *seqConfig) { c.prefetch = n }
 }
 
+// Unordered makes a [Map], [Map2] or [MapIndexed] yield results in the order the
+// calls finish instead of the order of their inputs, so one slow call does
+// not hold back the others' results.
+func Unordered() SeqOption { return func(c *seqConfig) { c.unordered = true } }
+
+// StopOnError makes a [Map], [Map2] or [MapIndexed] end at the first error a call
+// returns: the calls in flight are cancelled (their context's cause is that
+// error) and waited for; the results already in hand that come before the
+// failing one are yielded, then the failing pair, and the sequence ends.
+func StopOnError() SeqOption { return func(c *seqConfig) { c.stopOnError = true } }
+
+// configure applies opts for op, panicking on a nil option, or on one that
+// applies only to Map given to another form.
 func configure(op string, opts []SeqOption) seqConfig {
 	if len(opts) == 0 {
 		return seqConfig{} // without making c escape
@@ -45,12 +73,15 @@ func configure(op string, opts []SeqOption) seqConfig {
 		}
 		o(&c)
 	}
+	if (c.unordered || c.stopOnError) && (op == "Seq" || op == "Start") {
+		panic("synchronicity." + op + ": Unordered and StopOnError apply only to Map, Map2 and MapIndexed")
+	}
 	return c
 }
 
 // errStopped is the cause of the cancellation a producer sees when its
 // consumer stops early.
-var errStopped = errors.New("synchronicity: consumer stopped")
+var errStopped error = &cancelError{"synchronicity: consumer stopped"}
 
 // Seq returns a sequence that runs producer p on loop l each time it is
 // ranged over, yielding its values with a nil error and, if p fails, a last
@@ -445,60 +476,15 @@ func FromSeq[T any](seq iter.Seq[T]) Producer[T] {
 	}
 }
 
-// Gen is one producer with an argument, exported both ways: [Gen.Seq] for
-// range loops, [Gen.Start] for streams. Make one with [WrapProducer].
-type Gen[A, T any] struct {
-	loop *Loop
-	p    func(context.Context, A, func(T) bool) error
-	opts []SeqOption
-}
-
-// WrapProducer exports producer p, which takes an argument, both ways on
-// loop l (nil means [Default]). opts apply to every run, unless the options
-// given to a call of [Gen.Seq] or [Gen.Start] override them. It panics if p
-// is nil.
-func WrapProducer[A, T any](l *Loop, p func(ctx context.Context, a A, yield func(T) bool) error, opts ...SeqOption) *Gen[A, T] {
-	if p == nil {
-		panic("synchronicity.WrapProducer: nil producer")
-	}
-	configure("WrapProducer", opts)
-	return &Gen[A, T]{loop: l, p: p, opts: opts}
-}
-
-// Seq returns the sequence of the producer's values for a, as [Seq] does.
-// opts apply after those given to [WrapProducer], so they override them for
-// this call: Prefetch(n) here replaces a Prefetch given when wrapping.
-func (g *Gen[A, T]) Seq(ctx context.Context, a A, opts ...SeqOption) iter.Seq2[T, error] {
-	return Seq(ctx, g.loop, g.bind(a), g.with(opts)...)
-}
-
-// Start starts the producer for a and returns its stream, as [Start] does.
-// opts override those given to [WrapProducer], as with [Gen.Seq].
-func (g *Gen[A, T]) Start(ctx context.Context, a A, opts ...SeqOption) *Stream[T] {
-	return Start(ctx, g.loop, g.bind(a), g.with(opts)...)
-}
-
-// with returns the wrap-time options followed by a call's, which win.
-func (g *Gen[A, T]) with(opts []SeqOption) []SeqOption {
-	if len(opts) == 0 {
-		return g.opts
-	}
-	return append(slices.Clip(g.opts), opts...)
-}
-
-func (g *Gen[A, T]) bind(a A) Producer[T] {
-	return func(ctx context.Context, yield func(T) bool) error { return g.p(ctx, a, yield) }
-}
-
-// DefaultBuffer is the capacity of a stream's channel unless [Prefetch] sets
+// defaultBuffer is the capacity of a stream's channel unless [Prefetch] sets
 // another.
-const DefaultBuffer = 64
+const defaultBuffer = 64
 
 // A Stream is a producer running on a loop, delivering its values on a
 // channel: the async form of [Seq], for select. Make one with [Start].
 //
-// Receive from C until it is closed, then read Err; or call Stop to end the
-// stream early. A stream delivers every value unless it is stopped: by
+// Receive from C until it is closed, then call Stop for the producer's
+// error; or call Stop at any time to end the stream early. A stream delivers every value unless it is stopped: by
 // Stop, by its context, or by its loop's Close. Ranging C alone, with the
 // *Stream dropped, gets every value; a stream abandoned half-read is ended
 // by its context or its loop. (Collection stops nothing: the collector's
@@ -524,14 +510,14 @@ type stream[T any] struct {
 
 // Start runs producer p on loop l and returns a stream of its values at
 // once. The producer runs ahead of the receiver by up to the channel's
-// capacity ([DefaultBuffer], or n with [Prefetch](n)). Its context is done
+// capacity: 64 values, or n with [Prefetch](n). Its context is done
 // when ctx is done, the stream is stopped or the loop closes. On a closed
-// loop the stream is already closed, with Err reporting [ErrClosed].
+// loop the stream is already closed, and Stop reports [ErrClosed].
 func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) *Stream[T] {
 	mustArgs("Start", ctx, p == nil)
 	size := configure("Start", opts).prefetch
 	if size == 0 {
-		size = DefaultBuffer
+		size = defaultBuffer
 	}
 	l = orDefault(l)
 	s := &stream[T]{ch: chanFor[T](l, size), done: chanFor[struct{}](l, 0), loop: l}
@@ -564,7 +550,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 			s.pe = newPanicError(v)
 			r := l.notePanic(s.pe)
 			s.rec.Store(r)
-			if s.orphan.Load() { // nobody can read Err any more
+			if s.orphan.Load() { // nobody can call Stop any more
 				r.report()
 			}
 		}
@@ -596,7 +582,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 }
 
 // collected is called once the handle is unreachable: nobody can read its
-// Err any more, so a panic goes to the loop.
+// Stop any more, so a panic goes to the loop.
 func (s *stream[T]) collected() {
 	s.orphan.Store(true)
 	if r := s.rec.Load(); r != nil {
@@ -605,7 +591,7 @@ func (s *stream[T]) collected() {
 }
 
 // C returns the channel of the stream's values. It is closed when the
-// producer has returned, after which Err reports how it ended.
+// producer has returned, after which Stop reports how it ended.
 func (s *Stream[T]) C() <-chan T {
 	st := s.state()
 	if !st.checked.Load() { // once: C may be asked for in every select
@@ -618,7 +604,7 @@ func (s *Stream[T]) C() <-chan T {
 // state returns the stream's state, panicking on a zero Stream.
 func (s *Stream[T]) state() *stream[T] {
 	if s.s == nil {
-		panic("synchronicity: use of a zero Stream; streams come from Start and Gen.Start")
+		panic("synchronicity: use of a zero Stream; streams come from Start")
 	}
 	return s.s
 }
@@ -634,11 +620,11 @@ func (s *stream[T]) mustNotWaitHere(op string) {
 	}
 }
 
-// Err returns nil while the stream runs, and once C is closed the
+// err returns nil while the stream runs, and once C is closed the
 // producer's error, or the context's if the stream was cut short. If the
-// producer panicked, Err panics with its *PanicError, or returns it if the
+// producer panicked, err panics with its *PanicError, or returns it if the
 // loop has reported it already, as [Future.Result] does.
-func (s *Stream[T]) Err() error {
+func (s *Stream[T]) err() error {
 	st := s.state()
 	select {
 	case <-st.done:
@@ -655,15 +641,19 @@ func (s *Stream[T]) Err() error {
 	return st.err
 }
 
-// Stop cancels the producer and waits for it to return, then returns Err,
-// leaving out the cancellation Stop itself caused. Values still in C are
-// dropped. Stop is idempotent.
+// Stop cancels the producer if it is still running and waits for it to
+// return. It returns the producer's error, or the context's if the stream
+// was cut short, leaving out the cancellation Stop itself caused: nil after
+// a producer that succeeded or was stopped here. If the producer panicked,
+// Stop panics with its *[PanicError], or returns it if the loop has reported
+// it already, as [Future.Result] does. Values still in C are dropped. Stop
+// may be called more than once.
 func (s *Stream[T]) Stop() error {
 	st := s.state()
 	st.mustNotWaitHere("Stream.Stop")
 	st.cancel(errStopped)
 	<-st.done
-	if err := s.Err(); !errors.Is(err, errStopped) {
+	if err := s.err(); !errors.Is(err, errStopped) {
 		return err
 	}
 	return nil
@@ -708,29 +698,9 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 			inBody = false
 		}
 		finished = true
-		if err := s.Err(); err != nil {
+		if err := s.err(); err != nil {
 			var zero T
 			yield(zero, err)
 		}
 	}
-}
-
-// Collect ranges over seq and returns its values in a slice. The first
-// error ends it: Collect stops ranging (which, for a sequence of this
-// package, stops its producer and runs its cleanup) and returns the values
-// before the error, and the error. It is slices.Collect for the
-// iter.Seq2[T, error] that [Seq], [Gen.Seq], [Stream.Seq] and [Map] return.
-// Collect panics if seq is nil.
-func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	if seq == nil {
-		panic("synchronicity.Collect: nil sequence")
-	}
-	var out []T
-	for v, err := range seq {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }

@@ -75,28 +75,26 @@ func TestSeqPrefetchHandsOverAtOnce(t *testing.T) {
 	}
 }
 
-// A call's Prefetch replaces the one given to WrapProducer: with the
-// call's Prefetch(16) the producer gets well ahead of a body that waits,
-// which the wrap-time Prefetch(3) does not allow. The first body waits
-// until the producer can go no further.
-func TestGenPerCallPrefetch(t *testing.T) {
+// Prefetch(n) bounds how far the producer gets ahead of a body that
+// waits: the first body waits until the producer can go no further.
+func TestPrefetchBoundsReadAhead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := sy.New()
 		defer l.Close()
 		var produced atomic.Int64
-		g := sy.WrapProducer(l, func(ctx context.Context, n int, yield func(int) bool) error {
-			for i := range n {
+		produce := func(ctx context.Context, yield func(int) bool) error {
+			for i := range 40 {
 				produced.Add(1)
 				if !yield(i) {
 					return nil
 				}
 			}
 			return nil
-		}, sy.Prefetch(3))
+		}
 		ahead := func(opts ...sy.SeqOption) int64 {
 			produced.Store(0)
 			var most, consumed int64
-			for range g.Seq(context.Background(), 40, opts...) {
+			for range sy.Seq(context.Background(), l, produce, opts...) {
 				if consumed++; consumed == 1 {
 					synctest.Wait()
 				}
@@ -105,7 +103,8 @@ func TestGenPerCallPrefetch(t *testing.T) {
 			assert.EqualValues(t, 40, consumed)
 			return most
 		}
-		assert.LessOrEqual(t, ahead(), int64(3+2), "wrap-time Prefetch(3) bounds the read-ahead")
-		assert.Greater(t, ahead(sy.Prefetch(16)), int64(3+2), "the call's Prefetch(16) replaced it")
+		assert.LessOrEqual(t, ahead(sy.Prefetch(3)), int64(3+2), "Prefetch(3) bounds the read-ahead")
+		assert.Greater(t, ahead(sy.Prefetch(16)), int64(3+2), "Prefetch(16) goes further")
+		assert.LessOrEqual(t, ahead(), int64(1), "without Prefetch, lockstep")
 	})
 }

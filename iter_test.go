@@ -67,7 +67,8 @@ func (c *counter) produce(ctx context.Context, yield func(int) bool) error {
 	return c.err
 }
 
-func collect[T any](seq func(func(T, error) bool)) (vs []T, errs []error) {
+// split ranges over seq to its end, putting values and errors apart.
+func split[T any](seq func(func(T, error) bool)) (vs []T, errs []error) {
 	for v, err := range seq {
 		if err != nil {
 			errs = append(errs, err)
@@ -84,7 +85,7 @@ func TestSeqValuesInOrder(t *testing.T) {
 			c := &counter{n: 100}
 			seq := sy.Seq(context.Background(), m.loop, c.produce, m.opts...)
 			for range 2 { // each range is a fresh run
-				vs, errs := collect(seq)
+				vs, errs := split(seq)
 				assert.Empty(t, errs)
 				assert.Equal(t, seqInts(100), vs)
 			}
@@ -363,7 +364,7 @@ func TestSeqOnClosedLoop(t *testing.T) {
 	l := sy.New()
 	require.NoError(t, l.Close())
 	c := &counter{n: 3}
-	vs, errs := collect(sy.Seq(context.Background(), l, c.produce))
+	vs, errs := split(sy.Seq(context.Background(), l, c.produce))
 	assert.Empty(t, vs)
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], sy.ErrClosed)
@@ -419,34 +420,32 @@ func TestSeqBadInput(t *testing.T) {
 	assert.PanicsWithValue(t, "synchronicity.Seq: nil function", func() { sy.Seq[int](context.Background(), nil, nil) })
 	assert.PanicsWithValue(t, "synchronicity.Prefetch: n must be at least 1, got 0", func() { sy.Prefetch(0) })
 	assert.PanicsWithValue(t, "synchronicity.FromSeq: nil sequence", func() { sy.FromSeq[int](nil) })
-	assert.PanicsWithValue(t, "synchronicity.WrapProducer: nil producer", func() { sy.WrapProducer[int, int](nil, nil) })
 }
 
-func TestFromSeqAndWrapProducer(t *testing.T) {
+func TestFromSeq(t *testing.T) {
 	l := sy.New(sy.Serial())
 	defer l.Close()
-	vs, errs := collect(sy.Seq(context.Background(), l, sy.FromSeq(slices.Values([]string{"a", "b"})), sy.Prefetch(2)))
+	vs, errs := split(sy.Seq(context.Background(), l, sy.FromSeq(slices.Values([]string{"a", "b"})), sy.Prefetch(2)))
 	assert.Empty(t, errs)
 	assert.Equal(t, []string{"a", "b"}, vs)
 
-	pages := sy.WrapProducer(l, func(ctx context.Context, n int, yield func(int) bool) error {
-		for i := range n {
-			if !yield(i * i) {
-				return nil
-			}
-		}
-		return nil
-	})
-	vs2, _ := collect(pages.Seq(context.Background(), 4))
-	assert.Equal(t, []int{0, 1, 4, 9}, vs2)
-	s := pages.Start(context.Background(), 3)
+	s := sy.Start(context.Background(), l, sy.FromSeq(slices.Values([]int{0, 1, 4})))
 	defer s.Stop()
 	var got []int
 	for v := range s.C() {
 		got = append(got, v)
 	}
-	assert.NoError(t, s.Err())
+	assert.NoError(t, s.Stop())
 	assert.Equal(t, []int{0, 1, 4}, got)
+}
+
+// Options meant for Map are refused by Seq and Start, at the call.
+func TestSeqRefusesMapOptions(t *testing.T) {
+	const seqMsg = "synchronicity.Seq: Unordered and StopOnError apply only to Map, Map2 and MapIndexed"
+	assert.PanicsWithValue(t, seqMsg, func() { sy.Seq(context.Background(), nil, (&counter{}).produce, sy.Unordered()) })
+	const startMsg = "synchronicity.Start: Unordered and StopOnError apply only to Map, Map2 and MapIndexed"
+	assert.PanicsWithValue(t, startMsg, func() { sy.Start(context.Background(), nil, (&counter{}).produce, sy.StopOnError()) })
+	assert.PanicsWithValue(t, "synchronicity.Seq: nil SeqOption", func() { sy.Seq(context.Background(), nil, (&counter{}).produce, nil) })
 }
 
 func TestStream(t *testing.T) {
@@ -455,13 +454,11 @@ func TestStream(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			c := &counter{n: 100, err: boom}
 			s := sy.Start(context.Background(), m.loop, c.produce, m.opts...)
-			assert.NoError(t, s.Err(), "no error while running")
 			var got []int
 			for v := range s.C() {
 				got = append(got, v)
 			}
 			assert.Equal(t, seqInts(100), got)
-			assert.ErrorIs(t, s.Err(), boom)
 			assert.ErrorIs(t, s.Stop(), boom)
 			assert.EqualValues(t, 1, c.cleanups.Load())
 		})
@@ -485,7 +482,7 @@ func TestStreamStopMidway(t *testing.T) {
 func TestStreamSeq(t *testing.T) {
 	c := &counter{n: 5, err: errors.New("boom")}
 	s := sy.Start(context.Background(), nil, c.produce)
-	vs, errs := collect(s.Seq())
+	vs, errs := split(s.Seq())
 	assert.Equal(t, seqInts(5), vs)
 	require.Len(t, errs, 1)
 	assert.EqualError(t, errs[0], "boom")
@@ -511,7 +508,7 @@ func TestStreamProducerPanic(t *testing.T) {
 	s := sy.Start(context.Background(), l, p)
 	for range s.C() {
 	}
-	pe := catchPanic(t, func() { s.Err() })
+	pe := catchPanic(t, func() { s.Stop() })
 	assert.Equal(t, "stream broke", pe.Value)
 	assert.NoError(t, l.Close(), "an observed panic is not reported again")
 
@@ -539,10 +536,10 @@ func TestStreamCloseInFlight(t *testing.T) {
 	for i, s := range ss {
 		for range s.C() {
 		}
-		assert.ErrorIs(t, s.Err(), sy.ErrClosed)
+		assert.ErrorIs(t, s.Stop(), sy.ErrClosed)
 		assert.EqualValues(t, 1, cs[i].cleanups.Load())
 	}
-	assert.ErrorIs(t, sy.Start(context.Background(), l, cs[0].produce).Err(), sy.ErrClosed)
+	assert.ErrorIs(t, sy.Start(context.Background(), l, cs[0].produce).Stop(), sy.ErrClosed)
 }
 
 // Ranging the channel of a stream whose handle was dropped at once, the
@@ -604,7 +601,7 @@ func TestProducerGoexit(t *testing.T) {
 	s := sy.Start(context.Background(), l, p)
 	for range s.C() {
 	}
-	assert.ErrorContains(t, s.Err(), "runtime.Goexit")
+	assert.ErrorContains(t, s.Stop(), "runtime.Goexit")
 	var last error
 	for _, err := range sy.Seq(context.Background(), l, p, sy.Prefetch(4)) {
 		last = err

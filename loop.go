@@ -203,13 +203,8 @@ func New(opts ...Option) *Loop {
 // tests may use it inside bubbles and out.
 var defaultLoop = New(Name("default"))
 
-// Default returns the process-wide concurrent loop. It takes no interrupt
-// signal: a program that wants Ctrl-C to cancel its work makes its own
-// loop with [CancelOnInterrupt]. Closing Default is allowed but final:
-// later work on it fails with ErrClosed.
-func Default() *Loop { return defaultLoop }
-
-// orDefault resolves the loop argument of the package's functions.
+// orDefault resolves the loop argument of the package's functions: nil is
+// the default loop.
 func orDefault(l *Loop) *Loop {
 	if l == nil {
 		return defaultLoop
@@ -218,22 +213,33 @@ func orDefault(l *Loop) *Loop {
 	return l
 }
 
+// mustBeMadeHere panics, naming op, on a nil *Loop, which is the default
+// loop and lives as long as the process, and on a Loop not made by New.
+func (l *Loop) mustBeMadeHere(op string) {
+	if l == nil {
+		panic("synchronicity." + op + ": nil *Loop; the default loop lives as long as the process")
+	}
+	l.mustBeMade()
+}
+
 // mustBeMade panics on a Loop not made by New.
 func (l *Loop) mustBeMade() {
 	if l.ctx == nil {
-		panic("synchronicity: use of a zero Loop; make loops with New (or use Default)")
+		panic("synchronicity: use of a zero Loop; make loops with New (or pass nil for the default loop)")
 	}
 }
 
-// String returns the loop's name.
-func (l *Loop) String() string { return "synchronicity.Loop(" + l.name + ")" }
+// String returns the loop's name; a nil *Loop is the default loop.
+func (l *Loop) String() string {
+	l = orDefault(l)
+	return "synchronicity.Loop(" + l.name + ")"
+}
 
 // Context returns a context that is done once the loop closes (cause
 // ErrClosed) or is interrupted (cause ErrInterrupted). Every task's context
 // derives from it; it carries the loop's pprof labels.
 func (l *Loop) Context() context.Context {
-	l.mustBeMade()
-	return l.ctx
+	return orDefault(l).ctx
 }
 
 // mustNotWaitHere panics if the caller is the goroutine of serial loop l,
@@ -303,7 +309,7 @@ func (l *Loop) refuse() {
 // not end writes once, to standard error, which work it waits for (the
 // entry point, the function and how long it has run), and goes on waiting.
 func (l *Loop) Close() error {
-	l.mustBeMade()
+	l.mustBeMadeHere("Loop.Close")
 	l.mustNotBeOwnWork("Loop.Close")
 	l.refuse()
 	l.cancel(ErrClosed)
@@ -324,7 +330,7 @@ func (l *Loop) Close() error {
 // must not be called from the loop's own work.
 func (l *Loop) Shutdown(ctx context.Context) error {
 	mustArgs("Loop.Shutdown", ctx, false)
-	l.mustBeMade()
+	l.mustBeMadeHere("Loop.Shutdown")
 	l.mustNotBeOwnWork("Loop.Shutdown")
 	l.refuse()
 	var waitErr error

@@ -400,8 +400,9 @@ func TestSerialWaitOnOwnWorkPanics(t *testing.T) {
 		"All": func(l *sy.Loop) {
 			sy.All(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }))
 		},
-		"Race": func(l *sy.Loop) {
-			sy.Race(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }))
+		"AsCompleted": func(l *sy.Loop) {
+			for range sy.AsCompleted(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil })) {
+			}
 		},
 		"Stream.C": func(l *sy.Loop) {
 			for range sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).C() {
@@ -431,7 +432,7 @@ func TestSerialWaitOnOwnWorkPanics(t *testing.T) {
 // Zero values say what to use instead of hanging or dereferencing nil.
 func TestZeroValuesPanicClearly(t *testing.T) {
 	var l sy.Loop
-	const loopMsg = "synchronicity: use of a zero Loop; make loops with New (or use Default)"
+	const loopMsg = "synchronicity: use of a zero Loop; make loops with New (or pass nil for the default loop)"
 	assert.PanicsWithValue(t, loopMsg, func() { l.Close() })
 	assert.PanicsWithValue(t, loopMsg, func() { l.Shutdown(context.Background()) })
 	assert.PanicsWithValue(t, loopMsg, func() { l.Context() })
@@ -449,9 +450,8 @@ func TestZeroValuesPanicClearly(t *testing.T) {
 	assert.PanicsWithValue(t, futureMsg, func() { f.Cancel() })
 	assert.PanicsWithValue(t, futureMsg, func() { sy.All(context.Background(), &f) })
 	var s sy.Stream[int]
-	const streamMsg = "synchronicity: use of a zero Stream; streams come from Start and Gen.Start"
+	const streamMsg = "synchronicity: use of a zero Stream; streams come from Start"
 	assert.PanicsWithValue(t, streamMsg, func() { s.C() })
-	assert.PanicsWithValue(t, streamMsg, func() { s.Err() })
 	assert.PanicsWithValue(t, streamMsg, func() { s.Stop() })
 	assert.PanicsWithValue(t, streamMsg, func() { s.Seq() })
 }
@@ -516,4 +516,30 @@ func TestCloseFromOtherWorkNeverPanics(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Work cut short by Close matches context.Canceled whether the code in
+// between reported ctx.Err() or, as net/http does, context.Cause(ctx); and
+// ErrClosed tells Close apart from other cancellations.
+func TestCancellationMatchesCanceled(t *testing.T) {
+	for name, opt := range map[string]sy.Option{"concurrent": sy.Name("c"), "serial": sy.Serial(), "locked": sy.LockOSThread()} {
+		t.Run(name, func(t *testing.T) {
+			l := sy.New(opt)
+			started := make(chan struct{})
+			f := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) {
+				close(started)
+				<-ctx.Done()
+				return 0, fmt.Errorf("Get \"http://example.com\": %w", context.Cause(ctx))
+			})
+			<-started
+			require.NoError(t, l.Close())
+			_, err := f.Result()
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.ErrorIs(t, err, sy.ErrClosed)
+		})
+	}
+	assert.ErrorIs(t, sy.ErrClosed, context.Canceled)
+	assert.ErrorIs(t, sy.ErrInterrupted, context.Canceled)
+	assert.NotErrorIs(t, context.Canceled, sy.ErrClosed, "not every cancellation is a Close")
+	assert.NotErrorIs(t, sy.ErrInterrupted, sy.ErrClosed)
 }

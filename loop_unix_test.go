@@ -91,7 +91,7 @@ func TestInterruptChild(t *testing.T) {
 		fmt.Println("default loop:", v, err)
 		return
 	}
-	sy.Default() // an idle loop listening too must not end the process early
+	_ = (*sy.Loop)(nil).Context() // the default loop, idle, must not end the process early either
 	l := sy.New(sy.CancelOnInterrupt())
 	defer l.Close()
 	switch mode {

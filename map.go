@@ -5,45 +5,13 @@ import (
 	"errors"
 	"iter"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 )
 
-// A MapOption configures [Map].
-type MapOption func(*mapConfig)
-
-type mapConfig struct {
-	workers     int
-	unordered   bool
-	stopOnError bool
-}
-
-// Workers bounds a [Map] to at most n calls of its function at once and at
-// most n inputs read ahead of the loop body. It panics if n < 1. The
-// default is runtime.GOMAXPROCS(0). On a serial loop the calls run one at a
-// time on the loop's goroutine whatever n is; there n bounds only how far
-// the input is read ahead.
-func Workers(n int) MapOption {
-	if n < 1 {
-		panic("synchronicity.Workers: n must be at least 1, got " + strconv.Itoa(n))
-	}
-	return func(c *mapConfig) { c.workers = n }
-}
-
-// Unordered makes a [Map] yield results in the order the calls finish
-// instead of the order of their inputs, so one slow call does not hold back
-// the others' results.
-func Unordered() MapOption { return func(c *mapConfig) { c.unordered = true } }
-
-// StopOnError makes a [Map] end at the first error a call returns: the calls
-// in flight are cancelled (their context's cause is that error) and waited
-// for; the results already in hand that come before the failing one are
-// yielded, then the failing pair, and the sequence ends.
-func StopOnError() MapOption { return func(c *mapConfig) { c.stopOnError = true } }
-
-// Map calls fn for each value of in, up to [Workers] calls at once, as work
-// of loop l (nil means [Default]), and yields each call's result and error.
+// Map calls fn for each value of in, several calls at once (see [Prefetch]),
+// as work of loop l (nil means the default loop), and yields each call's
+// result and error.
 // Results come in input order unless [Unordered] is given; without
 // [StopOnError] an error is yielded in its item's place and the map goes on.
 // Each range over the returned sequence starts a fresh run.
@@ -63,28 +31,74 @@ func StopOnError() MapOption { return func(c *mapConfig) { c.stopOnError = true 
 // yields one pair (zero, error matching [ErrClosed]).
 //
 // On a serial loop the calls run one at a time on the loop's goroutine, in
-// input order, and [Workers] bounds only the read-ahead. Ranged from that
+// input order, and [Prefetch] bounds only the read-ahead. Ranged from that
 // goroutine itself, Map runs in lockstep, calling fn inline.
-func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...MapOption) iter.Seq2[R, error] {
+func Map[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...SeqOption) iter.Seq2[R, error] {
 	mustArgs("Map", ctx, fn == nil)
 	if in == nil {
 		panic("synchronicity.Map: nil input sequence")
 	}
-	return mapSeq(ctx, l, in, fn, opts, nil)
+	return mapSeq("Map", ctx, l, in, fn, opts, nil)
 }
 
-// mapSeq is Map; exited, if not nil, gives the result of an input whose
-// call called runtime.Goexit, which otherwise is the zero R.
-func mapSeq[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts []MapOption, exited func(A) R) iter.Seq2[R, error] {
-	c := mapConfig{workers: runtime.GOMAXPROCS(0)}
-	for _, o := range opts {
-		if o == nil {
-			panic("synchronicity.Map: nil MapOption")
-		}
-		o(&c)
+// Map2 is [Map] for an input that can fail, such as the sequence that [Seq],
+// [Stream.Seq] or another Map returns, so that they chain: the first error
+// in yields stops the reading, the calls already started finish and their
+// results are yielded, and the pair (zero, that error) ends the sequence.
+func Map2[A, R any](ctx context.Context, l *Loop, in iter.Seq2[A, error], fn func(context.Context, A) (R, error), opts ...SeqOption) iter.Seq2[R, error] {
+	mustArgs("Map2", ctx, fn == nil)
+	if in == nil {
+		panic("synchronicity.Map2: nil input sequence")
 	}
 	return func(yield func(R, error) bool) {
+		// Map reads in from one goroutine at a time and waits for them all
+		// before its range ends, so inErr is read after it was written.
+		var inErr error
+		values := func(yield func(A) bool) {
+			for v, err := range in {
+				if err != nil {
+					inErr = err
+					return
+				}
+				if !yield(v) {
+					return
+				}
+			}
+		}
+		var last error
+		for r, err := range mapSeq("Map2", ctx, l, values, fn, opts, nil) {
+			if !yield(r, err) {
+				return
+			}
+			last = err
+		}
+		// A run cut short by its context has said so; the input, cut short
+		// by the same context, has nothing to add.
+		if inErr != nil && !(isCancel(last) && isCancel(inErr)) {
+			var zero R
+			yield(zero, inErr)
+		}
+	}
+}
+
+// isCancel reports whether err says a context ended.
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// mapSeq is Map for op; exited, if not nil, gives the result of an input whose
+// call called runtime.Goexit, which otherwise is the zero R.
+func mapSeq[A, R any](op string, ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts []SeqOption, exited func(A) R) iter.Seq2[R, error] {
+	c := configure(op, opts)
+	return func(yield func(R, error) bool) {
 		l := orDefault(l)
+		n := c.prefetch
+		if n == 0 {
+			n = l.limit
+		}
+		if n == 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
 		if !l.acquire() {
 			var zero R
 			yield(zero, l.closedError("Map"))
@@ -101,9 +115,9 @@ func mapSeq[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(cont
 			return
 		}
 		m := &mapRun[A, R]{
-			ctx: tctx, cancel: cancel, loop: l, fn: fn, in: in, n: uint64(c.workers), cfg: c, exited: exited,
-			slots: make([]mapSlot[R], c.workers), inputs: make([]mapInput[A], c.workers),
-			cwake: make(chan struct{}, 1), rwake: make(chan struct{}, 1),
+			ctx: tctx, cancel: cancel, loop: l, fn: fn, in: in, n: uint64(n), cfg: c, exited: exited, keepCut: op == "MapIndexed",
+			slots: make([]mapSlot[R], n), inputs: make([]mapInput[A], n),
+			cwake: chanFor[struct{}](l, 1), rwake: chanFor[struct{}](l, 1),
 		}
 		m.consume(yield)
 	}
@@ -164,10 +178,14 @@ type mapRun[A, R any] struct {
 	loop   *Loop
 	fn     func(context.Context, A) (R, error)
 	exited func(A) R // see mapSeq
-	in     iter.Seq[A]
-	n      uint64
-	cfg    mapConfig
-	slots  []mapSlot[R]
+	// keepCut keeps the results of calls cut short by the run's end, to be
+	// yielded before its last pair: MapIndexed gives every input that was
+	// started its pair.
+	keepCut bool
+	in      iter.Seq[A]
+	n       uint64
+	cfg     seqConfig
+	slots   []mapSlot[R]
 
 	// Each line of counters below is written by one side, once or twice per
 	// item; they are kept apart so that the sides do not slow each other.
@@ -283,17 +301,27 @@ func (m *mapRun[A, R]) consume(yield func(R, error) bool) {
 		panic(joinPanics(m.pes))
 	case !halted:
 	case m.failed:
-		for s := &m.slots[t%m.n]; s.done.Load() == t+1; s = &m.slots[t%m.n] {
-			t++
-			if !yield(s.v, s.err) {
-				return
-			}
+		if m.yieldSettled(t, yield) {
+			yield(m.failedR, m.failedE)
 		}
-		yield(m.failedR, m.failedE)
 	case ctxErr != nil:
-		var zero R
-		yield(zero, explain(m.ctx, ctxErr))
+		if !m.keepCut || m.yieldSettled(t, yield) {
+			var zero R
+			yield(zero, explain(m.ctx, ctxErr))
+		}
 	}
+}
+
+// yieldSettled yields the results settled from t on, once the workers have
+// returned. It reports whether the consumer wants more.
+func (m *mapRun[A, R]) yieldSettled(t uint64, yield func(R, error) bool) bool {
+	for s := &m.slots[t%m.n]; s.done.Load() == t+1; s = &m.slots[t%m.n] {
+		t++
+		if !yield(s.v, explain(m.ctx, s.err)) {
+			return false
+		}
+	}
+	return true
 }
 
 // spin looks at ready for a while before its caller parks: with more than
@@ -424,7 +452,7 @@ func (m *mapRun[A, R]) fail(p *PanicError, r R, err error) {
 // once the input has run out or the run is ending.
 func (m *mapRun[A, R]) work() {
 	m.loop.wearLabels()
-	w := &mapWorker[R]{wake: make(chan struct{}, 1)}
+	w := &mapWorker[R]{wake: chanFor[struct{}](m.loop, 1)}
 	if m.loop.serial {
 		w.reply = chanFor[struct{}](m.loop, 1)
 	}
@@ -530,11 +558,12 @@ func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 	if err != nil {
 		if m.ctx.Err() != nil {
 			// The run is ending, and its last pair will say why: a call
-			// cut short by it is not a result.
-			m.stopAll()
-			return
-		}
-		if m.cfg.stopOnError {
+			// cut short by it is not a result, unless keepCut.
+			defer m.stopAll()
+			if !m.keepCut {
+				return
+			}
+		} else if m.cfg.stopOnError {
 			m.fail(nil, r, err)
 			return
 		}
@@ -696,9 +725,13 @@ type Indexed[T any] struct {
 
 // MapIndexed is [Map] with each result beside the position of its input in
 // in, for results that come out of order ([Unordered]) or errors that need
-// to name their input. It takes the same options and behaves the same way;
-// each pair carries the input's index, or -1 when it belongs to no input.
-func MapIndexed[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...MapOption) iter.Seq2[Indexed[R], error] {
+// to name their input. It takes the same options and behaves the same way,
+// with one difference: when ctx ends or the loop closes, every input whose
+// call was started still gets its pair, with what the call returned
+// (usually ctx's error), before the last pair. So a call that hangs until a
+// timeout is reported beside its index. Each pair carries the input's
+// index, or -1 when it belongs to no input.
+func MapIndexed[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(context.Context, A) (R, error), opts ...SeqOption) iter.Seq2[Indexed[R], error] {
 	mustArgs("MapIndexed", ctx, fn == nil)
 	if in == nil {
 		panic("synchronicity.MapIndexed: nil input sequence")
@@ -715,7 +748,7 @@ func MapIndexed[A, R any](ctx context.Context, l *Loop, in iter.Seq[A], fn func(
 			}
 		}
 	}
-	seq := mapSeq(ctx, l, numbered, func(ctx context.Context, a Indexed[A]) (Indexed[R], error) {
+	seq := mapSeq("MapIndexed", ctx, l, numbered, func(ctx context.Context, a Indexed[A]) (Indexed[R], error) {
 		r, err := fn(ctx, a.Value)
 		return Indexed[R]{a.Index, r}, err
 	}, opts, func(a Indexed[A]) Indexed[R] { return Indexed[R]{Index: a.Index} })

@@ -59,14 +59,14 @@ func BenchmarkMap(b *testing.B) {
 	b.Run("ordered", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
-			checkDoubled(b, sy.Map(ctx, l, mapInput, double, sy.Workers(mapWorkers)), true)
+			checkDoubled(b, sy.Map(ctx, l, mapInput, double, sy.Prefetch(mapWorkers)), true)
 		}
 		perMapItem(b)
 	})
 	b.Run("unordered", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
-			checkDoubled(b, sy.Map(ctx, l, mapInput, double, sy.Workers(mapWorkers), sy.Unordered()), false)
+			checkDoubled(b, sy.Map(ctx, l, mapInput, double, sy.Prefetch(mapWorkers), sy.Unordered()), false)
 		}
 		perMapItem(b)
 	})

@@ -31,7 +31,7 @@ func TestMapOrderUnderRandomDelays(t *testing.T) {
 			return v, sleep(ctx, delays[v])
 		}
 		i := 0
-		for v, err := range sy.Map(context.Background(), l, u.seq, wait, sy.Workers(6)) {
+		for v, err := range sy.Map(context.Background(), l, u.seq, wait, sy.Prefetch(6)) {
 			require.NoError(t, err)
 			require.Equal(t, i, v)
 			i++
@@ -45,7 +45,7 @@ func TestMapOrderUnderRandomDelays(t *testing.T) {
 		start := time.Now()
 		for v, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
 			return v, sleep(ctx, time.Duration(8-v)*time.Second)
-		}, sy.Workers(8), sy.Unordered()) {
+		}, sy.Prefetch(8), sy.Unordered()) {
 			require.NoError(t, err)
 			got = append(got, v)
 		}
@@ -81,7 +81,7 @@ func TestMapRunsWorkersAtOnce(t *testing.T) {
 					calls.enter()
 					defer calls.exit()
 					return v, sleep(ctx, time.Second)
-				}, sy.Workers(c.workers)) {
+				}, sy.Prefetch(c.workers)) {
 					require.NoError(t, err)
 					n++
 				}
@@ -103,7 +103,7 @@ func TestMapSlowConsumerHoldsInputBack(t *testing.T) {
 		received := int64(0)
 		for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
 			return v, nil
-		}, sy.Workers(3)) {
+		}, sy.Prefetch(3)) {
 			require.NoError(t, err)
 			received++
 			time.Sleep(time.Second)
@@ -127,7 +127,7 @@ func TestMapDeadline(t *testing.T) {
 			c.enter()
 			defer c.exit()
 			return v, sleep(ctx, time.Second)
-		}, sy.Workers(1)))
+		}, sy.Prefetch(1)))
 		assert.Equal(t, []int{0, 1, 0}, vs)
 		require.Len(t, errs, 3)
 		assert.NoError(t, errs[0])

@@ -82,7 +82,7 @@ func TestMapKeepsInputOrder(t *testing.T) {
 					defer c.exit()
 					yieldSome(v * 7)
 					return fmt.Sprint(v), nil
-				}, sy.Workers(workers)))
+				}, sy.Prefetch(workers)))
 				want := make([]string, u.n)
 				for i := range want {
 					want[i] = fmt.Sprint(i)
@@ -107,7 +107,7 @@ func TestMapNeverExceedsWorkers(t *testing.T) {
 			defer c.exit()
 			yieldSome(v)
 			return v, nil
-		}, sy.Workers(workers)) {
+		}, sy.Prefetch(workers)) {
 			require.NoError(t, err)
 		}
 		assert.LessOrEqual(t, c.most.Load(), int64(workers), "workers %d", workers)
@@ -125,7 +125,7 @@ func TestMapLimitedLoopBoundsCalls(t *testing.T) {
 		defer c.exit()
 		yieldSome(v)
 		return v, nil
-	}, sy.Workers(6)) {
+	}, sy.Prefetch(6)) {
 		require.NoError(t, err)
 	}
 	assert.LessOrEqual(t, c.most.Load(), int64(2))
@@ -138,13 +138,13 @@ func TestMapBackpressure(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, c := range []struct {
 				workers int
-				opts    []sy.MapOption
-			}{{1, nil}, {4, nil}, {4, []sy.MapOption{sy.Unordered()}}} {
+				opts    []sy.SeqOption
+			}{{1, nil}, {4, nil}, {4, []sy.SeqOption{sy.Unordered()}}} {
 				u := &upTo{n: 300}
 				received, ahead := int64(0), int64(0)
 				for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
 					return v, nil
-				}, append(c.opts, sy.Workers(c.workers))...) {
+				}, append(c.opts, sy.Prefetch(c.workers))...) {
 					require.NoError(t, err)
 					received++
 					ahead = max(ahead, u.read.Load()-received)
@@ -164,7 +164,7 @@ func TestMapUnorderedYieldsEachOnce(t *testing.T) {
 			vs, errs := pairs(sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
 				yieldSome(v * 13)
 				return v, nil
-			}, sy.Workers(4), sy.Unordered()))
+			}, sy.Prefetch(4), sy.Unordered()))
 			assert.Equal(t, make([]error, u.n), errs)
 			slices.Sort(vs)
 			want := make([]int, u.n)
@@ -186,7 +186,7 @@ func TestMapBreakCancelsAndWaits(t *testing.T) {
 		block := name == "concurrent"
 		t.Run(name, func(t *testing.T) {
 			for _, unordered := range []bool{false, true} {
-				opts := []sy.MapOption{sy.Workers(4)}
+				opts := []sy.SeqOption{sy.Prefetch(4)}
 				if unordered {
 					opts = append(opts, sy.Unordered())
 				}
@@ -232,7 +232,7 @@ func TestMapErrorsInPlace(t *testing.T) {
 					return -v, fmt.Errorf("item %d", v)
 				}
 				return v, nil
-			}, sy.Workers(3)))
+			}, sy.Prefetch(3)))
 			require.Len(t, vs, u.n)
 			for i, v := range vs {
 				if i%10 == 3 {
@@ -252,7 +252,7 @@ func TestMapStopOnError(t *testing.T) {
 	for name, l := range loops(t) {
 		t.Run(name, func(t *testing.T) {
 			for _, unordered := range []bool{false, true} {
-				opts := []sy.MapOption{sy.Workers(4), sy.StopOnError()}
+				opts := []sy.SeqOption{sy.Prefetch(4), sy.StopOnError()}
 				if unordered {
 					opts = append(opts, sy.Unordered())
 				}
@@ -315,7 +315,7 @@ func TestMapPanicInFunction(t *testing.T) {
 						panic("bang")
 					}
 					return v, nil
-				}, sy.Workers(4)) {
+				}, sy.Prefetch(4)) {
 					require.NoError(t, err)
 					got++
 				}
@@ -352,7 +352,7 @@ func TestMapPanicInInput(t *testing.T) {
 					c.enter()
 					defer c.exit()
 					return v, nil
-				}, sy.Workers(4)) {
+				}, sy.Prefetch(4)) {
 					require.NoError(t, err)
 					assert.Equal(t, got, v)
 					got++
@@ -379,7 +379,7 @@ func TestMapPanicInBody(t *testing.T) {
 					c.enter()
 					defer c.exit()
 					return v, nil
-				}, sy.Workers(4)) {
+				}, sy.Prefetch(4)) {
 					if v == 5 {
 						panic("body")
 					}
@@ -405,7 +405,7 @@ func TestMapContextCancelled(t *testing.T) {
 				c.enter()
 				defer c.exit()
 				return v, nil
-			}, sy.Workers(4)) {
+			}, sy.Prefetch(4)) {
 				vs, errs = append(vs, v), append(errs, err)
 				if len(vs) == 20 {
 					cancel()
@@ -465,7 +465,7 @@ func TestMapCloseWhileMapping(t *testing.T) {
 				return 0, ctx.Err()
 			}
 			return v, nil
-		}, sy.Workers(3)) {
+		}, sy.Prefetch(3)) {
 			if n++; n == 1 {
 				go func() {
 					<-started
@@ -495,7 +495,7 @@ func TestMapSerialRunsOnLoop(t *testing.T) {
 		defer c.exit()
 		yieldSome(v)
 		return sy.Call(ctx, l, func(context.Context) (int, error) { return v * 2, nil })
-	}, sy.Workers(8)))
+	}, sy.Prefetch(8)))
 	assert.Equal(t, make([]error, u.n), errs)
 	for i, v := range vs {
 		assert.Equal(t, 2*i, v)
@@ -529,7 +529,7 @@ func TestMapEachRangeIsAFreshRun(t *testing.T) {
 			}
 		}
 	}
-	seq := sy.Map(context.Background(), nil, in, func(ctx context.Context, v int) (int, error) { return v + 1, nil }, sy.Workers(2))
+	seq := sy.Map(context.Background(), nil, in, func(ctx context.Context, v int) (int, error) { return v + 1, nil }, sy.Prefetch(2))
 	for range 3 {
 		vs, _ := pairs(seq)
 		assert.Equal(t, []int{1, 2, 3, 4, 5}, vs)
@@ -546,7 +546,7 @@ func TestMapLeavesNoGoroutines(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	u := &upTo{n: 100_000}
 	n, most := 0, 0
-	for v, err := range sy.Map(context.Background(), l, u.seq, double, sy.Workers(8)) {
+	for v, err := range sy.Map(context.Background(), l, u.seq, double, sy.Prefetch(8)) {
 		require.NoError(t, err)
 		require.Equal(t, 2*n, v)
 		if n++; n%5000 == 0 {
@@ -585,7 +585,7 @@ func TestMapManyAtOnce(t *testing.T) {
 			for v, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
 				yieldSome(v + g)
 				return v + g, nil
-			}, sy.Workers(1+g%5)) {
+			}, sy.Prefetch(1+g%5)) {
 				assert.NoError(t, err)
 				assert.Equal(t, i+g, v)
 				i++
@@ -603,8 +603,8 @@ func TestMapBadArguments(t *testing.T) {
 	assert.PanicsWithValue(t, "synchronicity.Map: nil context (use context.Background())", func() { sy.Map(nil, nil, in, fn) })
 	assert.PanicsWithValue(t, "synchronicity.Map: nil function", func() { sy.Map[int, int](context.Background(), nil, in, nil) })
 	assert.PanicsWithValue(t, "synchronicity.Map: nil input sequence", func() { sy.Map(context.Background(), nil, nil, fn) })
-	assert.PanicsWithValue(t, "synchronicity.Map: nil MapOption", func() { sy.Map(context.Background(), nil, in, fn, nil) })
-	assert.PanicsWithValue(t, "synchronicity.Workers: n must be at least 1, got 0", func() { sy.Workers(0) })
+	assert.PanicsWithValue(t, "synchronicity.Map: nil SeqOption", func() { sy.Map(context.Background(), nil, in, fn, nil) })
+	assert.PanicsWithValue(t, "synchronicity.Prefetch: n must be at least 1, got 0", func() { sy.Prefetch(0) })
 }
 
 // panicSink is a loop handler that keeps the panics it is given.
@@ -639,7 +639,7 @@ func TestMapFunctionGoexit(t *testing.T) {
 							runtime.Goexit()
 						}
 						return v, nil
-					}, sy.Workers(workers)) {
+					}, sy.Prefetch(workers)) {
 						if err != nil {
 							require.ErrorContains(t, err, "runtime.Goexit")
 							errs++
@@ -674,7 +674,7 @@ func TestMapInputGoexit(t *testing.T) {
 				}
 			}
 			got, last := 0, error(nil)
-			for v, err := range sy.Map(context.Background(), l, in, func(ctx context.Context, v int) (int, error) { return v, nil }, sy.Workers(3)) {
+			for v, err := range sy.Map(context.Background(), l, in, func(ctx context.Context, v int) (int, error) { return v, nil }, sy.Prefetch(3)) {
 				if err != nil {
 					last = err
 					continue
@@ -709,7 +709,7 @@ func TestMapLosesNoPanic(t *testing.T) {
 		pe := catch(func() {
 			for v := range sy.Map(context.Background(), l, (&upTo{n: 100}).seq, func(ctx context.Context, v int) (int, error) {
 				return release(v, gate)
-			}, sy.Workers(3), sy.Unordered()) {
+			}, sy.Prefetch(3), sy.Unordered()) {
 				if v >= 2 {
 					close(gate) // calls 0 and 1 panic after the body has gone
 					break
@@ -749,7 +749,7 @@ func TestMapLosesNoPanic(t *testing.T) {
 		p := recovered(func() {
 			for v := range sy.Map(context.Background(), l, (&upTo{n: 100}).seq, func(ctx context.Context, v int) (int, error) {
 				return release(v, gate)
-			}, sy.Workers(3), sy.Unordered()) {
+			}, sy.Prefetch(3), sy.Unordered()) {
 				if v >= 2 {
 					close(gate)
 					panic("body")
@@ -840,11 +840,16 @@ func TestMapWorkersRunTogether(t *testing.T) {
 		{"workers 2", nil, 2, 2},
 		{"workers 16", nil, 16, 16},
 		{"limit 4", []sy.Option{sy.Limit(4)}, 8, 4},
+		{"limit 3 without Prefetch", []sy.Option{sy.Limit(3)}, 0, 3},
 		{"serial", []sy.Option{sy.Serial()}, 8, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l := sy.New(c.opts...)
 			defer l.Close()
+			var opts []sy.SeqOption
+			if c.workers > 0 {
+				opts = append(opts, sy.Prefetch(c.workers))
+			}
 			var calls calls
 			var once sync.Once
 			allIn := make(chan struct{})
@@ -857,7 +862,7 @@ func TestMapWorkersRunTogether(t *testing.T) {
 				defer calls.exit()
 				<-allIn
 				return v, nil
-			}, sy.Workers(c.workers)) {
+			}, opts...) {
 				require.NoError(t, err)
 				n++
 			}
@@ -878,7 +883,7 @@ func TestMapInputWaitsForTheConsumer(t *testing.T) {
 	received := int64(0)
 	for _, err := range sy.Map(context.Background(), l, u.seq, func(ctx context.Context, v int) (int, error) {
 		return v, nil
-	}, sy.Workers(3)) {
+	}, sy.Prefetch(3)) {
 		require.NoError(t, err)
 		received++
 		want := min(received+3, 50)
@@ -890,4 +895,61 @@ func TestMapInputWaitsForTheConsumer(t *testing.T) {
 		}
 		require.Equal(t, want, u.read.Load(), "the input is read as far as allowed, and no further")
 	}
+}
+
+// Map2 takes a producer's range: the values are mapped, and the producer's
+// error comes last, after the calls already started; its cleanup has run.
+func TestMap2ChainsAProducer(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			c := &counter{n: 6, err: errBody}
+			double := func(ctx context.Context, v int) (int, error) { return 2 * v, nil }
+			vs, errs := pairs(sy.Map2(ctx, l, sy.Seq(ctx, l, c.produce), double))
+			assert.Equal(t, []int{0, 2, 4, 6, 8, 10, 0}, vs)
+			assert.Equal(t, []error{nil, nil, nil, nil, nil, nil, errBody}, errs)
+			assert.EqualValues(t, 1, c.cleanups.Load())
+
+			// A Map feeds a Map2: pipeline stages.
+			square := func(ctx context.Context, v int) (int, error) { return v * v, nil }
+			vs, errs = pairs(sy.Map2(ctx, l, sy.Map(ctx, l, slices.Values([]int{1, 2, 3}), square), double, sy.Prefetch(2)))
+			assert.Equal(t, []int{2, 8, 18}, vs)
+			assert.Equal(t, []error{nil, nil, nil}, errs)
+		})
+	}
+}
+
+// When ctx ends, the run says so once, not again for its input.
+func TestMap2ContextEndsOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := sy.New()
+	defer l.Close()
+	endless := func(ctx context.Context, yield func(int) bool) error {
+		for i := 0; ; i++ {
+			if !yield(i) {
+				return ctx.Err()
+			}
+		}
+	}
+	var errs []error
+	for v, err := range sy.Map2(ctx, l, sy.Seq(ctx, l, endless), func(ctx context.Context, v int) (int, error) { return v, nil }) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if v == 5 {
+			cancel()
+		}
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], context.Canceled)
+}
+
+func TestMap2BadArguments(t *testing.T) {
+	fn := func(ctx context.Context, v int) (int, error) { return v, nil }
+	assert.PanicsWithValue(t, "synchronicity.Map2: nil input sequence", func() { sy.Map2(context.Background(), nil, nil, fn) })
+	assert.PanicsWithValue(t, "synchronicity.Map2: nil function", func() {
+		sy.Map2[int, int](context.Background(), nil, sy.Seq(context.Background(), nil, (&counter{}).produce), nil)
+	})
 }

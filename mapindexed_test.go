@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,7 @@ func TestMapIndexed(t *testing.T) {
 			for i := range in {
 				in[i] = 100 + i // values unlike their indexes
 			}
-			for _, opts := range [][]sy.MapOption{{sy.Workers(4)}, {sy.Workers(4), sy.Unordered()}} {
+			for _, opts := range [][]sy.SeqOption{{sy.Prefetch(4)}, {sy.Prefetch(4), sy.Unordered()}} {
 				seen := make([]int, len(in))
 				n := 0
 				for r, err := range sy.MapIndexed(ctx, l, slices.Values(in), label, opts...) {
@@ -66,7 +67,7 @@ func TestMapIndexedStopOnError(t *testing.T) {
 			in := slices.Values([]int{1, 2, 3, 5, 6, 7})
 			var got []int
 			var last error
-			for r, err := range sy.MapIndexed(context.Background(), l, in, label, sy.Workers(1), sy.StopOnError()) {
+			for r, err := range sy.MapIndexed(context.Background(), l, in, label, sy.Prefetch(1), sy.StopOnError()) {
 				got = append(got, r.Index)
 				last = err
 			}
@@ -87,7 +88,7 @@ func TestMapIndexedBreak(t *testing.T) {
 					c.enter()
 					defer c.exit()
 					return v * 2, nil
-				}, sy.Workers(3)) {
+				}, sy.Prefetch(3)) {
 					require.NoError(t, err)
 					assert.Equal(t, r.Index*2, r.Value)
 					if n++; r.Index == at {
@@ -110,7 +111,7 @@ func TestMapIndexedNoInput(t *testing.T) {
 		u := &upTo{n: 1 << 20}
 		var rs []sy.Indexed[int]
 		var errs []error
-		for r, err := range sy.MapIndexed(ctx, nil, u.seq, func(ctx context.Context, v int) (int, error) { return v, nil }, sy.Workers(2)) {
+		for r, err := range sy.MapIndexed(ctx, nil, u.seq, func(ctx context.Context, v int) (int, error) { return v, nil }, sy.Prefetch(2)) {
 			rs, errs = append(rs, r), append(errs, err)
 			if len(rs) == 5 {
 				cancel()
@@ -180,7 +181,7 @@ func TestMapGoexitKeepsItsItem(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var vals []string
 			var errs []bool
-			for v, err := range sy.Map(context.Background(), l, slices.Values([]string{"a", "b", "c"}), bang, sy.Workers(1)) {
+			for v, err := range sy.Map(context.Background(), l, slices.Values([]string{"a", "b", "c"}), bang, sy.Prefetch(1)) {
 				vals = append(vals, v)
 				errs = append(errs, err != nil)
 			}
@@ -188,7 +189,7 @@ func TestMapGoexitKeepsItsItem(t *testing.T) {
 			assert.Equal(t, []bool{false, true, false}, errs)
 
 			for _, unordered := range []bool{false, true} {
-				opts := []sy.MapOption{sy.Workers(2)}
+				opts := []sy.SeqOption{sy.Prefetch(2)}
 				if unordered {
 					opts = append(opts, sy.Unordered())
 				}
@@ -203,5 +204,62 @@ func TestMapGoexitKeepsItsItem(t *testing.T) {
 				assert.Equal(t, map[int]string{0: "a!", 1: "exited", 2: "c!"}, got, "unordered: %v", unordered)
 			}
 		})
+	}
+}
+
+// When ctx ends, every input whose call was started still gets its pair,
+// with what the call returned, before the last pair (-1, ctx's error): an
+// item that hangs until ctx ends is reported beside its index too.
+func TestMapIndexedPairsForCallsCutShort(t *testing.T) {
+	for name, l := range loops(t) {
+		for _, unordered := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/unordered=%v", name, unordered), func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				opts := []sy.SeqOption{sy.Prefetch(3)}
+				if unordered {
+					opts = append(opts, sy.Unordered())
+				}
+				var called atomic.Int64
+				hang := func(ctx context.Context, v int) (string, error) {
+					called.Add(1)
+					if v == 0 {
+						return "quick", nil
+					}
+					<-ctx.Done() // the hanging ones, as a request with no timeout
+					return "cut", ctx.Err()
+				}
+				got := map[int]error{}
+				var last sy.Indexed[string]
+				var lastErr error
+				for r, err := range sy.MapIndexed(ctx, l, slices.Values(make([]int, 10)), func(ctx context.Context, _ int) (string, error) {
+					return hang(ctx, int(called.Load()))
+				}, opts...) {
+					last, lastErr = r, err
+					if r.Index < 0 {
+						continue
+					}
+					_, dup := got[r.Index]
+					require.False(t, dup, "index %d twice", r.Index)
+					got[r.Index] = err
+					if r.Value == "quick" {
+						cancel()
+					}
+				}
+				assert.Equal(t, -1, last.Index, "the last pair belongs to no input")
+				assert.ErrorIs(t, lastErr, context.Canceled)
+				assert.Len(t, got, int(called.Load()), "a pair for every call started")
+				cut := 0
+				for i, err := range got {
+					if err != nil {
+						assert.ErrorIs(t, err, context.Canceled, "input %d", i)
+						cut++
+					}
+				}
+				if name != "serial" && name != "locked" {
+					assert.Positive(t, cut, "calls in flight were cut short and reported")
+				}
+			})
+		}
 	}
 }

@@ -138,7 +138,7 @@ func TestReportedPanicIsNotRaisedAgain(t *testing.T) {
 	require.ErrorAs(t, err, &pe, "All after the report")
 	_, errs := sy.Settle(context.Background(), f)
 	require.ErrorAs(t, errs[0], &pe, "Settle after the report")
-	require.ErrorAs(t, s.Err(), &pe, "Err after the report")
+	require.ErrorAs(t, s.Stop(), &pe, "Stop after the report")
 	assert.Equal(t, "stream", pe.Value)
 	assert.Len(t, h.sorted(), 2, "nothing reported twice")
 }

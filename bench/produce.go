@@ -44,17 +44,16 @@ var ProducerRange = []Produce{
 var ProducerChan = []Produce{
 	{Library, func(n int) int {
 		s := sy.Start(ctx, loop, sy.FromSeq(ints(n, nil)))
-		defer s.Stop()
 		sum := 0
 		for v := range s.C() {
 			sum += v
 		}
-		if err := s.Err(); err != nil {
+		if err := s.Stop(); err != nil {
 			panic(err)
 		}
 		return sum
 	}},
-	{"handwritten-chan64", func(n int) int { return sumChan(n, sy.DefaultBuffer) }},
+	{"handwritten-chan64", func(n int) int { return sumChan(n, 64) }},
 	{"rill", func(n int) int {
 		s := 0
 		for t := range rill.FromSeq(ints(n, nil), nil) {
@@ -68,7 +67,7 @@ var ProducerChan = []Produce{
 	{"lo.Generator64", func(n int) int {
 		s := 0
 		//lint:ignore SA1019 lo's channel generator is what lo users have for this
-		for v := range lo.Generator(sy.DefaultBuffer, func(yield func(int)) {
+		for v := range lo.Generator(64, func(yield func(int)) {
 			for v := range ints(n, nil) {
 				yield(v)
 			}

@@ -191,9 +191,9 @@ func (c *checker) handsLit(call *ast.CallExpr, lit *ast.FuncLit) string {
 	switch fn.Name() {
 	case "Call", "Go", "Seq", "Start":
 		loopArg, workArg = 1, 2
-	case "Map", "MapIndexed":
+	case "Map", "Map2", "MapIndexed":
 		loopArg, workArg = 1, 3
-	case "Wrap", "WrapProducer":
+	case "Wrap":
 		loopArg, workArg = 0, 1
 	case "Do":
 		if arg(2) == lit {
@@ -220,7 +220,7 @@ func (c *checker) onLoopOf(call *ast.CallExpr) string {
 }
 
 // handsWork returns the loop whose work a range over x runs: x is a call of
-// Seq, Map or MapIndexed, or of With on an OnLoop manager.
+// Seq, Map, Map2 or MapIndexed.
 func (c *checker) handsWork(x ast.Expr) (string, bool) {
 	call, ok := ast.Unparen(x).(*ast.CallExpr)
 	if !ok {
@@ -231,20 +231,15 @@ func (c *checker) handsWork(x ast.Expr) (string, bool) {
 		return "", false
 	}
 	switch fn.Name() {
-	case "Seq", "Map", "MapIndexed":
+	case "Seq", "Map", "Map2", "MapIndexed":
 		return c.loopKey(call.Args[1]), true
-	case "With":
-		// The body holds the manager's use in flight, as Do's does.
-		if inner, ok := ast.Unparen(call.Args[1]).(*ast.CallExpr); ok {
-			return c.onLoopOf(inner), true
-		}
 	}
 	return "", false
 }
 
 // loopKey names the loop that e denotes, so that two expressions for the
 // same loop get the same key: a variable, a field path from a variable,
-// or the default loop (nil, Default()). It returns "" for anything else.
+// or the default loop (nil). It returns "" for anything else.
 func (c *checker) loopKey(e ast.Expr) string {
 	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
@@ -261,10 +256,6 @@ func (c *checker) loopKey(e ast.Expr) string {
 	case *ast.SelectorExpr:
 		if x := c.loopKey(e.X); x != "" && x != "default" {
 			return x + "." + e.Sel.Name
-		}
-	case *ast.CallExpr:
-		if fn := c.libFunc(e); fn != nil && fn.Name() == "Default" && len(e.Args) == 0 {
-			return "default"
 		}
 	}
 	return ""

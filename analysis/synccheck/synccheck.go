@@ -8,18 +8,18 @@
 //     commits. Name the error result and defer exit(&err) with it.
 //   - An exit function of Enter that is dropped: assigned to _, never used,
 //     or the whole Enter call used as a statement. Exit never runs.
-//   - A range over an iter.Seq2[T, error] from the package (Seq, Map, With,
-//     Gen.Seq, Stream.Seq, ...) with one variable, or none: the producer's
+//   - A range over an iter.Seq2[T, error] from the package (Seq, Map,
+//     Stream.Seq, ...) with one variable, or none: the producer's
 //     error is dropped and arrives as a zero value that looks like an item.
 //     Range with two variables and check the error.
-//   - A *Future (from Go or Func.Go) or a *Stream (from Start or Gen.Start)
+//   - A *Future (from Go or Func.Go) or a *Stream (from Start)
 //     used as an expression statement: the work starts and nobody reads its
 //     outcome.
 //   - l.Close() or l.Shutdown(ctx) inside work handed to the same loop l: a
-//     function literal given to Call, Go, Wrap, Map or MapIndexed, a
-//     producer given to Seq, Start or WrapProducer, a Scoped function given
-//     to OnLoop, the body of Do on an OnLoop manager, or the body of a range
-//     over the loop's Seq or Map or over With on an OnLoop manager. Close
+//     function literal given to Call, Go, Wrap, Map, Map2 or MapIndexed, a
+//     producer given to Seq or Start, a Scoped function given to OnLoop,
+//     the body of Do on an OnLoop manager, or the body of a range over the
+//     loop's Seq or Map. Close
 //     waits for that work, which is waiting for Close: it never returns.
 //     Close the loop once the work has returned. A closure that the work
 //     calls counts; one it starts with go, hands to other code or stores

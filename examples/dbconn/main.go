@@ -163,7 +163,7 @@ func run(ctx context.Context) (err error) {
 		streamed++
 		more = append(more, db.Async().Query(ctx, r.ID))
 	}
-	if err := stream.Err(); err != nil {
+	if err := stream.Stop(); err != nil {
 		return err
 	}
 	if _, err := sy.All(ctx, more...); err != nil {

@@ -110,21 +110,21 @@ func ids(n int) iter.Seq[int] {
 func fetchMapped(ctx context.Context, l *sy.Loop, c *Client, n, workers int, progress io.Writer) ([]Item, error) {
 	bar := newBar(progress, n, "map")
 	items := make([]Item, 0, n)
-	for it, err := range sy.Map(ctx, l, ids(n), c.Fetch, sy.Workers(workers)) {
+	for it, err := range sy.Map(ctx, l, ids(n), c.Fetch, sy.Prefetch(workers)) {
 		if err != nil {
 			return items, err
 		}
 		items = append(items, it)
 		bar.Add(1)
 	}
-	return items, nil
+	return items, ctx.Err() // AsCompleted stops yielding when ctx ends
 }
 
 // fetchAsCompleted starts one future per item and takes them as they
 // finish. The loop's Limit bounds how many fetch at once: the other futures
 // wait for a turn without blocking the caller. Returning early from the
-// range over AsCompleted cancels the futures still pending and waits for
-// them.
+// range over AsCompleted, or ctx ending, cancels the futures still pending
+// and waits for them.
 func fetchAsCompleted(ctx context.Context, l *sy.Loop, c *Client, n int, progress io.Writer) ([]Item, error) {
 	bar := newBar(progress, n, "as completed")
 	fs := make([]*sy.Future[Item], n)
@@ -132,7 +132,7 @@ func fetchAsCompleted(ctx context.Context, l *sy.Loop, c *Client, n int, progres
 		fs[id] = sy.Go(ctx, l, func(ctx context.Context) (Item, error) { return c.Fetch(ctx, id) })
 	}
 	items := make([]Item, 0, n)
-	for f := range sy.AsCompleted(fs...) {
+	for _, f := range sy.AsCompleted(ctx, fs...) {
 		it, err := f.Result() // settled already: does not block
 		if err != nil {
 			return items, err
@@ -140,5 +140,5 @@ func fetchAsCompleted(ctx context.Context, l *sy.Loop, c *Client, n int, progres
 		items = append(items, it)
 		bar.Add(1)
 	}
-	return items, nil
+	return items, ctx.Err() // AsCompleted stops yielding when ctx ends
 }

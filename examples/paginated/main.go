@@ -39,47 +39,48 @@ type page struct {
 type Client struct {
 	base  string
 	http  *http.Client
-	items *sy.Gen[string, Item] // collection name → its items
-	pages atomic.Int64          // pages fetched, to show what break saves
+	loop  *sy.Loop
+	pages atomic.Int64 // pages fetched, to show what break saves
 }
 
 // NewClient returns a client of the API at base whose listings run on l.
 func NewClient(l *sy.Loop, base string) *Client {
-	c := &Client{base: base, http: &http.Client{}}
-	c.items = sy.WrapProducer(l, c.list)
-	return c
+	return &Client{base: base, http: &http.Client{}, loop: l}
 }
 
 // Items returns the items of a collection for a range loop. Pages are
 // fetched as the loop asks for more: breaking out fetches no further page.
 func (c *Client) Items(ctx context.Context, collection string) iter.Seq2[Item, error] {
-	return c.items.Seq(ctx, collection)
+	return sy.Seq(ctx, c.loop, c.list(collection))
 }
 
 // ItemStream returns the items of a collection as a stream for select; it
 // fetches ahead of the receiver. Stop it when done.
 func (c *Client) ItemStream(ctx context.Context, collection string) *sy.Stream[Item] {
-	return c.items.Start(ctx, collection)
+	return sy.Start(ctx, c.loop, c.list(collection))
 }
 
-// list is the producer: follow the next-page tokens, yield each item, stop
-// when yield says so. ctx cancels the request in flight.
-func (c *Client) list(ctx context.Context, collection string, yield func(Item) bool) error {
-	token := ""
-	for {
-		p, err := c.fetch(ctx, collection, token)
-		if err != nil {
-			return err
-		}
-		for _, it := range p.Items {
-			if !yield(it) {
+// list is the producer of a collection's items: follow the next-page
+// tokens, yield each item, stop when yield says so. ctx cancels the request
+// in flight.
+func (c *Client) list(collection string) sy.Producer[Item] {
+	return func(ctx context.Context, yield func(Item) bool) error {
+		token := ""
+		for {
+			p, err := c.fetch(ctx, collection, token)
+			if err != nil {
+				return err
+			}
+			for _, it := range p.Items {
+				if !yield(it) {
+					return nil
+				}
+			}
+			if p.Next == "" {
 				return nil
 			}
+			token = p.Next
 		}
-		if p.Next == "" {
-			return nil
-		}
-		token = p.Next
 	}
 }
 

@@ -27,23 +27,25 @@ func fetch(ctx context.Context, id int) (string, error) {
 	}
 }
 
-// count is a producer: it hands values to yield one at a time, stops when
-// yield returns false, and returns an error if it fails. Like a real source
-// it takes a moment for each next value, and watches its context meanwhile.
-// Its deferred cleanup runs however the consumer leaves.
-func count(ctx context.Context, n int, yield func(int) bool) error {
-	defer fmt.Println("  count: cleaned up")
-	for i := 1; i <= n; i++ {
-		if !yield(i) {
-			return nil // the consumer has stopped
+// count returns a producer of 1..n: it hands values to yield one at a
+// time, stops when yield returns false, and returns an error if it fails.
+// Like a real source it takes a moment for each next value, and watches its
+// context meanwhile. Its deferred cleanup runs however the consumer leaves.
+func count(n int) sy.Producer[int] {
+	return func(ctx context.Context, yield func(int) bool) error {
+		defer fmt.Println("  count: cleaned up")
+		for i := 1; i <= n; i++ {
+			if !yield(i) {
+				return nil // the consumer has stopped
+			}
+			select {
+			case <-time.After(10 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-		select {
-		case <-time.After(10 * time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return nil
 	}
-	return nil
 }
 
 // transaction is a context manager written as one function, like Python's
@@ -118,11 +120,9 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("  %d results in %v, about the time of one\n", len(all), time.Since(start).Round(100*time.Millisecond))
 
-	// Export the producer once, usable both ways.
-	Count := sy.WrapProducer(l, count)
-
+	// The same producer serves both ways.
 	fmt.Println("4. a producer in a range loop")
-	for v, err := range Count.Seq(ctx, 5) {
+	for v, err := range sy.Seq(ctx, l, count(5)) {
 		if err != nil { // the producer's error comes last, if any
 			return err
 		}
@@ -133,7 +133,7 @@ func run(ctx context.Context) error {
 	}
 
 	fmt.Println("5. the same producer as a stream, in a select")
-	s := Count.Start(ctx, 3)
+	s := sy.Start(ctx, l, count(3))
 	defer s.Stop()
 	idle := time.NewTimer(time.Second)
 	defer idle.Stop()
@@ -150,7 +150,7 @@ receive:
 			break receive
 		}
 	}
-	if err := s.Err(); err != nil {
+	if err := s.Stop(); err != nil { // after C is closed: the producer's error
 		return err
 	}
 
@@ -167,12 +167,5 @@ receive:
 	fmt.Println("7. a context manager")
 	fmt.Println("  transfer(50):", transfer(ctx, 50))
 	fmt.Println("  transfer(500):", transfer(ctx, 500))
-	for tx, err := range sy.With(ctx, transaction) { // the range form
-		if err != nil {
-			return err
-		}
-		*tx = append(*tx, "audit") // exit runs when the body ends
-	}
-
 	return nil
 }

@@ -17,10 +17,7 @@ func count(ctx context.Context, yield func(int) bool) error {
 	return nil
 }
 
-var (
-	wrapped = sy.Wrap(nil, fetch)
-	gen     = sy.WrapProducer(nil, func(ctx context.Context, n int, yield func(int) bool) error { return count(ctx, yield) })
-)
+var wrapped = sy.Wrap(nil, fetch)
 
 // Dropped starts work and drops it.
 func Dropped(ctx context.Context, l *sy.Loop) {
@@ -29,7 +26,6 @@ func Dropped(ctx context.Context, l *sy.Loop) {
 	(sy.Go(ctx, l, one))         // want `the future returned by Go is dropped`
 	wrapped.Go(ctx, 2)           // want `the future returned by Func.Go is dropped`
 	sy.Start(ctx, l, count)      // want `the stream returned by Start is dropped, so its values and error are never read: keep it and range over its C\(\) or Seq\(\), or Stop it`
-	gen.Start(ctx, 1)            // want `the stream returned by Gen.Start is dropped`
 	sy.Wrap(l, fetch).Go(ctx, 3) // want `the future returned by Func.Go is dropped`
 }
 

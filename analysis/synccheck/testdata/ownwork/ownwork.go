@@ -27,9 +27,6 @@ func Own(ctx context.Context, l *sy.Loop, s *service) {
 		}
 		return 0, nil
 	})
-	sy.Call(ctx, nil, func(ctx context.Context) (int, error) {
-		return 0, sy.Default().Close() // want `sy.Default\(\).Close called from work running on sy.Default\(\)`
-	})
 	for v, err := range sy.Seq(ctx, l, func(ctx context.Context, yield func(int) bool) error {
 		l.Close() // want `l.Close called from work running on l`
 		return nil
@@ -51,10 +48,6 @@ func Own(ctx context.Context, l *sy.Loop, s *service) {
 	_ = sy.Do(ctx, sy.OnLoop(l, cm), func(int) error {
 		return l.Close() // want `l.Close called from work running on l`
 	})
-	for v, err := range sy.With(ctx, sy.OnLoop(l, cm)) {
-		_, _ = v, err
-		l.Close() // want `l.Close called from work running on l`
-	}
 }
 
 // Closures that the work calls run on its loop too.

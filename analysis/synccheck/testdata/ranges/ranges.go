@@ -19,8 +19,6 @@ func count(ctx context.Context, yield func(int) bool) error {
 	return fmt.Errorf("page 4 failed")
 }
 
-var gen = sy.WrapProducer(nil, func(ctx context.Context, n int, yield func(int) bool) error { return count(ctx, yield) })
-
 func double(_ context.Context, v int) (int, error) { return 2 * v, nil }
 
 // Wrong drops the error in every form.
@@ -34,10 +32,7 @@ func Wrong(ctx context.Context, cm sy.ContextManager[string]) {
 	for v := range sy.Map(ctx, nil, slices.Values([]int{1, 2}), double) { // want `range over sy.Map\(\.\.\.\) with one variable`
 		fmt.Println(v)
 	}
-	for f := range sy.With(ctx, cm) { // want `range over sy.With\(\.\.\.\) with one variable`
-		fmt.Println(f)
-	}
-	for v := range gen.Seq(ctx, 3) { // want `range over gen.Seq\(\.\.\.\) with one variable`
+	for v := range sy.Map2(ctx, nil, sy.Seq(ctx, nil, count), double) { // want `range over sy.Map2\(\.\.\.\) with one variable`
 		fmt.Println(v)
 	}
 	s := sy.Start(ctx, nil, count)
@@ -54,7 +49,7 @@ func Wrong(ctx context.Context, cm sy.ContextManager[string]) {
 	for v := range seq { // want `range over seq with one variable drops the error.*for v, err := range seq and check err`
 		fmt.Println(v)
 	}
-	var pages = gen.Seq(ctx, 1)
+	var pages = sy.Seq(ctx, nil, count)
 	for p := range pages { // want `range over pages with one variable`
 		fmt.Println(p)
 	}
@@ -71,21 +66,21 @@ func Right(ctx context.Context, cm sy.ContextManager[string], other iter.Seq2[in
 	for v, _ := range sy.Map(ctx, nil, slices.Values([]int{1, 2}), double) {
 		fmt.Println(v)
 	}
-	for f, err := range sy.With(ctx, cm) {
-		fmt.Println(f, err)
-	}
-	for _, err := range gen.Seq(ctx, 3) {
+	for _, err := range sy.Map2(ctx, nil, sy.Seq(ctx, nil, count), double) {
 		fmt.Println(err)
 	}
 	s := sy.Start(ctx, nil, count)
 	for v := range s.C() { // a channel: Err after it closes
 		fmt.Println(v)
 	}
-	if err := s.Err(); err != nil {
+	if err := s.Stop(); err != nil {
 		return err
 	}
 	f := sy.Go(ctx, nil, func(context.Context) (int, error) { return 1, nil })
-	for f := range sy.AsCompleted(f) { // iter.Seq of futures: nothing dropped
+	for i := range sy.AsCompleted(ctx, f) { // index and future, no error: nothing dropped
+		fmt.Println(i)
+	}
+	for _, f := range sy.AsCompleted(ctx, f) {
 		fmt.Println(f.Result())
 	}
 	for v := range other { // not from the package: none of its business

@@ -101,7 +101,7 @@ func TestProducer(t *testing.T) {
 	for k := range st.C() {
 		got = append(got, k)
 	}
-	if err := st.Err(); err != nil {
+	if err := st.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"k1", "k2", "k3", "x"}; !slices.Equal(got, want) {

@@ -32,7 +32,7 @@ func TestCallWaitingForATransactionHonoursCtx(t *testing.T) {
 			s := lg.Async().Scan(ctx)
 			for range s.C() {
 			}
-			return s.Err()
+			return s.Stop()
 		},
 		"transaction": func(ctx context.Context, lg *Ledger) error {
 			return sy.Do(ctx, lg, func(tx *Ledger) error { return tx.Insert(ctx, "late") })
