@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -166,4 +167,31 @@ func checkFormatted(t *testing.T, b readmeBlock, src string) {
 func writeFile(t *testing.T, name, content string) {
 	t.Helper()
 	require.NoError(t, os.WriteFile(name, []byte(content), 0o644))
+}
+
+// TestGuaranteesNameRealTests checks that every test the README's
+// Guarantees table names exists, so that a row cannot outlive its proof.
+func TestGuaranteesNameRealTests(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(readme), "## Guarantees")
+	require.True(t, ok, "README.md has no Guarantees section")
+	table, _, _ = strings.Cut(table, "\n## ")
+	var sources []byte
+	err = filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, "_test.go") {
+			b, err := os.ReadFile(path)
+			sources = append(sources, b...)
+			return err
+		}
+		return err
+	})
+	require.NoError(t, err)
+	names := regexp.MustCompile("`((?:Test|Fuzz|Example)[A-Za-z0-9_]+)").FindAllStringSubmatch(table, -1)
+	require.NotEmpty(t, names)
+	for _, m := range names {
+		if !bytes.Contains(sources, []byte("func "+m[1]+"(")) {
+			t.Errorf("the Guarantees table names %s, which no test file declares", m[1])
+		}
+	}
 }

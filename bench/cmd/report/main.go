@@ -8,7 +8,7 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./cmd/report [-count 6] [-benchtime 1s] [-readme ../README.md]
+//	go run ./cmd/report [-count 6] [-benchtime 1s] [-readme README.md]
 //	go run ./cmd/report -short   # one quick pass, everything written to a temporary directory
 //	go run ./cmd/report -in results.raw.txt   # summarise an earlier run again
 package main
@@ -50,7 +50,7 @@ func main() {
 		raw       = flag.String("raw", "results.raw.txt", "where to keep the go test -bench output")
 		out       = flag.String("out", "results.txt", "where to write benchstat's summary")
 		svg       = flag.String("svg", "results.svg", "where to draw the chart")
-		readme    = flag.String("readme", "../README.md", "Markdown file whose bench markers receive the table (without the markers: stdout)")
+		readme    = flag.String("readme", "README.md", "Markdown file whose bench markers receive the table (without the markers: stdout)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
