@@ -2,7 +2,6 @@ module github.com/synchronicity-go/synchronicity/bench
 
 go 1.26.0
 
-replace github.com/synchronicity-go/synchronicity => ../
 
 require (
 	github.com/destel/rill v0.8.0

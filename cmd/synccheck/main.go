@@ -5,14 +5,12 @@
 // stream that is started and dropped, and a loop closed from work handed to
 // it. See the analysis/synccheck package for the details.
 //
-// Run it on its own, as any go/analysis command, with package patterns:
+// Add it to a module as a tool, then run it on its own, as any go/analysis
+// command, with package patterns, or as a vet tool:
 //
-//	go run github.com/synchronicity-go/synchronicity/cmd/synccheck ./...
-//
-// or as a vet tool:
-//
-//	go install github.com/synchronicity-go/synchronicity/cmd/synccheck
-//	go vet -vettool=$(go env GOPATH)/bin/synccheck ./...
+//	go get -tool github.com/synchronicity-go/synchronicity/cmd/synccheck@latest
+//	go tool synccheck ./...
+//	go vet -vettool="$(go tool -n synccheck)" ./...
 //
 // Either way the exit status is non-zero when it reports something.
 package main

@@ -1,8 +1,11 @@
 // Command syncgen writes a façade that runs every method of a type on a
 // synchronicity Loop: blocking methods with the same names, and Async()
-// whose methods return futures and streams. Run it with go generate:
+// whose methods return futures and streams. Add it to a module as a tool
+// and run it with go generate:
 //
-//	//go:generate go run github.com/synchronicity-go/synchronicity/cmd/syncgen -type=conn -name=Conn
+//	go get -tool github.com/synchronicity-go/synchronicity/cmd/syncgen@latest
+//
+//	//go:generate go tool syncgen -type=conn -name=Conn
 //
 // It loads the package in the current directory (or the one named as its
 // argument), reads the methods declared on conn and *conn, exported and

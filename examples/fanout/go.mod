@@ -4,7 +4,7 @@ go 1.25.0
 
 require (
 	github.com/schollz/progressbar/v3 v3.19.1
-	github.com/synchronicity-go/synchronicity v0.0.0
+	github.com/synchronicity-go/synchronicity v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0
 )
 
@@ -15,4 +15,3 @@ require (
 	golang.org/x/term v0.44.0 // indirect
 )
 
-replace github.com/synchronicity-go/synchronicity => ../..
