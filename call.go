@@ -2,8 +2,10 @@ package synchronicity
 
 import (
 	"context"
+	"runtime"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 )
 
 // Call runs fn as a task of loop l and returns its result: the blocking form.
@@ -137,99 +139,39 @@ func (c *serialCall[T]) finish() {
 	c.wait.ready()
 }
 
-// runTask runs fn on the current goroutine as one of l's tasks: it waits for
-// a turn under Limit, skips fn if ctx is already done, and turns a panic into
-// a *PanicError. A task that calls runtime.Goexit does not return here; its
-// callers preset their results to errGoexit for that case.
-func runTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
-	if !l.takeSlot(ctx) {
-		return v, nil, explain(ctx, ctx.Err())
+// A caller's wait for a serial call: the loop sets the call ready, and
+// wakes the caller through its channel only if the caller blocked.
+const (
+	callRunning uint32 = iota
+	callBlocked
+	callReady
+)
+
+// ready marks the call done, and wakes the caller if it blocked.
+func (c *callWait) ready() {
+	if c.state.Swap(callReady) == callBlocked {
+		c.done <- struct{}{}
 	}
-	defer l.freeSlot()
-	if err := ctx.Err(); err != nil { // ended while it waited for its turn
-		return v, nil, explain(ctx, err)
+}
+
+// wait waits for ready, spinning first if spin is set.
+func (c *callWait) wait(spin bool) {
+	// With one P, the loop's thread needs the caller's: yield it between
+	// polls. With more, keep it, as yielding goes through the scheduler's
+	// global lock.
+	if spin && spinUntil(func() bool { return c.state.Load() == callReady }, runtime.GOMAXPROCS(0) == 1) {
+		return
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			p = newPanicError(r)
-		}
-	}()
-	v, err = fn(ctx)
-	return v, nil, explain(ctx, err)
-}
-
-// Go starts fn as a task of loop l and returns its future at once: the async
-// form of [Call]. The task's context is done when ctx is done, the future is
-// cancelled, or the loop closes. On a closed loop the future is already
-// settled with an error matching [ErrClosed].
-func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)) *Future[T] {
-	mustArgs("Go", ctx, fn == nil)
-	l = orDefault(l)
-	f := &Future[T]{ctx: task{loop: l}}
-	if !l.acquire() {
-		var zero T
-		f.settle(zero, l.closedError("Go"), nil)
-		return f
+	if c.state.CompareAndSwap(callRunning, callBlocked) {
+		<-c.done
 	}
-	f.ctx.init(ctx, l)
-	l.track(&f.ctx.work, viaGo, fn)
-	// fn travels with the goroutine, not in f, so that it is let go of
-	// when the task ends: one small allocation, the closure with both.
-	if l.serial {
-		l.enqueue(func() { f.run(fn) })
-	} else {
-		go f.run(fn)
-	}
-	return f
 }
 
-func (f *Future[T]) run(fn func(context.Context) (T, error)) {
-	l := f.ctx.loop
-	var (
-		v   T
-		err = errGoexit // stays if fn calls runtime.Goexit
-		p   *PanicError
-	)
-	defer func() {
-		f.ctx.cancel() // lets go of its parents
-		l.untrack(&f.ctx.work)
-		f.settle(v, err, p)
-		l.release()
-	}()
-	if !l.serial {
-		l.wearLabels()
-	}
-	v, p, err = runTask(l, &f.ctx, fn)
+// callWait is a reusable one-shot wait of a caller for a serial loop.
+type callWait struct {
+	state atomic.Uint32
+	done  chan struct{} // carries the wake-up of a caller that blocked
 }
 
-// Func is one function exported both ways: [Func.Call] blocks, [Func.Go]
-// returns a future. Make one with [Wrap].
-type Func[A, R any] struct {
-	loop *Loop
-	fn   func(context.Context, A) (R, error)
-}
-
-// Wrap exports fn both ways on loop l (nil means [Default], looked up at each
-// call). It panics if fn is nil.
-func Wrap[A, R any](l *Loop, fn func(context.Context, A) (R, error)) *Func[A, R] {
-	if fn == nil {
-		panic("synchronicity.Wrap: nil function")
-	}
-	return &Func[A, R]{loop: l, fn: fn}
-}
-
-// Call calls the wrapped function with a and waits for its result, as [Call]
-// does.
-func (f *Func[A, R]) Call(ctx context.Context, a A) (R, error) {
-	return Call(ctx, f.loop, f.bind(a))
-}
-
-// Go starts the wrapped function with a and returns its future, as [Go]
-// does.
-func (f *Func[A, R]) Go(ctx context.Context, a A) *Future[R] {
-	return Go(ctx, f.loop, f.bind(a))
-}
-
-func (f *Func[A, R]) bind(a A) func(context.Context) (R, error) {
-	return func(ctx context.Context) (R, error) { return f.fn(ctx, a) }
-}
+// reset makes the wait reusable for the next call.
+func (c *callWait) reset() { c.state.Store(callRunning) }

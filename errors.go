@@ -57,3 +57,24 @@ func mustArgs(op string, ctx context.Context, fnIsNil bool) {
 		panic("synchronicity." + op + ": nil function")
 	}
 }
+
+// errBodyGoexit is what Exit sees when the body called runtime.Goexit (as
+// t.FailNow does) inside [With] or [Do].
+var errBodyGoexit = errors.New("synchronicity: body called runtime.Goexit")
+
+// errExitGoexit stands for the result of an Exit that called
+// runtime.Goexit: what an exit stack's next Exit sees, and what OnLoop's
+// Exit returns when the wrapped Exit did that on a serial loop's goroutine.
+var errExitGoexit = errors.New("synchronicity: Exit called runtime.Goexit")
+
+var (
+	errNoYield      = errors.New("synchronicity.Scoped: function returned without calling yield")
+	errYieldedTwice = errors.New("synchronicity.Scoped: function called yield more than once")
+)
+
+// errStopped is the cause of the cancellation a producer sees when its
+// consumer stops early.
+var errStopped error = &cancelError{"synchronicity: consumer stopped"}
+
+// errInputGoexit ends a Map whose input called runtime.Goexit.
+var errInputGoexit = errors.New("synchronicity.Map: input sequence called runtime.Goexit")

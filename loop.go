@@ -3,7 +3,6 @@ package synchronicity
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -70,12 +69,6 @@ type Loop struct {
 	reportMu  sync.Mutex // held while a panic is reported
 }
 
-const (
-	closedBit  = 1 << 62
-	drainedBit = 1 << 61
-	countMask  = drainedBit - 1
-)
-
 type loopKey struct{}
 
 // loopIDs numbers loops, for their default names and their id label.
@@ -83,80 +76,6 @@ var loopIDs atomic.Uint64
 
 // idLabel is the pprof label that tells loops apart when they share a name.
 const idLabel = "synchronicity.loop.id"
-
-// An Option configures a Loop made by [New].
-type Option func(*Loop)
-
-// Serial makes a loop that runs all of its work on one goroutine, one piece
-// at a time, in submission order: tasks, and the steps of producers and
-// context managers run through it. A blocking call made from that goroutine
-// runs inline instead of deadlocking. Use it for resources that are not safe
-// for concurrent use.
-func Serial() Option { return func(l *Loop) { l.serial = true } }
-
-// LockOSThread makes a serial loop whose goroutine is locked to one OS thread
-// for the loop's whole life, for C libraries and system calls with
-// thread-local state. The thread exits with the loop, taking that state with
-// it. It implies [Serial]. A task that calls runtime.Goexit there ends
-// only itself: the loop goes on, on the same thread, inside that Goexit,
-// which keeps the task's stack (about a kilobyte) until the loop closes; a
-// loop meant to survive many Goexits should not be locked.
-func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
-
-// Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run
-// at once; producers and context managers do not take a turn. Waiting for a
-// turn respects the task's context; futures wait on a goroutine of their own,
-// so [Go] never blocks. A task that waits for another task of the same loop
-// keeps its turn meanwhile, so n tasks all doing that deadlock, as with any
-// semaphore. Limit panics if n < 1, and New panics if it is combined with
-// Serial, which already runs one task at a time.
-func Limit(n int) Option {
-	if n < 1 {
-		panic("synchronicity.Limit: n must be at least 1, got " + strconv.Itoa(n))
-	}
-	return func(l *Loop) { l.limit = n }
-}
-
-// Name names a loop in pprof labels (key "synchronicity.loop"), goroutine
-// dumps and panic reports. Loops are named "loop-N" by default. Names need
-// not be unique: the label "synchronicity.loop.id" tells loops apart.
-func Name(name string) Option { return func(l *Loop) { l.name = name } }
-
-// OnPanic sets the handler for the loop's panics that nobody observed: a
-// future's panic never read through Result, Wait or a combinator, a
-// stream's never read through Err, a panic that came after the one a range
-// statement re-panicked with. Each such panic reaches the handler once, as
-// soon as it is known that nobody will observe it: when its future or
-// stream is garbage collected, when nothing could ever hold it, or at
-// Close (which also returns those). The handler runs on a goroutine of its
-// own, one call at a time per loop, and none after Close has returned; it
-// must not close the loop. If it panics, its panic is written to standard
-// error with the report it was handling, and later reports still come. A
-// panic reported this way has had its observer: Result, Wait, Err and the
-// combinators return it afterwards as the error instead of panicking again.
-// Without a handler, the loop writes them to standard error, so a panic is
-// never silent.
-func OnPanic(fn func(*PanicError)) Option {
-	if fn == nil {
-		panic("synchronicity.OnPanic: nil function")
-	}
-	return func(l *Loop) { l.onPanic = fn }
-}
-
-// CancelOnInterrupt makes the first interrupt signal (SIGINT, Ctrl-C) that
-// comes while the loop has work in flight cancel that work with cause
-// [ErrInterrupted] and close the loop to new work, so that deferred cleanup
-// and context-manager exits run and blocking callers return; every loop
-// made with CancelOnInterrupt is closed the same way. The signal is taken
-// only while such a loop has work in flight: an interrupt that comes while
-// they are all idle, or after the first, does what it would do without
-// them, ending the process or reaching the program's own signal.Notify
-// channel once (one that comes just as the last work ends may still be
-// taken). A program asks for it; the default loop takes no signal, so that
-// an application handling interrupts itself keeps them.
-func CancelOnInterrupt() Option {
-	return func(l *Loop) { l.interrupt = true }
-}
 
 // New starts a loop. Close it when done with it: Close cancels its work and
 // waits for every goroutine it started.
@@ -242,56 +161,6 @@ func (l *Loop) Context() context.Context {
 	return orDefault(l).ctx
 }
 
-// mustNotWaitHere panics if the caller is the goroutine of serial loop l,
-// about to wait for l's pending work (op names the wait): that work is
-// queued behind the caller and would never run.
-func (l *Loop) mustNotWaitHere(op string) {
-	if l != nil && l.serial && l.onLoop() {
-		panic(fmt.Sprintf("synchronicity.%s: called on the goroutine of %v for its own pending work, which is queued behind the caller and would never run; use Call there, which runs inline, or wait from another goroutine", op, l))
-	}
-}
-
-// acquire counts a new task in, or reports false once the loop is closed.
-func (l *Loop) acquire() bool {
-	n := l.state.Add(1)
-	if n&closedBit != 0 {
-		l.release()
-		return false
-	}
-	if l.interrupt && n == 1 {
-		l.busyChanged()
-	}
-	return true
-}
-
-// release counts a task out; the last one out after Close opens drained.
-func (l *Loop) release() {
-	switch l.state.Add(-1) {
-	case closedBit:
-		l.tryDrain()
-	case 0:
-		if l.interrupt {
-			l.busyChanged()
-		}
-	}
-}
-
-func (l *Loop) tryDrain() {
-	if l.state.CompareAndSwap(closedBit, closedBit|drainedBit) {
-		close(l.drained)
-		if l.serial {
-			l.poke() // serve sees drainedBit and returns
-		}
-	}
-}
-
-// refuse closes the loop to new work; work in flight goes on.
-func (l *Loop) refuse() {
-	if l.state.Or(closedBit)&countMask == 0 {
-		l.tryDrain()
-	}
-}
-
 // Close closes the loop: new work fails with ErrClosed, the context of all
 // work in flight is cancelled with cause ErrClosed, producers are stopped and
 // their cleanup runs. Close returns once every goroutine the loop started has
@@ -338,88 +207,4 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 		waitErr = ctx.Err()
 	}
 	return errors.Join(waitErr, l.Close())
-}
-
-// mustNotBeOwnWork panics if the caller is work of l, which a wait for l's
-// work to end would wait on for ever. It asks before the loop changes, so
-// that the mistake leaves the loop as it was.
-func (l *Loop) mustNotBeOwnWork(op string) {
-	if l.state.Load()&countMask == 0 {
-		return // no work in flight, so none of it is calling
-	}
-	if l.onLoop() {
-		panic(fmt.Sprintf("synchronicity.%s: called from the work of %v, which it waits for: it would never return; call it from outside the loop's work (for instance once the call or future that decided to has returned)", op, l))
-	}
-}
-
-// under returns a context with ctx's values that is done when ctx is done or
-// the loop closes, if that takes no more than a wrapper: ctx never ends by
-// itself. Otherwise it returns nil. (A context that merely carries the
-// loop's values, as context.WithoutCancel's do, is not under the loop.)
-func (l *Loop) under(ctx context.Context) context.Context {
-	switch {
-	case ctx == context.Background() || ctx == context.TODO():
-		return l.ctx
-	case ctx.Done() == nil:
-		return withLoop{l.ctx, ctx}
-	}
-	return nil
-}
-
-// bind returns the context for one task started from parent: it keeps
-// parent's values and is done when parent is done, the loop closes, or the
-// returned function is called.
-func (l *Loop) bind(parent context.Context) (ctx context.Context, cancel context.CancelCauseFunc) {
-	if !l.foreign() {
-		return l.bindHere(parent)
-	}
-	// Made by the loop's goroutine, which runs the work, with its channel.
-	parent = l.relay(parent)
-	l.outside(func() {
-		ctx, cancel = l.bindHere(parent)
-		ctx.Done()
-	})
-	return ctx, cancel
-}
-
-func (l *Loop) bindHere(parent context.Context) (context.Context, context.CancelCauseFunc) {
-	if p := l.under(parent); p != nil {
-		return context.WithCancelCause(p)
-	}
-	ctx, cancel := context.WithCancelCause(parent)
-	stop := context.AfterFunc(l.ctx, func() { cancel(context.Cause(l.ctx)) })
-	return ctx, func(err error) { stop(); cancel(err) }
-}
-
-// takeSlot waits for a turn on a loop with Limit. It reports false if ctx
-// ends first.
-func (l *Loop) takeSlot(ctx context.Context) bool {
-	if l.slots == nil {
-		return true
-	}
-	select {
-	case l.slots <- struct{}{}:
-		return true
-	default:
-	}
-	select {
-	case l.slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func (l *Loop) freeSlot() {
-	if l.slots != nil {
-		<-l.slots
-	}
-}
-
-// closedError is the error for work refused by a closed loop.
-func (l *Loop) closedError(op string) error {
-	if cause := context.Cause(l.ctx); cause != nil && cause != ErrClosed {
-		return fmt.Errorf("synchronicity.%s: %w (%w)", op, ErrClosed, cause)
-	}
-	return fmt.Errorf("synchronicity.%s: %w", op, ErrClosed)
 }

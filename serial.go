@@ -15,13 +15,13 @@ func (l *Loop) serve() {
 		runtime.LockOSThread()
 	}
 	l.wearLabels()
-	l.drain(goid())
+	l.runQueue(goid())
 }
 
-// drain runs the queued jobs of the serial loop goroutine id until the loop
+// runQueue runs the queued jobs of the serial loop goroutine id until the loop
 // has closed and drained. Jobs recover their own panics, so a job that does
 // not return has called runtime.Goexit.
-func (l *Loop) drain(id uint64) {
+func (l *Loop) runQueue(id uint64) {
 	var cur job // the job running, if it ends this goroutine
 	defer func() {
 		if cur == nil {
@@ -35,7 +35,7 @@ func (l *Loop) drain(id uint64) {
 			// the loop keeps its thread, with the thread-local state of what
 			// runs there and the coroutines made on it, which can be resumed
 			// only from the thread they were made on.
-			l.drain(id)
+			l.runQueue(id)
 			return
 		}
 		l.bg.Add(1)
@@ -174,4 +174,15 @@ func (s *standIn) serve(l *Loop, job func(), rest func()) {
 func callStandIn[T any](s *standIn, l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
 	s.do(func() { v, p, err = runTask(l, ctx, fn) })
 	return v, p, err
+}
+
+// idleSpin is what a thread-locked loop does when its queue is empty, before
+// it blocks: it spins for new work or the loop's end. While it spins,
+// submit need not wake it.
+func (l *Loop) idleSpin() {
+	l.spinning.Store(true)
+	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 }, false)
+	// Once spinning is false, a submit that did not poke has set pending
+	// before, and the queue check that follows sees its job.
+	l.spinning.Store(false)
 }

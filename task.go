@@ -241,3 +241,42 @@ func (t *task) AfterFunc(f func()) (stop func() bool) {
 		return ok
 	}
 }
+
+// under returns a context with ctx's values that is done when ctx is done or
+// the loop closes, if that takes no more than a wrapper: ctx never ends by
+// itself. Otherwise it returns nil. (A context that merely carries the
+// loop's values, as context.WithoutCancel's do, is not under the loop.)
+func (l *Loop) under(ctx context.Context) context.Context {
+	switch {
+	case ctx == context.Background() || ctx == context.TODO():
+		return l.ctx
+	case ctx.Done() == nil:
+		return withLoop{l.ctx, ctx}
+	}
+	return nil
+}
+
+// bind returns the context for one task started from parent: it keeps
+// parent's values and is done when parent is done, the loop closes, or the
+// returned function is called.
+func (l *Loop) bind(parent context.Context) (ctx context.Context, cancel context.CancelCauseFunc) {
+	if !l.foreign() {
+		return l.bindHere(parent)
+	}
+	// Made by the loop's goroutine, which runs the work, with its channel.
+	parent = l.relay(parent)
+	l.outside(func() {
+		ctx, cancel = l.bindHere(parent)
+		ctx.Done()
+	})
+	return ctx, cancel
+}
+
+func (l *Loop) bindHere(parent context.Context) (context.Context, context.CancelCauseFunc) {
+	if p := l.under(parent); p != nil {
+		return context.WithCancelCause(p)
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	stop := context.AfterFunc(l.ctx, func() { cancel(context.Cause(l.ctx)) })
+	return ctx, func(err error) { stop(); cancel(err) }
+}

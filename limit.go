@@ -1,0 +1,28 @@
+package synchronicity
+
+import "context"
+
+// takeSlot waits for a turn on a loop with Limit. It reports false if ctx
+// ends first.
+func (l *Loop) takeSlot(ctx context.Context) bool {
+	if l.slots == nil {
+		return true
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (l *Loop) freeSlot() {
+	if l.slots != nil {
+		<-l.slots
+	}
+}

@@ -1,0 +1,130 @@
+package synchronicity
+
+import (
+	"context"
+	"fmt"
+)
+
+// OnLoop returns a manager that runs cm's Enter and Exit as work of loop l
+// (nil means [Default]), while the body runs on the caller's goroutine. On a
+// serial loop they run on the loop's goroutine, so a manager for a resource
+// tied to a thread ([LockOSThread]) sets up and tears down on that thread.
+//
+// Enter runs as [Call] does: it fails with [ErrClosed] on a closed loop,
+// and its ctx is done when the caller's ctx is done or the loop closes. That
+// ctx stays valid until Exit has run (a [Scoped] function keeps it
+// throughout). Between Enter and Exit the use counts as work in flight, so
+// the loop's Close waits for Exit. Exit always runs, even after ctx has
+// ended or the loop has begun closing, and gets the ctx passed to it as it
+// is: Close does not cut teardown short. A panic in Enter or Exit comes out
+// in the caller as a *[PanicError]. OnLoop panics if cm is nil.
+//
+// On a LockOSThread loop a [Scoped] cm's function runs as a coroutine of the
+// loop's goroutine, on its thread. The runtime ends the process if a
+// coroutine is resumed with other OS-thread locking than it was made with,
+// so work of that loop that calls runtime.LockOSThread or UnlockOSThread
+// itself must not enter or exit such a manager between those calls.
+func OnLoop[T any](l *Loop, cm ContextManager[T]) ContextManager[T] {
+	if cm == nil {
+		panic("synchronicity.OnLoop: nil ContextManager")
+	}
+	return &onLoop[T]{loop: l, cm: cm, name: fmt.Sprintf("%T", cm)}
+}
+
+type onLoop[T any] struct {
+	loop *Loop
+	cm   ContextManager[T]
+	name string // of cm's type, for reports
+	once
+}
+
+// Enter enters the wrapped manager on the loop.
+func (m *onLoop[T]) Enter(ctx context.Context) (T, error) {
+	return enterOnce(&m.once, "OnLoop", ctx, m.open)
+}
+
+// Exit exits the wrapped manager on the loop.
+func (m *onLoop[T]) Exit(ctx context.Context, err error) error {
+	return m.once.exit("OnLoop", ctx, err)
+}
+
+func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
+	mustArgs("OnLoop", ctx, false)
+	l := orDefault(m.loop)
+	if !l.acquire() { // held until Exit, so the loop stays up for it
+		return v, nil, l.closedError("OnLoop")
+	}
+	x := &loopExit{loop: l}
+	l.track(&x.work, viaOnLoop, &m.name)
+	x.ctx, x.cancel = l.bind(ctx)
+	if l.serial {
+		// So that a [Scoped] function knows whose goroutine waits for it.
+		x.ctx = context.WithValue(x.ctx, loopKey{}, l)
+	}
+	defer func() {
+		if x.inner == nil {
+			x.end()
+		}
+	}()
+	v, err = Call(x.ctx, l, func(context.Context) (v T, err error) {
+		// The inner manager gets x.ctx, not Call's, which ends with Call.
+		if s, ok := m.cm.(*scoped[T]); ok && l.lockOS {
+			v, x.inner, err = s.onThread(x.ctx)
+		} else {
+			v, x.inner, err = enter(x.ctx, m.cm)
+		}
+		return v, err
+	})
+	if err != nil {
+		return v, nil, err
+	}
+	return v, x, nil
+}
+
+// loopExit is the teardown of one OnLoop use.
+type loopExit struct {
+	loop   *Loop
+	inner  exiter
+	ctx    context.Context // the use's, from Enter to Exit
+	cancel context.CancelCauseFunc
+	work   inflight
+}
+
+func (x *loopExit) end() {
+	x.cancel(context.Canceled)
+	x.loop.untrack(&x.work)
+	x.loop.release()
+}
+
+func (x *loopExit) Exit(ctx context.Context, err error) error {
+	defer x.end()
+	res := errExitGoexit // stays if the inner Exit calls runtime.Goexit
+	var p *PanicError
+	exit := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				p = newPanicError(r)
+			}
+		}()
+		res = x.inner.Exit(ctx, err)
+	}
+	if x.loop.serial && !x.loop.onLoop() {
+		// Not through Call: teardown must run even on a closing loop and
+		// with a done ctx. The count held since Enter keeps the loop's
+		// goroutine serving.
+		done := chanFor[struct{}](x.loop, 0)
+		x.loop.enqueue(func() {
+			defer close(done)
+			exit()
+		})
+		<-done
+	} else if s := x.loop.lentTo(); s != nil {
+		s.do(exit) // on the loop's thread
+	} else {
+		exit()
+	}
+	if p != nil {
+		panic(p)
+	}
+	return res
+}

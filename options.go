@@ -1,0 +1,140 @@
+package synchronicity
+
+import "strconv"
+
+// An Option configures a Loop made by [New].
+type Option func(*Loop)
+
+// Serial makes a loop that runs all of its work on one goroutine, one piece
+// at a time, in submission order: tasks, and the steps of producers and
+// context managers run through it. A blocking call made from that goroutine
+// runs inline instead of deadlocking. Use it for resources that are not safe
+// for concurrent use.
+func Serial() Option { return func(l *Loop) { l.serial = true } }
+
+// LockOSThread makes a serial loop whose goroutine is locked to one OS thread
+// for the loop's whole life, for C libraries and system calls with
+// thread-local state. The thread exits with the loop, taking that state with
+// it. It implies [Serial]. A task that calls runtime.Goexit there ends
+// only itself: the loop goes on, on the same thread, inside that Goexit,
+// which keeps the task's stack (about a kilobyte) until the loop closes; a
+// loop meant to survive many Goexits should not be locked.
+func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
+
+// Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run
+// at once; producers and context managers do not take a turn. Waiting for a
+// turn respects the task's context; futures wait on a goroutine of their own,
+// so [Go] never blocks. A task that waits for another task of the same loop
+// keeps its turn meanwhile, so n tasks all doing that deadlock, as with any
+// semaphore. Limit panics if n < 1, and New panics if it is combined with
+// Serial, which already runs one task at a time.
+func Limit(n int) Option {
+	if n < 1 {
+		panic("synchronicity.Limit: n must be at least 1, got " + strconv.Itoa(n))
+	}
+	return func(l *Loop) { l.limit = n }
+}
+
+// Name names a loop in pprof labels (key "synchronicity.loop"), goroutine
+// dumps and panic reports. Loops are named "loop-N" by default. Names need
+// not be unique: the label "synchronicity.loop.id" tells loops apart.
+func Name(name string) Option { return func(l *Loop) { l.name = name } }
+
+// OnPanic sets the handler for the loop's panics that nobody observed: a
+// future's panic never read through Result, Wait or a combinator, a
+// stream's never read through Err, a panic that came after the one a range
+// statement re-panicked with. Each such panic reaches the handler once, as
+// soon as it is known that nobody will observe it: when its future or
+// stream is garbage collected, when nothing could ever hold it, or at
+// Close (which also returns those). The handler runs on a goroutine of its
+// own, one call at a time per loop, and none after Close has returned; it
+// must not close the loop. If it panics, its panic is written to standard
+// error with the report it was handling, and later reports still come. A
+// panic reported this way has had its observer: Result, Wait, Err and the
+// combinators return it afterwards as the error instead of panicking again.
+// Without a handler, the loop writes them to standard error, so a panic is
+// never silent.
+func OnPanic(fn func(*PanicError)) Option {
+	if fn == nil {
+		panic("synchronicity.OnPanic: nil function")
+	}
+	return func(l *Loop) { l.onPanic = fn }
+}
+
+// CancelOnInterrupt makes the first interrupt signal (SIGINT, Ctrl-C) that
+// comes while the loop has work in flight cancel that work with cause
+// [ErrInterrupted] and close the loop to new work, so that deferred cleanup
+// and context-manager exits run and blocking callers return; every loop
+// made with CancelOnInterrupt is closed the same way. The signal is taken
+// only while such a loop has work in flight: an interrupt that comes while
+// they are all idle, or after the first, does what it would do without
+// them, ending the process or reaching the program's own signal.Notify
+// channel once (one that comes just as the last work ends may still be
+// taken). A program asks for it; the default loop takes no signal, so that
+// an application handling interrupts itself keeps them.
+func CancelOnInterrupt() Option {
+	return func(l *Loop) { l.interrupt = true }
+}
+
+// A SeqOption configures how [Seq], [Start], [Map], [Map2] and [MapIndexed]
+// run.
+type SeqOption func(*seqConfig)
+
+type seqConfig struct {
+	prefetch    int // 0: the form's default
+	unordered   bool
+	stopOnError bool
+}
+
+// Prefetch lets the work run up to n values ahead of its consumer, to
+// overlap production with consumption. What runs ahead depends on the form:
+//
+//   - [Seq]: the producer runs on a goroutine of its own (on a serial loop,
+//     up to n values per step of the loop) and hands values over as they
+//     are made, without a channel operation per value. Without Prefetch a
+//     Seq runs in lockstep with its consumer.
+//   - [Start]: n is the capacity of the stream's channel; 64 without
+//     Prefetch.
+//   - [Map], [Map2] and [MapIndexed]: up to n calls run at once, and at most n
+//     inputs are read ahead of the loop body. Without Prefetch, n is the
+//     loop's [Limit] if it has one, otherwise runtime.GOMAXPROCS(0). On a
+//     serial loop the calls run one at a time whatever n is, and n bounds
+//     only the read-ahead.
+//
+// Prefetch panics if n < 1.
+func Prefetch(n int) SeqOption {
+	if n < 1 {
+		panic("synchronicity.Prefetch: n must be at least 1, got " + strconv.Itoa(n))
+	}
+	return func(c *seqConfig) { c.prefetch = n }
+}
+
+// Unordered makes a [Map], [Map2] or [MapIndexed] yield results in the order the
+// calls finish instead of the order of their inputs, so one slow call does
+// not hold back the others' results.
+func Unordered() SeqOption { return func(c *seqConfig) { c.unordered = true } }
+
+// StopOnError makes a [Map], [Map2] or [MapIndexed] end at the first error a call
+// returns: the calls in flight are cancelled (their context's cause is that
+// error) and waited for; the results already in hand that come before the
+// failing one are yielded, then the failing pair, and the sequence ends.
+func StopOnError() SeqOption { return func(c *seqConfig) { c.stopOnError = true } }
+
+// configure applies opts for op, panicking on a nil option, or on one that
+// applies only to Map given to another form.
+func configure(op string, opts []SeqOption) seqConfig {
+	if len(opts) == 0 {
+		return seqConfig{} // without making c escape
+	}
+	var c seqConfig
+	for _, o := range opts {
+		if o == nil {
+			panic("synchronicity." + op + ": nil SeqOption")
+		}
+		o(&c)
+	}
+	if (c.unordered || c.stopOnError) && (op == "Seq" || op == "Start") {
+		panic("synchronicity." + op + ": Unordered and StopOnError apply only to Map, Map2 and MapIndexed")
+	}
+	return c
+}

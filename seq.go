@@ -1,0 +1,307 @@
+package synchronicity
+
+import (
+	"context"
+	"iter"
+	"runtime/pprof"
+)
+
+// Seq returns a sequence that runs producer p on loop l each time it is
+// ranged over, yielding its values with a nil error and, if p fails, a last
+// pair (zero, err).
+//
+// By default iteration is lockstep: p runs only while the loop body waits
+// for the next value, as with any iter.Seq (on a concurrent loop it runs on
+// the ranging goroutine; on a serial loop it is stepped on the loop's
+// goroutine as a coroutine, and other work runs between steps). [Prefetch]
+// lets it run ahead.
+//
+// Breaking out of the loop, returning from it or panicking in it makes
+// yield return false and cancels p's context; p's deferred cleanup has run
+// before the range statement ends. If ctx ends or the loop closes, the last
+// pair carries ctx's error; p should watch ctx, and for one that does not
+// (such as [FromSeq]'s) yield starts returning false moments after ctx
+// ends. A panic in p re-panics in the ranging goroutine as a *[PanicError].
+func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) iter.Seq2[T, error] {
+	mustArgs("Seq", ctx, p == nil)
+	n := configure("Seq", opts).prefetch
+	return func(yield func(T, error) bool) {
+		l := orDefault(l)
+		if !l.acquire() {
+			var zero T
+			yield(zero, l.closedError("Seq"))
+			return
+		}
+		defer l.release()
+		// The producer's context is a task inside the run: no context of
+		// the context package, and no registration with ctx or the loop's
+		// until the producer asks for Done or runs long (see refuse).
+		r := &run[T]{p: p}
+		r.t.init(ctx, l)
+		r.ctx = &r.t
+		defer r.t.stop()
+		l.track(&r.t.work, viaSeq, p)
+		defer l.untrack(&r.t.work)
+		l.wearLabels()
+		defer pprof.SetGoroutineLabels(ctx)
+		if err := drive(r, l, n, yield); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
+
+// drive runs p and passes its values to body until either stops. It returns
+// the error the consumer should see last: p's error, ctx's error if p was cut
+// short by ctx, or nil if p succeeded or body stopped first. A panic in p
+// re-panics here as a *PanicError; a panic in body passes through untouched
+// once p has been stopped.
+func drive[T any](r *run[T], l *Loop, n int, body func(T, error) bool) error {
+	ctx := r.ctx
+	r.tick, r.gap = 1, 1
+	normal := false
+	defer func() {
+		if !normal { // body panicked or exited, and p's panic cannot go up
+			l.lost(r.pe)
+		}
+	}()
+	var broke bool
+	switch {
+	case l.serial && !l.onLoop():
+		broke = r.serial(l, n, body)
+	case n > 0 && !l.serial:
+		broke = r.prefetch(l, n, body)
+	default:
+		broke = r.inline(body)
+	}
+	normal = true
+	if r.pe != nil {
+		panic(r.pe)
+	}
+	if broke {
+		return nil
+	}
+	if r.err == nil && r.cut {
+		return explain(ctx, ctx.Err())
+	}
+	return explain(ctx, r.err)
+}
+
+// run is one run of a producer.
+type run[T any] struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc // ends ctx; nil when ctx is t
+	t      task                    // the producer's context, for Seq
+	p      Producer[T]
+	// The producer's side alone reads and writes these three.
+	closed bool        // yield has returned false
+	tick   uint32      // values left to admit before the slow path, which asks ctx
+	gap    uint32      // values between the last two asks
+	cut    bool        // closed because ctx ended
+	broke  bool        // ... because the consumer stopped (inline)
+	inBody bool        // the consumer's body is running inside p (inline)
+	err    error       // what p returned
+	pe     *PanicError // how p panicked
+}
+
+// produce calls p, catching its panic but not one of an inline body's.
+func (r *run[T]) produce(yield func(T) bool) {
+	defer func() {
+		if !r.inBody {
+			if v := recover(); v != nil {
+				r.pe = newPanicError(v)
+			}
+		}
+	}()
+	r.err = errGoexit // stays if p calls runtime.Goexit
+	r.err = r.p(r.ctx, yield)
+}
+
+// pollMax is how many values a run admits at most between two looks at its
+// context: it looks on the 1st, 2nd, 4th, 8th and 16th value, then on every
+// 32nd. A run that stops early (the common "take a few" loop) looks seldom;
+// a long one pays a counter per value, where asking ctx on every value
+// would double the cost of a lockstep step. A producer that ignores ctx is
+// so stopped at most pollMax values after ctx ends, on any number of
+// processors: nothing depends on another goroutine running.
+const pollMax = 32
+
+// close makes yield return false from now on; the next admit takes the
+// slow path, which panics.
+func (r *run[T]) close() { r.closed, r.tick = true, 1 }
+
+// stopCtx ends the producer's context: its consumer has stopped.
+func (r *run[T]) stopCtx() {
+	if r.cancel != nil {
+		r.cancel(errStopped)
+	} else {
+		r.t.stop()
+	}
+}
+
+// admit is the check at the top of every yield: it panics on a yield after
+// false, and turns the end of ctx into false.
+func (r *run[T]) admit() bool {
+	if r.tick--; r.tick != 0 {
+		return true
+	}
+	return r.admitSlow()
+}
+
+// admitSlow is admit's slow path: a closed yield, or a look at ctx.
+func (r *run[T]) admitSlow() bool {
+	if r.closed {
+		if r.cut {
+			panic("synchronicity: producer called yield after it returned false (its context had ended)")
+		}
+		panic("synchronicity: producer called yield after it returned false")
+	}
+	if !r.ctxEnded() {
+		r.tick = r.gap
+		r.gap = min(2*r.gap, pollMax)
+		return true
+	}
+	r.close()
+	r.cut = true
+	return false
+}
+
+// ctxEnded asks ctx whether it is done; for Seq's task, without the interface
+// call.
+func (r *run[T]) ctxEnded() bool {
+	if r.cancel == nil {
+		return r.t.ended() != live
+	}
+	return r.ctx.Err() != nil
+}
+
+// inline runs p on this goroutine with body inside its yield: lockstep.
+func (r *run[T]) inline(body func(T, error) bool) (broke bool) {
+	r.produce(func(v T) bool {
+		if !r.admit() {
+			return false
+		}
+		r.inBody = true
+		ok := body(v, nil)
+		r.inBody = false
+		if !ok {
+			r.close()
+			r.broke = true
+		}
+		return ok
+	})
+	return r.broke
+}
+
+// serial steps p as a coroutine on the loop's goroutine and hands each
+// step's values to body on this goroutine. A step runs p until it has
+// produced n values (or ends); the values are batched inside the coroutine,
+// so a step costs one coroutine switch pair however large n is.
+func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
+	n = max(n, 1)
+	steps := func(yield func([]T) bool) {
+		id := goid()
+		l.owner.Store(id) // blocking calls p makes to the loop run inline
+		batch := make([]T, 0, n)
+		r.produce(func(v T) bool {
+			if !r.admit() {
+				return false
+			}
+			if batch = append(batch, v); len(batch) < n {
+				return true
+			}
+			ok := yield(batch)
+			batch = batch[:0] // the consumer is done with it by the time we resume
+			l.owner.Store(id)
+			if !ok {
+				r.close()
+			}
+			return ok
+		})
+		if len(batch) > 0 && !r.closed {
+			yield(batch)
+		}
+	}
+	var (
+		next  func() ([]T, bool)
+		stop  = func() {}
+		batch []T
+		more  = true
+		reply = chanFor[struct{}](l, 1)
+	)
+	onLoop := func(job func()) func() {
+		return func() {
+			l.enqueue(func() {
+				defer func() { reply <- struct{}{} }()
+				defer l.owner.Store(l.owner.Load())
+				job()
+			})
+			<-reply
+		}
+	}
+	step := onLoop(func() {
+		batch, more = nil, false // as they stay if p calls runtime.Goexit
+		if next == nil {
+			// The coroutine must start on the loop's goroutine, whose
+			// thread lock it shares.
+			next, stop = iter.Pull(steps)
+		}
+		batch, more = next()
+	})
+	defer onLoop(func() { stop() })() // p's cleanup runs on the loop too
+	for {
+		step()
+		if !more {
+			return false
+		}
+		for _, v := range batch {
+			if !body(v, nil) {
+				return true
+			}
+		}
+	}
+}
+
+// prefetch runs p on a goroutine of its own, up to n values ahead, handing
+// values over through a ring buffer: one atomic store per value, and a
+// wake-up only when a side had to wait.
+func (r *run[T]) prefetch(l *Loop, n int, body func(T, error) bool) (broke bool) {
+	q := &ring[T]{buf: make([]T, n), exited: make(chan struct{}), cwake: make(chan struct{}, 1), pwake: make(chan struct{}, 1)}
+	go q.produce(l, r)
+	defer func() {
+		q.left.Store(true)
+		r.stopCtx() // the producer may be busy elsewhere than in yield
+		q.pwait.wake(q.pwake)
+		<-q.exited
+	}()
+	buf, every := q.buf, uint64(max(1, n/4))
+	var head, released, tail uint64
+	pos := 0
+	for {
+		if head == tail {
+			if tail = q.tail.Load(); head == tail {
+				q.release(head)
+				released = head
+				if q.done.Load() {
+					if tail = q.tail.Load(); head == tail {
+						return false
+					}
+					continue
+				}
+				q.cwait.park(q.cwake, func() bool { return q.tail.Load() != head || q.done.Load() })
+				continue
+			}
+		}
+		v := buf[pos]
+		if pos++; pos == len(buf) {
+			pos = 0
+		}
+		if head++; head-released >= every {
+			q.release(head)
+			released = head
+		}
+		if !body(v, nil) {
+			return true
+		}
+	}
+}
