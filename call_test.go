@@ -15,21 +15,6 @@ import (
 	sy "github.com/synchronicity-go/synchronicity"
 )
 
-// loops returns one loop of each kind, closed when the test ends.
-func loops(t *testing.T) map[string]*sy.Loop {
-	t.Helper()
-	ls := map[string]*sy.Loop{
-		"concurrent": sy.New(),
-		"limited":    sy.New(sy.Limit(2)),
-		"serial":     sy.New(sy.Serial()),
-		"locked":     sy.New(sy.LockOSThread()),
-	}
-	for _, l := range ls {
-		t.Cleanup(func() { assert.NoError(t, l.Close()) })
-	}
-	return ls
-}
-
 func TestCallReturnsResult(t *testing.T) {
 	for name, l := range loops(t) {
 		t.Run(name, func(t *testing.T) {

@@ -7,6 +7,5 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The default loop's interrupt watcher lives as long as the process.
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/synchronicity-go/synchronicity.watchInterrupts"))
+	goleak.VerifyTestMain(m)
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,69 +15,6 @@ import (
 
 	sy "github.com/synchronicity-go/synchronicity"
 )
-
-// mode is one way of running a producer: a kind of loop and the options.
-type mode struct {
-	name string
-	loop *sy.Loop
-	opts []sy.SeqOption
-}
-
-// modes returns every way of running a producer, on loops closed when the
-// test ends.
-func modes(t *testing.T) []mode {
-	t.Helper()
-	conc, serial, locked := sy.New(), sy.New(sy.Serial()), sy.New(sy.LockOSThread())
-	for _, l := range []*sy.Loop{conc, serial, locked} {
-		t.Cleanup(func() { assert.NoError(t, l.Close()) })
-	}
-	var ms []mode
-	for _, l := range []struct {
-		name string
-		loop *sy.Loop
-	}{{"concurrent", conc}, {"serial", serial}, {"locked", locked}} {
-		ms = append(ms,
-			mode{l.name + "/lockstep", l.loop, nil},
-			mode{l.name + "/prefetch1", l.loop, []sy.SeqOption{sy.Prefetch(1)}},
-			mode{l.name + "/prefetch4", l.loop, []sy.SeqOption{sy.Prefetch(4)}},
-		)
-	}
-	return ms
-}
-
-// counter is a producer of 0..n-1 that fails with err at the end (if not
-// nil) and counts its runs and cleanups.
-type counter struct {
-	n        int
-	err      error
-	produced atomic.Int64
-	runs     atomic.Int64
-	cleanups atomic.Int64
-}
-
-func (c *counter) produce(ctx context.Context, yield func(int) bool) error {
-	c.runs.Add(1)
-	defer c.cleanups.Add(1)
-	for i := 0; i < c.n; i++ {
-		c.produced.Add(1)
-		if !yield(i) {
-			return nil
-		}
-	}
-	return c.err
-}
-
-// split ranges over seq to its end, putting values and errors apart.
-func split[T any](seq func(func(T, error) bool)) (vs []T, errs []error) {
-	for v, err := range seq {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		vs = append(vs, v)
-	}
-	return vs, errs
-}
 
 func TestSeqValuesInOrder(t *testing.T) {
 	for _, m := range modes(t) {
@@ -93,14 +30,6 @@ func TestSeqValuesInOrder(t *testing.T) {
 			assert.EqualValues(t, 2, c.cleanups.Load())
 		})
 	}
-}
-
-func seqInts(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
 
 func TestSeqErrorIsLastPair(t *testing.T) {
@@ -422,23 +351,6 @@ func TestSeqBadInput(t *testing.T) {
 	assert.PanicsWithValue(t, "synchronicity.FromSeq: nil sequence", func() { sy.FromSeq[int](nil) })
 }
 
-func TestFromSeq(t *testing.T) {
-	l := sy.New(sy.Serial())
-	defer l.Close()
-	vs, errs := split(sy.Seq(context.Background(), l, sy.FromSeq(slices.Values([]string{"a", "b"})), sy.Prefetch(2)))
-	assert.Empty(t, errs)
-	assert.Equal(t, []string{"a", "b"}, vs)
-
-	s := sy.Start(context.Background(), l, sy.FromSeq(slices.Values([]int{0, 1, 4})))
-	defer s.Stop()
-	var got []int
-	for v := range s.C() {
-		got = append(got, v)
-	}
-	assert.NoError(t, s.Stop())
-	assert.Equal(t, []int{0, 1, 4}, got)
-}
-
 // Options meant for Map are refused by Seq and Start, at the call.
 func TestSeqRefusesMapOptions(t *testing.T) {
 	const seqMsg = "synchronicity.Seq: Unordered and StopOnError apply only to Map, Map2 and MapIndexed"
@@ -446,150 +358,6 @@ func TestSeqRefusesMapOptions(t *testing.T) {
 	const startMsg = "synchronicity.Start: Unordered and StopOnError apply only to Map, Map2 and MapIndexed"
 	assert.PanicsWithValue(t, startMsg, func() { sy.Start(context.Background(), nil, (&counter{}).produce, sy.StopOnError()) })
 	assert.PanicsWithValue(t, "synchronicity.Seq: nil SeqOption", func() { sy.Seq(context.Background(), nil, (&counter{}).produce, nil) })
-}
-
-func TestStream(t *testing.T) {
-	boom := errors.New("boom")
-	for _, m := range modes(t) {
-		t.Run(m.name, func(t *testing.T) {
-			c := &counter{n: 100, err: boom}
-			s := sy.Start(context.Background(), m.loop, c.produce, m.opts...)
-			var got []int
-			for v := range s.C() {
-				got = append(got, v)
-			}
-			assert.Equal(t, seqInts(100), got)
-			assert.ErrorIs(t, s.Stop(), boom)
-			assert.EqualValues(t, 1, c.cleanups.Load())
-		})
-	}
-}
-
-func TestStreamStopMidway(t *testing.T) {
-	for _, m := range modes(t) {
-		t.Run(m.name, func(t *testing.T) {
-			c := &counter{n: 1 << 30}
-			s := sy.Start(context.Background(), m.loop, c.produce, m.opts...)
-			assert.Equal(t, 0, <-s.C())
-			assert.Equal(t, 1, <-s.C())
-			assert.NoError(t, s.Stop(), "the cancellation Stop caused is not an error")
-			assert.NoError(t, s.Stop(), "Stop is idempotent")
-			assert.EqualValues(t, 1, c.cleanups.Load())
-		})
-	}
-}
-
-func TestStreamSeq(t *testing.T) {
-	c := &counter{n: 5, err: errors.New("boom")}
-	s := sy.Start(context.Background(), nil, c.produce)
-	vs, errs := split(s.Seq())
-	assert.Equal(t, seqInts(5), vs)
-	require.Len(t, errs, 1)
-	assert.EqualError(t, errs[0], "boom")
-	assert.PanicsWithValue(t, "synchronicity: Stream.Seq ranged over twice; a stream delivers its values once", func() {
-		for range s.Seq() {
-		}
-	})
-
-	c2 := &counter{n: 1 << 30}
-	s2 := sy.Start(context.Background(), nil, c2.produce)
-	for v := range s2.Seq() {
-		if v == 3 {
-			break // stops the stream
-		}
-	}
-	<-s2.C() // drains what was buffered; closed, so this does not block for ever
-	assert.EqualValues(t, 1, c2.cleanups.Load())
-}
-
-func TestStreamProducerPanic(t *testing.T) {
-	l := sy.New()
-	p := func(ctx context.Context, yield func(int) bool) error { panic("stream broke") }
-	s := sy.Start(context.Background(), l, p)
-	for range s.C() {
-	}
-	pe := catchPanic(t, func() { s.Stop() })
-	assert.Equal(t, "stream broke", pe.Value)
-	assert.NoError(t, l.Close(), "an observed panic is not reported again")
-
-	l2 := sy.New(sy.OnPanic(func(*sy.PanicError) {}))
-	s2 := sy.Start(context.Background(), l2, p)
-	for range s2.C() {
-	}
-	err := l2.Close()
-	runtime.KeepAlive(s2) // collected, it would be reported before Close
-	var pe2 *sy.PanicError
-	require.ErrorAs(t, err, &pe2, "Close reports the panic nobody observed")
-	assert.Equal(t, "stream broke", pe2.Value)
-}
-
-func TestStreamCloseInFlight(t *testing.T) {
-	l := sy.New()
-	var cs []*counter
-	var ss []*sy.Stream[int]
-	for range 10 {
-		c := &counter{n: 1 << 30}
-		cs = append(cs, c)
-		ss = append(ss, sy.Start(context.Background(), l, c.produce))
-	}
-	require.NoError(t, l.Close())
-	for i, s := range ss {
-		for range s.C() {
-		}
-		assert.ErrorIs(t, s.Stop(), sy.ErrClosed)
-		assert.EqualValues(t, 1, cs[i].cleanups.Load())
-	}
-	assert.ErrorIs(t, sy.Start(context.Background(), l, cs[0].produce).Stop(), sy.ErrClosed)
-}
-
-// Ranging the channel of a stream whose handle was dropped at once, the
-// most natural idiom, delivers every value however often the collector
-// runs meanwhile; one abandoned half-read is stopped by its loop's Close.
-func TestStreamChannelOutlivesItsHandle(t *testing.T) {
-	l := sy.New()
-	const n = 5000
-	c := &counter{n: n}
-	got := 0
-	for v := range sy.Start(context.Background(), l, c.produce, sy.Prefetch(4)).C() {
-		require.Equal(t, got, v)
-		if got++; got%100 == 0 {
-			runtime.GC()
-		}
-	}
-	assert.Equal(t, n, got)
-	assert.EqualValues(t, 1, c.cleanups.Load())
-
-	abandoned := &counter{n: 1 << 30}
-	ch := sy.Start(context.Background(), l, abandoned.produce).C()
-	<-ch
-	for range 10 {
-		runtime.GC()
-		runtime.Gosched()
-	}
-	assert.EqualValues(t, 0, abandoned.cleanups.Load(), "stopped while its channel was held")
-	require.NoError(t, l.Close())
-	assert.EqualValues(t, 1, abandoned.cleanups.Load())
-	runtime.KeepAlive(ch)
-}
-
-// catchPanic runs f and returns the *PanicError it panicked with.
-func catchPanic(t *testing.T, f func()) (pe *sy.PanicError) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		var ok bool
-		pe, ok = r.(*sy.PanicError)
-		require.True(t, ok, "want a *PanicError panic, got %T: %v", r, r)
-	}()
-	f()
-	return nil
-}
-
-func TestStreamStopOnClosedLoop(t *testing.T) {
-	l := sy.New()
-	require.NoError(t, l.Close())
-	s := sy.Start(context.Background(), l, func(context.Context, func(int) bool) error { return nil })
-	assert.ErrorIs(t, s.Stop(), sy.ErrClosed)
 }
 
 // A producer that calls runtime.Goexit on a goroutine of its own ends its
@@ -701,4 +469,110 @@ func TestSeqStopsSoonAfterCancelWhateverGOMAXPROCS(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestSeqCollected(t *testing.T) {
+	ctx := context.Background()
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			c := &counter{n: 5}
+			vs, err := collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			assert.NoError(t, err)
+			assert.Equal(t, []int{0, 1, 2, 3, 4}, vs)
+
+			c = &counter{n: 3, err: errBody}
+			vs, err = collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			assert.Equal(t, errBody, err)
+			assert.Equal(t, []int{0, 1, 2}, vs, "the values before the error")
+			assert.EqualValues(t, 1, c.cleanups.Load())
+
+			c = &counter{n: 0}
+			vs, err = collect(sy.Seq(ctx, m.loop, c.produce, m.opts...))
+			assert.NoError(t, err)
+			assert.Empty(t, vs)
+		})
+	}
+}
+
+// Collecting stops at the first error: it stops ranging there, even where the
+// sequence would go on, as Map's does without StopOnError.
+func TestSeqCollectedStopsAtFirstError(t *testing.T) {
+	more := true
+	seq := func(yield func(int, error) bool) {
+		if !yield(1, nil) {
+			t.Error("stopped before the error")
+			return
+		}
+		if more = yield(0, errBody); more {
+			yield(3, nil)
+		}
+	}
+	vs, err := collect(iter.Seq2[int, error](seq))
+	assert.Equal(t, []int{1}, vs)
+	assert.Equal(t, errBody, err)
+	assert.False(t, more, "yield returned false at the error")
+
+	l := sy.New()
+	defer l.Close()
+	var calls calls
+	parse := func(ctx context.Context, v int) (int, error) {
+		calls.enter()
+		defer calls.exit()
+		if v == 2 {
+			return 0, errBody
+		}
+		return v, nil
+	}
+	vs, err = collect(sy.Map(context.Background(), l, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7}), parse, sy.Prefetch(1)))
+	assert.Equal(t, []int{0, 1}, vs)
+	assert.Equal(t, errBody, err)
+	assert.Equal(t, calls.started.Load(), calls.returned.Load(), "Map waited for its calls")
+}
+
+func TestSeqCollectedProducerPanic(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			p := func(ctx context.Context, yield func(int) bool) error {
+				yield(1)
+				panic("boom")
+			}
+			r := recovered(func() { _, _ = collect(sy.Seq(context.Background(), m.loop, p, m.opts...)) })
+			panicValue(t, r, "boom")
+		})
+	}
+}
+
+func TestSeqCollectedContextEnds(t *testing.T) {
+	for _, m := range modes(t) {
+		t.Run(m.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			endless := func(ctx context.Context, yield func(int) bool) error {
+				for i := 0; ; i++ {
+					if i == 10 {
+						cancel()
+					}
+					if !yield(i) {
+						return ctx.Err()
+					}
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+				}
+			}
+			vs, err := collect(sy.Seq(ctx, m.loop, endless, m.opts...))
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.LessOrEqual(t, len(vs), 11)
+			for i, v := range vs {
+				require.Equal(t, i, v, "the values before the end, in order")
+			}
+		})
+	}
+}
+
+func TestSeqCollectedClosedLoop(t *testing.T) {
+	l := sy.New()
+	require.NoError(t, l.Close())
+	vs, err := collect(sy.Seq(context.Background(), l, (&counter{n: 3}).produce))
+	assert.ErrorIs(t, err, sy.ErrClosed)
+	assert.Empty(t, vs)
 }
