@@ -123,7 +123,8 @@ func (f *Future[T]) Done() <-chan struct{} {
 	return f.done
 }
 
-// Result waits for the future to settle and returns its value and error. If
+// Result waits for the future to settle and returns its value and error:
+// what the task returned, even after [Future.Cancel] (see there). If
 // the task panicked, Result panics with its *PanicError — unless the loop
 // has reported that panic already (see [OnPanic]), in which case Result
 // returns it as the error: a panic has one observer.
@@ -159,9 +160,14 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 }
 
 // Cancel cancels the task's context (cause [context.Canceled]) and returns
-// at once; the future settles when the task returns. Cancel settles a
-// pending promise with context.Canceled. Cancelling a settled future does
-// nothing.
+// at once; the future settles when the task returns. Cancellation is
+// cooperative, as everywhere in Go: the future settles with whatever the
+// task returns, so a task that ends anyway with a value and a nil error
+// gives Result that value and nil, and one that returns ctx.Err() gives
+// context.Canceled. A task not yet started when Cancel comes (waiting for a
+// turn under [Limit], or queued on a serial loop) is not called and settles
+// with context.Canceled. Cancel settles a pending promise with
+// context.Canceled. Cancelling a settled future does nothing.
 func (f *Future[T]) Cancel() {
 	if f.ctx.loop != nil {
 		f.ctx.cancel()
@@ -215,10 +221,19 @@ func runTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, e
 	return v, nil, explain(ctx, err)
 }
 
-// Go starts fn as a task of loop l and returns its future at once: the async
-// form of [Call]. The task's context is done when ctx is done, the future is
-// cancelled, or the loop closes. On a closed loop the future is already
-// settled with an error matching [ErrClosed].
+// Go starts fn as a task of loop l (nil means the default loop) and returns
+// its future at once: the async form of [Call]. The task's context is done
+// when ctx is done, the future is cancelled, or the loop closes. On a closed
+// loop the future is already settled with an error matching [ErrClosed].
+//
+// A panic in fn is carried to whoever observes the future — Result, Wait,
+// All, Any, AsCompleted or Settle re-panic with a *[PanicError] that keeps
+// fn's stack — because the caller that waits is the one that can handle it.
+// errgroup chose otherwise (its Wait does not carry panics, since a panic
+// could then be delayed indefinitely and hidden from crash monitors); here a
+// panic that nobody observes is not delayed for ever nor hidden: it goes to
+// the loop's [OnPanic] handler, or to standard error, once the future is
+// garbage collected unobserved or the loop closes, whichever comes first.
 func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)) *Future[T] {
 	mustArgs("Go", ctx, fn == nil)
 	l = orDefault(l)

@@ -130,3 +130,35 @@ func TestFutureDoneRacesSettle(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// Cancellation is cooperative: a task that finishes anyway after Cancel
+// settles with what it returned; one that had not started when Cancel came
+// is never called, and settles with context.Canceled. (The Python library
+// raises CancelledError in the first case; Go code returns ctx.Err() when
+// it wants a cancelled outcome.)
+func TestCancelIsCooperative(t *testing.T) {
+	l := sy.New(sy.Limit(1))
+	defer l.Close()
+	started, release := make(chan struct{}), make(chan struct{})
+	stubborn := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) {
+		close(started)
+		<-ctx.Done()
+		<-release
+		return 7, nil // finishes anyway
+	})
+	<-started
+	called := false
+	queued := sy.Go(context.Background(), l, func(ctx context.Context) (int, error) {
+		called = true
+		return 1, nil
+	})
+	queued.Cancel()
+	stubborn.Cancel()
+	close(release)
+	v, err := stubborn.Result()
+	assert.Equal(t, 7, v)
+	assert.NoError(t, err, "what the task returned")
+	_, err = queued.Result()
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.False(t, called, "a task cancelled before its turn is not called")
+}
