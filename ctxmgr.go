@@ -40,23 +40,10 @@ type opener[T any] interface {
 	open(ctx context.Context) (T, exiter, error)
 }
 
-// own marks the managers of this package, which may implement opener.
-// Asserting to it first is cheap: unlike an assertion to a generic
-// interface, it is cached at the call site, so other managers pay almost
-// nothing for the check.
-type own interface{ own() }
-
 // enter starts one use of cm.
 func enter[T any](ctx context.Context, cm ContextManager[T]) (T, exiter, error) {
-	// Scoped first: asserting to a concrete type is a compare, while
-	// asserting to a generic interface looks the method table up each time.
-	if s, ok := cm.(*scoped[T]); ok {
-		return s.open(ctx)
-	}
-	if _, ok := cm.(own); ok {
-		if o, ok := cm.(opener[T]); ok {
-			return o.open(ctx)
-		}
+	if o, ok := cm.(opener[T]); ok {
+		return o.open(ctx)
 	}
 	v, err := cm.Enter(ctx)
 	if err != nil {
@@ -117,8 +104,7 @@ func Enter[T any](ctx context.Context, cm ContextManager[T]) (T, func(errp *erro
 	return v, exitOnce(ctx, x), nil
 }
 
-// exitOnce returns Enter's exit function for x. It is not generic, so the
-// closure carries no type dictionary and fits a smaller size class.
+// exitOnce returns Enter's exit function for x.
 func exitOnce(ctx context.Context, x exiter) func(errp *error) {
 	done := false
 	return func(errp *error) {
@@ -188,8 +174,6 @@ type once struct {
 	busy bool
 	x    exiter
 }
-
-func (*once) own() {}
 
 func enterOnce[T any](s *once, op string, ctx context.Context, open func(context.Context) (T, exiter, error)) (T, error) {
 	s.mu.Lock()

@@ -8,10 +8,8 @@ type ring[T any] struct {
 	tail         atomic.Uint64 // values published by the producer
 	ptail, phead uint64        // the producer's own: tail, and head as it last saw it
 	ppos         int           // where the producer writes next
-	_            [32]byte      // the two counters live on separate cache lines
 	head         atomic.Uint64 // values released by the consumer
-	_            [56]byte
-	cwait, pwait waiter // consumer waiting for values, producer for room
+	cwait, pwait waiter        // consumer waiting for values, producer for room
 	cwake, pwake chan struct{}
 	done         atomic.Bool // the producer has returned
 	left         atomic.Bool // the consumer has left
