@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -25,15 +28,63 @@ import (
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any
-	// Stack is the stack trace of the goroutine that panicked, taken where
-	// the panic was recovered.
+	// Stack is the whole stack trace of the goroutine that panicked, taken
+	// where the panic was recovered, with this package's frames; Error shows
+	// the user's part of it.
 	Stack []byte
 }
 
 // Error reports the panic value followed by the stack of the goroutine that
-// panicked.
+// panicked, as the user's code saw it: from the panic site down to where the
+// work entered this package, without the frames of the package's own
+// machinery above and below. Stack keeps them all.
 func (p *PanicError) Error() string {
-	return fmt.Sprintf("panic: %v\n\ngoroutine that panicked:\n%s", p.Value, p.Stack)
+	return fmt.Sprintf("panic: %v\n\ngoroutine that panicked:\n%s", p.Value, userFrames(p.Stack))
+}
+
+// libPrefix starts the names of this package's functions in a stack trace.
+var libPrefix = func() string {
+	name := runtime.FuncForPC(reflect.ValueOf(newPanicError).Pointer()).Name()
+	return name[:strings.LastIndex(name, ".")+1]
+}()
+
+// userFrames trims a stack as debug.Stack writes it to the frames between
+// the runtime's panic frame and the first frame of this package below it,
+// the work's entry. A stack with no such frames comes back whole.
+func userFrames(stack []byte) []byte {
+	lines := strings.Split(strings.TrimRight(string(stack), "\n"), "\n")
+	if len(lines) < 3 {
+		return stack
+	}
+	// After the goroutine's header, a frame is a function line and a file
+	// line, which starts with a tab.
+	type frame struct{ fn, file string }
+	var frames []frame
+	for i := 1; i+1 < len(lines); i += 2 {
+		frames = append(frames, frame{lines[i], lines[i+1]})
+	}
+	start := 0
+	for i, f := range frames {
+		if strings.HasPrefix(f.fn, "panic(") {
+			start = i + 1
+		}
+	}
+	var b strings.Builder
+	b.WriteString(lines[0])
+	b.WriteByte('\n')
+	n := 0
+	for _, f := range frames[start:] {
+		if strings.HasPrefix(f.fn, libPrefix) || strings.HasPrefix(f.fn, "created by ") {
+			break
+		}
+		b.WriteString(f.fn + "\n" + f.file + "\n")
+		n++
+	}
+	if n == 0 {
+		return stack
+	}
+	b.WriteString("(the synchronicity package's own frames are left out; PanicError.Stack has them all)\n")
+	return []byte(b.String())
 }
 
 // Unwrap returns the panic value if it is an error, and nil otherwise.

@@ -3,7 +3,9 @@ package synchronicity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,5 +73,46 @@ func TestGoexitInTask(t *testing.T) {
 			assert.NoError(t, err, "the loop still works")
 			assert.Equal(t, 2, v)
 		})
+	}
+}
+
+//go:noinline
+func panicsHere(v int) int { panic(fmt.Sprintf("user panic %d", v)) }
+
+// A PanicError reads like the user's code: its message shows the frames
+// from the panic site down to where the work entered the package, and none
+// of the package's own machinery, in every form that carries a panic across
+// goroutines and on every kind of loop; Stack keeps every frame. (The Python
+// library trims its own frames from tracebacks since 0.10.1.)
+func TestPanicErrorShowsTheUsersFrames(t *testing.T) {
+	ctx := context.Background()
+	forms := map[string]func(l *sy.Loop){
+		"Go": func(l *sy.Loop) {
+			sy.Go(ctx, l, func(context.Context) (int, error) { return panicsHere(1), nil }).Result()
+		},
+		"Map": func(l *sy.Loop) {
+			for range sy.Map(ctx, l, slices.Values([]int{2}), func(_ context.Context, v int) (int, error) { return panicsHere(v), nil }) {
+			}
+		},
+		"Start": func(l *sy.Loop) {
+			sy.Start(ctx, l, func(context.Context, func(int) bool) error { panicsHere(3); return nil }).Stop()
+		},
+		"Seq with Prefetch": func(l *sy.Loop) {
+			for range sy.Seq(ctx, l, func(context.Context, func(int) bool) error { panicsHere(4); return nil }, sy.Prefetch(2)) {
+			}
+		},
+	}
+	for name, l := range loops(t) {
+		for form, run := range forms {
+			t.Run(name+"/"+form, func(t *testing.T) {
+				pe := catchPanic(t, func() { run(l) })
+				msg := pe.Error()
+				assert.Contains(t, msg, "panicsHere", "the panic site")
+				for _, own := range []string{"newPanicError", "runTask", "runQueue", "(*run[", "mapCall", "debug.Stack"} {
+					assert.NotContains(t, msg, own, "the package's own frames are left out")
+				}
+				assert.Contains(t, string(pe.Stack), "synchronicity.newPanicError", "Stack keeps every frame")
+			})
+		}
 	}
 }
