@@ -91,10 +91,12 @@ func mapSeq[A, R any](op string, ctx context.Context, l *Loop, in iter.Seq[A], f
 	return func(yield func(R, error) bool) {
 		l := orDefault(l)
 		n := c.prefetch
-		if n == 0 {
+		switch {
+		case n == 0:
+			n = 1
+		case n < 0 && l.limit > 0:
 			n = l.limit
-		}
-		if n == 0 {
+		case n < 0:
 			n = runtime.GOMAXPROCS(0)
 		}
 		if !l.acquire() {

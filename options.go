@@ -81,30 +81,35 @@ func CancelOnInterrupt() Option {
 type SeqOption func(*seqConfig)
 
 type seqConfig struct {
-	prefetch    int // 0: the form's default
+	prefetch    int // -1: the form's default
 	unordered   bool
 	stopOnError bool
 }
 
 // Prefetch lets the work run up to n values ahead of its consumer, to
-// overlap production with consumption. What runs ahead depends on the form:
+// overlap production with consumption: the producer (or Map's calls) never
+// holds more than n values the consumer has not received. By form:
 //
 //   - [Seq]: the producer runs on a goroutine of its own (on a serial loop,
 //     up to n values per step of the loop) and hands values over as they
-//     are made, without a channel operation per value. Without Prefetch a
-//     Seq runs in lockstep with its consumer.
-//   - [Start]: n is the capacity of the stream's channel; 64 without
-//     Prefetch.
+//     are made, without a channel operation per value. With Prefetch(0),
+//     the default, a Seq runs in lockstep with its consumer: the producer
+//     makes the next value only when the loop body asks for it, as an
+//     iter.Seq does, and a break stops it at the yield it is in.
+//   - [Start]: a stream's producer runs on a goroutine of its own and is
+//     always at least the one value ahead that waits in its send, so
+//     Prefetch(0) and Prefetch(1) both make it unbuffered. It runs 64
+//     values ahead without Prefetch.
 //   - [Map], [Map2] and [MapIndexed]: up to n calls run at once, and at most n
-//     inputs are read ahead of the loop body. Without Prefetch, n is the
-//     loop's [Limit] if it has one, otherwise runtime.GOMAXPROCS(0). On a
-//     serial loop the calls run one at a time whatever n is, and n bounds
-//     only the read-ahead.
+//     inputs are read ahead of the loop body (Prefetch(0) means one).
+//     Without Prefetch, n is the loop's [Limit] if it has one, otherwise
+//     runtime.GOMAXPROCS(0). On a serial loop the calls run one at a time
+//     whatever n is, and n bounds only the read-ahead.
 //
-// Prefetch panics if n < 1.
+// Prefetch panics if n < 0.
 func Prefetch(n int) SeqOption {
-	if n < 1 {
-		panic("synchronicity.Prefetch: n must be at least 1, got " + strconv.Itoa(n))
+	if n < 0 {
+		panic("synchronicity.Prefetch: n must not be negative, got " + strconv.Itoa(n))
 	}
 	return func(c *seqConfig) { c.prefetch = n }
 }
@@ -124,9 +129,9 @@ func StopOnError() SeqOption { return func(c *seqConfig) { c.stopOnError = true 
 // applies only to Map given to another form.
 func configure(op string, opts []SeqOption) seqConfig {
 	if len(opts) == 0 {
-		return seqConfig{} // without making c escape
+		return seqConfig{prefetch: -1} // without making c escape
 	}
-	var c seqConfig
+	c := seqConfig{prefetch: -1}
 	for _, o := range opts {
 		if o == nil {
 			panic("synchronicity." + op + ": nil SeqOption")

@@ -30,17 +30,19 @@ func (q *ring[T]) produce(l *Loop, r *run[T]) {
 		q.cwait.wake(q.cwake)
 	}()
 	r.produce(func(v T) bool {
-		if !r.admit() || q.ptail-q.phead == uint64(len(q.buf)) && !q.room(r) {
+		if !r.admit() {
 			return false
 		}
-		q.buf[q.ppos] = v
+		q.buf[q.ppos] = v // there is room: the previous call waited for it
 		if q.ppos++; q.ppos == len(q.buf) {
 			q.ppos = 0
 		}
 		q.ptail++
 		q.tail.Store(q.ptail) // at once: the producer may pause after this value
 		q.cwait.wake(q.cwake)
-		return true
+		// Wait for room before the producer makes its next value, so that it
+		// is never more than the ring's size ahead of the consumer.
+		return q.ptail-q.phead < uint64(len(q.buf)) || q.room(r)
 	})
 }
 

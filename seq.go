@@ -24,7 +24,7 @@ import (
 // ends. A panic in p re-panics in the ranging goroutine as a *[PanicError].
 func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) iter.Seq2[T, error] {
 	mustArgs("Seq", ctx, p == nil)
-	n := configure("Seq", opts).prefetch
+	n := max(configure("Seq", opts).prefetch, 0)
 	return func(yield func(T, error) bool) {
 		l := orDefault(l)
 		if !l.acquire() {

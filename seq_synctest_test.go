@@ -108,3 +108,51 @@ func TestPrefetchBoundsReadAhead(t *testing.T) {
 		assert.LessOrEqual(t, ahead(), int64(1), "without Prefetch, lockstep")
 	})
 }
+
+// Prefetch(n) means at most n values ahead of the consumer in every form
+// and on every kind of loop: after each value the consumer receives, once
+// everything else has run as far as it can, the producer has made at most n
+// values the consumer has not received. A stream is at least one ahead (the
+// value waiting in its send), so Prefetch(0) makes it unbuffered.
+func TestPrefetchIsHowFarAhead(t *testing.T) {
+	kinds := map[string][]sy.Option{"concurrent": nil, "serial": {sy.Serial()}, "locked": {sy.LockOSThread()}}
+	for kind, opts := range kinds {
+		for _, n := range []int{0, 1, 3} {
+			t.Run(fmt.Sprintf("%s/%d", kind, n), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					l := sy.New(opts...)
+					defer l.Close()
+					var made atomic.Int64
+					produce := func(ctx context.Context, yield func(int) bool) error {
+						for i := range 20 {
+							made.Add(1)
+							if !yield(i) {
+								return nil
+							}
+						}
+						return nil
+					}
+					check := func(form string, got int64, allowed int) {
+						synctest.Wait()
+						assert.LessOrEqual(t, made.Load()-got, int64(allowed), "%s: made %d, received %d", form, made.Load(), got)
+					}
+					made.Store(0)
+					got := int64(0)
+					for _, err := range sy.Seq(context.Background(), l, produce, sy.Prefetch(n)) {
+						require.NoError(t, err)
+						got++
+						check("Seq", got, n)
+					}
+					made.Store(0)
+					got = 0
+					s := sy.Start(context.Background(), l, produce, sy.Prefetch(n))
+					for range s.C() {
+						got++
+						check("Start", got, max(n, 1))
+					}
+					require.NoError(t, s.Stop())
+				})
+			})
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -347,7 +348,7 @@ func TestSeqManyGoroutines(t *testing.T) {
 
 func TestSeqBadInput(t *testing.T) {
 	assert.PanicsWithValue(t, "synchronicity.Seq: nil function", func() { sy.Seq[int](context.Background(), nil, nil) })
-	assert.PanicsWithValue(t, "synchronicity.Prefetch: n must be at least 1, got 0", func() { sy.Prefetch(0) })
+	assert.PanicsWithValue(t, "synchronicity.Prefetch: n must not be negative, got -1", func() { sy.Prefetch(-1) })
 	assert.PanicsWithValue(t, "synchronicity.FromSeq: nil sequence", func() { sy.FromSeq[int](nil) })
 }
 
@@ -575,4 +576,88 @@ func TestSeqCollectedClosedLoop(t *testing.T) {
 	vs, err := collect(sy.Seq(context.Background(), l, (&counter{n: 3}).produce))
 	assert.ErrorIs(t, err, sy.ErrClosed)
 	assert.Empty(t, vs)
+}
+
+// Ported from the Python library's test/generators_test.py,
+// test_generator_order_sync: a blocking range runs the producer in
+// lockstep with the loop body, on every kind of loop.
+func TestGeneratorOrderSync(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			var events []string
+			event := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
+			producer := func(ctx context.Context, yield func(int) bool) error {
+				for i := range 10 {
+					event("producer")
+					if !yield(i) {
+						return nil
+					}
+				}
+				return nil
+			}
+			for _, err := range sy.Seq(context.Background(), l, producer) {
+				require.NoError(t, err)
+				event("consumer")
+			}
+			want := slices.Repeat([]string{"producer", "consumer"}, 10)
+			assert.Equal(t, want, events)
+		})
+	}
+}
+
+// Ported from test_generator_order_async: the async form, a Stream, runs
+// on a goroutine of its own, so even unbuffered (Prefetch(0)) its producer
+// is one value ahead of the consumer — a deliberate difference from Python's
+// async for, which is lockstep; Seq is the lockstep form.
+func TestGeneratorOrderAsync(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var made, received atomic.Int64
+			producer := func(ctx context.Context, yield func(int) bool) error {
+				for i := range 10 {
+					made.Add(1)
+					if !yield(i) {
+						return nil
+					}
+				}
+				return nil
+			}
+			s := sy.Start(context.Background(), l, producer, sy.Prefetch(0))
+			for range s.C() {
+				received.Add(1)
+				assert.LessOrEqual(t, made.Load()-received.Load(), int64(1), "at most one value ahead")
+			}
+			require.NoError(t, s.Stop())
+			assert.EqualValues(t, 10, received.Load())
+		})
+	}
+}
+
+// Ported from test_ensure_stop_async_iteration: breaking out after the
+// first value stops the producer at its first yield, and its cleanup runs
+// once, before the range statement ends.
+func TestEnsureStopAsyncIteration(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			made, cleanups := 0, 0
+			producer := func(ctx context.Context, yield func(int) bool) error {
+				defer func() { cleanups++ }()
+				for _, v := range []int{42, 43} {
+					made++
+					if !yield(v) {
+						return nil
+					}
+				}
+				return nil
+			}
+			for v, err := range sy.Seq(context.Background(), l, producer) {
+				require.NoError(t, err)
+				assert.Equal(t, 42, v)
+				break
+			}
+			assert.Equal(t, 1, made, "stopped at its first yield")
+			assert.Equal(t, 1, cleanups)
+		})
+	}
 }

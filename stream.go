@@ -41,17 +41,25 @@ type stream[T any] struct {
 
 // Start runs producer p on loop l and returns a stream of its values at
 // once. The producer runs ahead of the receiver by up to the channel's
-// capacity: 64 values, or n with [Prefetch](n). Its context is done
+// buffer: 64 values, or n with [Prefetch](n). Its context is done
 // when ctx is done, the stream is stopped or the loop closes. On a closed
 // loop the stream is already closed, and Stop reports [ErrClosed].
 func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) *Stream[T] {
 	mustArgs("Start", ctx, p == nil)
 	size := configure("Start", opts).prefetch
-	if size == 0 {
+	if size < 0 {
 		size = defaultBuffer
 	}
+	size = max(size, 1)
 	l = orDefault(l)
-	s := &stream[T]{ch: chanFor[T](l, size), done: chanFor[struct{}](l, 0), loop: l}
+	// The producer is size values ahead at most: one waiting in its send,
+	// and the rest in the channel, or on a serial loop in the step the loop
+	// ran for it, whose values it sends one by one.
+	capacity := size - 1
+	if l.serial {
+		capacity = 0
+	}
+	s := &stream[T]{ch: chanFor[T](l, capacity), done: chanFor[struct{}](l, 0), loop: l}
 	if !l.acquire() {
 		s.err = l.closedError("Start")
 		s.cancel = func(error) {}
