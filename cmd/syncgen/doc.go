@@ -11,8 +11,9 @@
 // argument), reads the methods declared on conn and *conn, exported and
 // unexported, and writes conn_syncgen.go beside them with:
 //
-//   - type Conn, the façade, and NewConn(l *synchronicity.Loop, impl *conn)
-//     *Conn. Every method of the façade runs impl's as a task of l, so on a
+//   - type Conn, the façade, with conn's doc comment (its first word, conn,
+//     becomes Conn) and a paragraph on what the façade adds, and
+//     NewConn(l *synchronicity.Loop, impl *conn) *Conn. Every method of the façade runs impl's as a task of l, so on a
 //     serial loop a *conn that is not safe for concurrent use can be shared
 //     by any number of goroutines. A nil loop means the default loop.
 //   - a blocking method for each of conn's, with the same name, and the

@@ -300,6 +300,37 @@ func (g *gen) checkValid(fn *types.Func, sig *types.Signature) error {
 	return nil
 }
 
+// typeDoc returns the impl type's doc comment, line by line, or nil.
+func (g *gen) typeDoc() []string {
+	for _, f := range g.pkg.Syntax {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts := spec.(*ast.TypeSpec)
+				if ts.Name.Name != g.typ {
+					continue
+				}
+				doc := ts.Doc
+				if doc == nil && len(gd.Specs) == 1 {
+					doc = gd.Doc
+				}
+				if doc == nil {
+					return nil
+				}
+				var lines []string
+				for _, c := range doc.List {
+					lines = append(lines, c.Text)
+				}
+				return lines
+			}
+		}
+	}
+	return nil
+}
+
 // docs finds the doc comment of each declared method.
 func (g *gen) docs() map[types.Object][]string {
 	out := map[types.Object][]string{}

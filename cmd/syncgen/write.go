@@ -64,6 +64,17 @@ func (w *writer) prepare() {
 func (w *writer) facade() {
 	g := w.g
 	F, T := g.name, g.typ
+	if doc := g.typeDoc(); len(doc) > 0 {
+		// The impl's own doc, naming the façade where it starts with the
+		// impl's name, as a type's doc does; then what the façade adds.
+		if rest, ok := strings.CutPrefix(doc[0], "// "+T+" "); ok {
+			doc[0] = "// " + F + " " + rest
+		}
+		for _, l := range doc {
+			w.p("%s", l)
+		}
+		w.p("//")
+	}
 	w.p("// %s runs the methods of *%s on a [%s.Loop]: every call is a", F, T, w.sy)
 	w.p("// task of the loop, so on a serial loop ([%s.Serial]) one *%s", w.sy, T)
 	w.p("// that is not safe for concurrent use can be shared by any number of")

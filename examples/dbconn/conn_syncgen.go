@@ -12,6 +12,12 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
+// DB is a fake database connection with the habits of a real one: it
+// keeps state between calls (the connection, an open transaction) and is
+// not safe for concurrent use. It notices when it is used from two
+// goroutines at once and panics, as a real driver would corrupt its
+// protocol state instead.
+//
 // DB runs the methods of *conn on a [synchronicity.Loop]: every call is a
 // task of the loop, so on a serial loop ([synchronicity.Serial]) one *conn
 // that is not safe for concurrent use can be shared by any number of

@@ -9,6 +9,8 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
+// SyncCounter counts, and is not safe for concurrent use.
+//
 // SyncCounter runs the methods of *Counter on a [synchronicity.Loop]: every call is a
 // task of the loop, so on a serial loop ([synchronicity.Serial]) one *Counter
 // that is not safe for concurrent use can be shared by any number of

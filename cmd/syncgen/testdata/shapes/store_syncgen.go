@@ -13,6 +13,8 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
+// Store is a key-value store that is not safe for concurrent use.
+//
 // Store runs the methods of *store on a [synchronicity.Loop]: every call is a
 // task of the loop, so on a serial loop ([synchronicity.Serial]) one *store
 // that is not safe for concurrent use can be shared by any number of

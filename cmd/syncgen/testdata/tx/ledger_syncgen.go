@@ -12,6 +12,9 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
+// Ledger is a table of names that is not safe for concurrent use: it
+// panics when two calls overlap.
+//
 // Ledger runs the methods of *ledger on a [synchronicity.Loop]: every call is a
 // task of the loop, so on a serial loop ([synchronicity.Serial]) one *ledger
 // that is not safe for concurrent use can be shared by any number of

@@ -10,6 +10,10 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
+// Tally counts, and batches: a batch is a context manager whose value is
+// its number, not the tally, and adds made while one is open count only
+// if it commits. It is not safe for concurrent use.
+//
 // Tally runs the methods of *tally on a [synchronicity.Loop]: every call is a
 // task of the loop, so on a serial loop ([synchronicity.Serial]) one *tally
 // that is not safe for concurrent use can be shared by any number of
