@@ -107,15 +107,13 @@ func (g *gather) settled(i int, failed bool) {
 
 // subscribe has n told of each future in fs settling, for combinator op.
 func subscribe[T any](op string, fs []*Future[T], n notifier) {
-	var checked *Loop
 	for i, f := range fs {
 		if f == nil {
 			panic("synchronicity." + op + ": nil *Future at index " + strconv.Itoa(i))
 		}
 		f.mustBeMade()
-		if l := f.ctx.loop; l != nil && l != checked && l.serial && f.state.Load() != settled {
-			checked = l
-			l.mustNotWaitHere(op)
+		if f.state.Load() != settled {
+			f.ranHere(op) // on a serial loop's own goroutine: now, in order
 		}
 	}
 	for i, f := range fs {

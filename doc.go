@@ -81,7 +81,9 @@
 // Every panic reaches exactly one of them.
 //
 // On a serial loop's goroutine, a blocking [Call] to the same loop runs
-// inline; waiting there for the loop's futures or streams, which are queued
+// inline, and so does a future of the loop's that is waited for there and
+// has not started: it runs at the wait, ahead of work queued before it.
+// Ranging or stopping a stream of the loop's there, whose steps are queued
 // behind the waiter, panics at the call.
 //
 // A loop made inside a testing/synctest bubble belongs to it; a serial loop

@@ -124,16 +124,33 @@ func (f *Future[T]) Done() <-chan struct{} {
 }
 
 // Result waits for the future to settle and returns its value and error:
-// what the task returned, even after [Future.Cancel] (see there). If
+// what the task returned, even after [Future.Cancel] (see there). Called on
+// a serial loop's goroutine for a task of that loop that has not started,
+// Result runs the task there and then, ahead of the work queued before it;
+// for one that has started (the caller's own), it panics. If
 // the task panicked, Result panics with its *PanicError — unless the loop
 // has reported that panic already (see [OnPanic]), in which case Result
 // returns it as the error: a panic has one observer.
 func (f *Future[T]) Result() (T, error) {
-	if f.state.Load() != settled {
-		f.ctx.loop.mustNotWaitHere("Future.Result")
+	if f.state.Load() != settled && !f.ranHere("Future.Result") {
 		<-f.Done()
 	}
 	return f.outcome()
+}
+
+// ranHere runs the future's task on the spot, if the caller is the goroutine
+// of the task's serial loop and the task has not started, and reports
+// whether it did. On that goroutine a task that has started is the caller's
+// own, which can never settle while it waits: op panics, naming the mistake.
+func (f *Future[T]) ranHere(op string) bool {
+	l := f.ctx.loop
+	if l == nil || !l.serial || !l.onLoop() {
+		return false
+	}
+	if !l.runPending(&f.ctx) {
+		l.mustNotWaitHere(op)
+	}
+	return true
 }
 
 // mustBeMade panics on a Future not made by this package.
@@ -147,8 +164,7 @@ func (f *Future[T]) mustBeMade() {
 // It does not cancel the task; [Future.Cancel] does.
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 	mustArgs("Future.Wait", ctx, false)
-	if f.state.Load() != settled {
-		f.ctx.loop.mustNotWaitHere("Future.Wait")
+	if f.state.Load() != settled && !f.ranHere("Future.Wait") {
 		select {
 		case <-f.Done():
 		case <-ctx.Done():
@@ -248,12 +264,24 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 	// fn travels with the goroutine, not in f, so that it is let go of
 	// when the task ends: one small allocation, the closure with both.
 	if l.serial {
-		l.enqueue(func() { f.run(fn) })
+		l.submit(&futureJob[T]{f, fn})
 	} else {
 		go f.run(fn)
 	}
 	return f
 }
+
+// futureJob is a future's task queued on a serial loop. A wait for the
+// future on the loop's own goroutine runs it there and then, if it has not
+// started (see Loop.runPending).
+type futureJob[T any] struct {
+	f  *Future[T]
+	fn func(context.Context) (T, error)
+}
+
+func (j *futureJob[T]) run()      { j.f.run(j.fn) }
+func (*futureJob[T]) finish()     {}
+func (j *futureJob[T]) of() *task { return &j.f.ctx }
 
 func (f *Future[T]) run(fn func(context.Context) (T, error)) {
 	l := f.ctx.loop

@@ -2,11 +2,13 @@ package synchronicity_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	sy "github.com/synchronicity-go/synchronicity"
 )
@@ -161,4 +163,85 @@ func TestCancelIsCooperative(t *testing.T) {
 	_, err = queued.Result()
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.False(t, called, "a task cancelled before its turn is not called")
+}
+
+// On a serial or locked loop's own goroutine, waiting for the loop's own
+// future runs its task there and then if it has not started — as awaiting
+// a task's future inside the event loop works in the Python library — and
+// only that task: work queued before it keeps its place. Every way to wait
+// does so: Result, Wait, All, Any, AsCompleted and Settle.
+func TestSerialWaitOnOwnFutureRunsIt(t *testing.T) {
+	waits := map[string]func(fs ...*sy.Future[int]) []int{
+		"Result": func(fs ...*sy.Future[int]) (out []int) {
+			for _, f := range fs {
+				v, err := f.Result()
+				require.NoError(t, err)
+				out = append(out, v)
+			}
+			return out
+		},
+		"Wait": func(fs ...*sy.Future[int]) (out []int) {
+			for _, f := range fs {
+				v, err := f.Wait(context.Background())
+				require.NoError(t, err)
+				out = append(out, v)
+			}
+			return out
+		},
+		"All": func(fs ...*sy.Future[int]) []int {
+			vs, err := sy.All(context.Background(), fs...)
+			require.NoError(t, err)
+			return vs
+		},
+		"Settle": func(fs ...*sy.Future[int]) []int {
+			vs, errs := sy.Settle(context.Background(), fs...)
+			assert.Equal(t, []error{nil, nil}, errs)
+			return vs
+		},
+		"AsCompleted": func(fs ...*sy.Future[int]) []int {
+			out := make([]int, len(fs))
+			for i, f := range sy.AsCompleted(context.Background(), fs...) {
+				out[i], _ = f.Result()
+			}
+			return out
+		},
+	}
+	for _, kind := range []string{"serial", "locked"} {
+		for name, wait := range waits {
+			t.Run(kind+"/"+name, func(t *testing.T) {
+				opt := sy.Serial()
+				if kind == "locked" {
+					opt = sy.LockOSThread()
+				}
+				l := sy.New(opt)
+				defer l.Close()
+				var order []string // touched only on the loop's goroutine
+				got, err := sy.Call(context.Background(), l, func(ctx context.Context) ([]int, error) {
+					earlier := sy.Go(ctx, l, func(context.Context) (int, error) { order = append(order, "earlier"); return 0, nil })
+					a := sy.Go(ctx, l, func(context.Context) (int, error) { order = append(order, "a"); return 1, nil })
+					b := sy.Go(ctx, l, func(context.Context) (int, error) { order = append(order, "b"); return 2, nil })
+					vs := wait(a, b)
+					order = append(order, "waited")
+					_, _ = earlier.Result()
+					return vs, nil
+				})
+				require.NoError(t, err)
+				assert.Equal(t, []int{1, 2}, got)
+				assert.Equal(t, []string{"a", "b", "waited", "earlier"}, order, "only the awaited tasks ran ahead of their turn")
+			})
+		}
+	}
+	// A task waiting for its own future waits for itself: that still panics.
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	var self *sy.Future[int]
+	ready := make(chan struct{})
+	self = sy.Go(context.Background(), l, func(context.Context) (int, error) {
+		<-ready
+		_, err := self.Result()
+		return 0, err
+	})
+	close(ready)
+	pe := catchPanic(t, func() { self.Result() })
+	assert.Contains(t, fmt.Sprint(pe.Value), "synchronicity.Future.Result: called on the goroutine of")
 }

@@ -387,23 +387,11 @@ func TestCloseFromOtherWorkWaits(t *testing.T) {
 	}
 }
 
-// On a serial loop's goroutine, waiting for the loop's own pending work,
-// which is queued behind the waiter, fails loudly at the call.
+// On a serial loop's goroutine, waiting for a stream of the loop's own,
+// whose steps are queued behind the waiter, fails loudly at the call.
+// (A wait for the loop's own future runs it: TestSerialWaitOnOwnFutureRunsIt.)
 func TestSerialWaitOnOwnWorkPanics(t *testing.T) {
 	waits := map[string]func(l *sy.Loop){
-		"Future.Result": func(l *sy.Loop) {
-			sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }).Result()
-		},
-		"Future.Wait": func(l *sy.Loop) {
-			sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }).Wait(context.Background())
-		},
-		"All": func(l *sy.Loop) {
-			sy.All(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil }))
-		},
-		"AsCompleted": func(l *sy.Loop) {
-			for range sy.AsCompleted(context.Background(), sy.Go(context.Background(), l, func(context.Context) (int, error) { return 1, nil })) {
-			}
-		},
 		"Stream.C": func(l *sy.Loop) {
 			for range sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).C() {
 			}

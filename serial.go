@@ -80,6 +80,45 @@ type job interface {
 	finish()
 }
 
+// A taskJob is a job that runs one task, which a wait for it on the loop's
+// own goroutine may run ahead of its turn.
+type taskJob interface {
+	job
+	of() *task
+}
+
+// noJob takes the place in the queue of a job that ran ahead of its turn.
+var noJob = jobFunc(func() {})
+
+// runPending runs the queued job of task t here and now, on the loop's
+// goroutine, and reports whether it found one: a wait there for t (as for
+// a future's Result) makes progress instead of waiting for work queued
+// behind the waiter. Only t's job runs; the rest of the queue keeps its
+// order and its turn.
+func (l *Loop) runPending(t *task) bool {
+	take := func(js []job) job {
+		for i, j := range js {
+			if tj, ok := j.(taskJob); ok && tj.of() == t {
+				js[i] = noJob
+				return j
+			}
+		}
+		return nil
+	}
+	j := take(l.batch[l.next:]) // the loop goroutine's own: no lock
+	if j == nil {
+		l.mu.Lock()
+		j = take(l.queue)
+		l.mu.Unlock()
+	}
+	if j == nil {
+		return false
+	}
+	j.run()
+	j.finish()
+	return true
+}
+
 // jobFunc is a job with nothing to do at its finish.
 type jobFunc func()
 
