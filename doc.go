@@ -83,8 +83,9 @@
 // On a serial loop's goroutine, a blocking [Call] to the same loop runs
 // inline, and so does a future of the loop's that is waited for there and
 // has not started: it runs at the wait, ahead of work queued before it.
-// Ranging or stopping a stream of the loop's there, whose steps are queued
-// behind the waiter, panics at the call.
+// So do the steps of a stream of the loop's ranged there with Seq or
+// stopped there; receiving from its channel there, which the package
+// cannot drive, panics at the call.
 //
 // A loop made inside a testing/synctest bubble belongs to it; a serial loop
 // made outside (a package-level one) serves bubbles too, but waits for it

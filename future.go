@@ -279,9 +279,9 @@ type futureJob[T any] struct {
 	fn func(context.Context) (T, error)
 }
 
-func (j *futureJob[T]) run()      { j.f.run(j.fn) }
-func (*futureJob[T]) finish()     {}
-func (j *futureJob[T]) of() *task { return &j.f.ctx }
+func (j *futureJob[T]) run()    { j.f.run(j.fn) }
+func (*futureJob[T]) finish()   {}
+func (j *futureJob[T]) of() any { return &j.f.ctx }
 
 func (f *Future[T]) run(fn func(context.Context) (T, error)) {
 	l := f.ctx.loop

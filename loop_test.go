@@ -387,21 +387,15 @@ func TestCloseFromOtherWorkWaits(t *testing.T) {
 	}
 }
 
-// On a serial loop's goroutine, waiting for a stream of the loop's own,
-// whose steps are queued behind the waiter, fails loudly at the call.
-// (A wait for the loop's own future runs it: TestSerialWaitOnOwnFutureRunsIt.)
+// On a serial loop's goroutine, receiving from the channel of a stream of
+// the loop's own, whose steps are queued behind the receiver, fails loudly
+// at the call. (Waits that the package can drive run the work instead:
+// TestSerialWaitOnOwnFutureRunsIt, TestSerialRangeOwnStreamRunsIt.)
 func TestSerialWaitOnOwnWorkPanics(t *testing.T) {
 	waits := map[string]func(l *sy.Loop){
 		"Stream.C": func(l *sy.Loop) {
 			for range sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).C() {
 			}
-		},
-		"Stream.Seq": func(l *sy.Loop) {
-			for range sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).Seq() {
-			}
-		},
-		"Stream.Stop": func(l *sy.Loop) {
-			sy.Start(context.Background(), l, func(ctx context.Context, yield func(int) bool) error { return nil }).Stop()
 		},
 	}
 	for name, wait := range waits {

@@ -102,6 +102,11 @@ type run[T any] struct {
 	inBody bool        // the consumer's body is running inside p (inline)
 	err    error       // what p returned
 	pe     *PanicError // how p panicked
+	// A stream's run on a serial loop: its steps are queued under key, and
+	// kick is told of each, so that a wait on the loop's goroutine can run
+	// them (see stream.pump).
+	key  any
+	kick chan struct{}
 }
 
 // produce calls p, catching its panic but not one of an inline body's.
@@ -231,11 +236,20 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 	)
 	onLoop := func(job func()) func() {
 		return func() {
-			l.enqueue(func() {
+			fn := func() {
 				defer func() { reply <- struct{}{} }()
 				defer l.owner.Store(l.owner.Load())
 				job()
-			})
+			}
+			if r.kick == nil {
+				l.enqueue(fn)
+			} else {
+				l.submit(&keyedJob{r.key, fn})
+				select {
+				case r.kick <- struct{}{}:
+				default:
+				}
+			}
 			<-reply
 		}
 	}

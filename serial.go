@@ -80,25 +80,35 @@ type job interface {
 	finish()
 }
 
-// A taskJob is a job that runs one task, which a wait for it on the loop's
-// own goroutine may run ahead of its turn.
+// A taskJob is a job of one piece of work, which a wait for that work on
+// the loop's own goroutine may run ahead of its turn; of names the work.
 type taskJob interface {
 	job
-	of() *task
+	of() any
 }
+
+// keyedJob is a taskJob made of a function.
+type keyedJob struct {
+	key any
+	fn  func()
+}
+
+func (j *keyedJob) run()    { j.fn() }
+func (*keyedJob) finish()   {}
+func (j *keyedJob) of() any { return j.key }
 
 // noJob takes the place in the queue of a job that ran ahead of its turn.
 var noJob = jobFunc(func() {})
 
-// runPending runs the queued job of task t here and now, on the loop's
-// goroutine, and reports whether it found one: a wait there for t (as for
-// a future's Result) makes progress instead of waiting for work queued
-// behind the waiter. Only t's job runs; the rest of the queue keeps its
-// order and its turn.
-func (l *Loop) runPending(t *task) bool {
+// runPending runs the queued job of the work named key here and now, on
+// the loop's goroutine, and reports whether it found one: a wait there for
+// that work (a future's Result, a stream's Stop) makes progress instead of
+// waiting for work queued behind the waiter. Only that job runs; the rest
+// of the queue keeps its order and its turn.
+func (l *Loop) runPending(key any) bool {
 	take := func(js []job) job {
 		for i, j := range js {
-			if tj, ok := j.(taskJob); ok && tj.of() == t {
+			if tj, ok := j.(taskJob); ok && tj.of() == key {
 				js[i] = noJob
 				return j
 			}

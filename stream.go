@@ -37,6 +37,7 @@ type stream[T any] struct {
 	cancel  context.CancelCauseFunc
 	loop    *Loop
 	work    inflight
+	kick    chan struct{} // on a serial loop: a step of the producer is queued
 }
 
 // Start runs producer p on loop l and returns a stream of its values at
@@ -60,6 +61,9 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 		capacity = 0
 	}
 	s := &stream[T]{ch: chanFor[T](l, capacity), done: chanFor[struct{}](l, 0), loop: l}
+	if l.serial {
+		s.kick = chanFor[struct{}](l, 1)
+	}
 	if !l.acquire() {
 		s.err = l.closedError("Start")
 		s.cancel = func(error) {}
@@ -101,7 +105,11 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	}
 	cut := false
 	s.err = errGoexit // stays if p calls runtime.Goexit
-	s.err = drive(&run[T]{ctx: ctx, cancel: s.cancel, p: p}, l, n, func(v T, _ error) bool {
+	r := &run[T]{ctx: ctx, cancel: s.cancel, p: p}
+	if s.kick != nil {
+		r.key, r.kick = s, s.kick
+	}
+	s.err = drive(r, l, n, func(v T, _ error) bool {
 		select { // while the channel has room, skip the two-channel select
 		case s.ch <- v:
 			return true
@@ -148,6 +156,35 @@ func (s *Stream[T]) state() *stream[T] {
 	return s.s
 }
 
+// pump waits for a value from ch, or with a nil ch for the stream's end.
+// On the goroutine of the stream's serial loop, where the producer's steps
+// are queued behind the caller, it runs them as they come, so that the wait
+// makes progress. It reports false once ch is closed.
+func (s *stream[T]) pump(ch chan T) (v T, ok bool) {
+	if s.kick == nil || !s.loop.onLoop() {
+		if ch == nil {
+			<-s.done
+			return v, false
+		}
+		v, ok = <-ch
+		return v, ok
+	}
+	for {
+		select {
+		case v, ok = <-ch: // never, for a nil ch
+			return v, ok
+		case <-s.done:
+			if ch == nil {
+				return v, false
+			}
+			v, ok = <-ch // the last values, and the close, come without steps
+			return v, ok
+		case <-s.kick:
+			s.loop.runPending(s)
+		}
+	}
+}
+
 // mustNotWaitHere panics if the caller is the goroutine of the stream's
 // serial loop while the stream runs: the producer's steps are queued
 // behind the caller, so its values and its end would never come.
@@ -189,9 +226,8 @@ func (s *Stream[T]) err() error {
 // may be called more than once.
 func (s *Stream[T]) Stop() error {
 	st := s.state()
-	st.mustNotWaitHere("Stream.Stop")
 	st.cancel(errStopped)
-	<-st.done
+	st.pump(nil)
 	if err := s.err(); !errors.Is(err, errStopped) {
 		return err
 	}
@@ -210,7 +246,6 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 		if !st.ranged.CompareAndSwap(false, true) {
 			panic("synchronicity: Stream.Seq ranged over twice; a stream delivers its values once")
 		}
-		st.mustNotWaitHere("Stream.Seq")
 		finished, inBody := false, false
 		defer func() {
 			switch {
@@ -220,7 +255,7 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 				// goes on as it was raised, and the producer's, if any,
 				// goes to the loop instead of taking its place.
 				st.cancel(errStopped)
-				<-st.done
+				st.pump(nil)
 				if st.pe != nil {
 					st.rec.Load().report()
 				}
@@ -228,7 +263,11 @@ func (s *Stream[T]) Seq() iter.Seq2[T, error] {
 				s.Stop()
 			}
 		}()
-		for v := range st.ch {
+		for {
+			v, ok := st.pump(st.ch)
+			if !ok {
+				break
+			}
 			inBody = true
 			if !yield(v, nil) {
 				inBody = false

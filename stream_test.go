@@ -141,3 +141,47 @@ func TestStreamStopOnClosedLoop(t *testing.T) {
 	s := sy.Start(context.Background(), l, func(context.Context, func(int) bool) error { return nil })
 	assert.ErrorIs(t, s.Stop(), sy.ErrClosed)
 }
+
+// On a serial or locked loop's own goroutine, ranging over a stream of the
+// loop's own with Seq, or stopping it, runs the producer's steps there as
+// they come: every value arrives, a break stops the producer and its
+// cleanup runs once, and an error comes last, as from any other goroutine.
+func TestSerialRangeOwnStreamRunsIt(t *testing.T) {
+	boom := errors.New("boom")
+	for _, opt := range []sy.Option{sy.Serial(), sy.LockOSThread()} {
+		l := sy.New(opt)
+		t.Cleanup(func() { assert.NoError(t, l.Close()) })
+		_, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+			c := &counter{n: 20, err: boom}
+			var got []int
+			var last error
+			for v, err := range sy.Start(ctx, l, c.produce, sy.Prefetch(3)).Seq() {
+				if err != nil {
+					last = err
+					break
+				}
+				got = append(got, v)
+			}
+			assert.Equal(t, seqInts(20), got)
+			assert.ErrorIs(t, last, boom)
+			assert.EqualValues(t, 1, c.cleanups.Load())
+
+			c = &counter{n: 1000}
+			n := 0
+			for _, err := range sy.Start(ctx, l, c.produce).Seq() {
+				require.NoError(t, err)
+				if n++; n == 5 {
+					break
+				}
+			}
+			assert.EqualValues(t, 1, c.cleanups.Load(), "a break stops the producer")
+
+			c = &counter{n: 1000}
+			s := sy.Start(ctx, l, c.produce)
+			assert.NoError(t, s.Stop())
+			assert.EqualValues(t, 1, c.cleanups.Load(), "Stop stops the producer")
+			return 0, nil
+		})
+		require.NoError(t, err)
+	}
+}
