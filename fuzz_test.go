@@ -1193,11 +1193,15 @@ func (r *fzOpRun) nested() {
 				r.failf("inner Call gave %d", v)
 			}
 		case fzInGo:
+			// On a serial loop's goroutine the wait runs the inner task.
 			v, misuse, err := r.selfWait(func() (int, error) { return sy.Go(ctx, l, r.task(fzSource, 0)).Result() })
+			if misuse {
+				r.failf("waiting for the loop's own future from its work panicked")
+			}
 			if err != nil {
 				return 0, err
 			}
-			if v != r.base && !misuse {
+			if v != r.base {
 				r.failf("inner Go gave %d", v)
 			}
 		case fzInSeq:
