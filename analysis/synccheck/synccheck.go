@@ -8,13 +8,16 @@
 //     commits. Name the error result and defer exit(&err) with it.
 //   - An exit function of Enter that is dropped: assigned to _, never used,
 //     or the whole Enter call used as a statement. Exit never runs.
-//   - A range over an iter.Seq2[T, error] from the package (Seq, Map,
-//     Stream.Seq, ...) with one variable, or none: the producer's
-//     error is dropped and arrives as a zero value that looks like an item.
-//     Range with two variables and check the error.
-//   - A *Future (from Go or Func.Go) or a *Stream (from Start)
-//     used as an expression statement: the work starts and nobody reads its
-//     outcome.
+//   - An exit function of Enter called inside a deferred function literal,
+//     defer func() { exit(&err) }(): a panic in the body never reaches Exit,
+//     since recover works only in the deferred function itself.
+//   - A range over a call that returns an iter.Seq2[T, error] (Seq, Map,
+//     Stream.Seq, a syncgen façade's producer, ...) with one variable, or
+//     none: the producer's error is dropped and arrives as a zero value that
+//     looks like an item. Range with two variables and check the error.
+//   - A call that returns a *Future or a *Stream (Go, Func.Go, Start, a
+//     façade's Async methods, ...) used as an expression statement: the work
+//     starts and nobody reads its outcome.
 //   - l.Close() or l.Shutdown(ctx) inside work handed to the same loop l: a
 //     function literal given to Call, Go, Wrap, Map, Map2 or MapIndexed, a
 //     producer given to Seq or Start, a Scoped function given to OnLoop,
@@ -50,11 +53,12 @@ synccheck reports:
   - defer exit(&x) where exit comes from synchronicity.Enter and x is not a
     named result of the enclosing function, so Exit never sees the error
     the function returns;
-  - an exit function of Enter that is discarded or never used;
-  - a range over an iter.Seq2[T, error] from the package with fewer than
-    two variables, which drops the error;
-  - a future or stream from the package used as an expression statement,
-    whose outcome nobody reads;
+  - an exit function of Enter that is discarded or never used, or called
+    inside a deferred function literal, where a panic never reaches Exit;
+  - a range over a call returning an iter.Seq2[T, error] (the package's or
+    a façade's) with fewer than two variables, which drops the error;
+  - a future or stream (the package's or a façade's) used as an expression
+    statement, whose outcome nobody reads;
   - a Close or Shutdown of a loop inside work handed to that same loop,
     which waits for itself and never returns.`
 
@@ -191,7 +195,7 @@ func (c *checker) assign(lhs, rhs []ast.Expr) {
 				c.notUse[id] = true
 			}
 			if v := c.variable(lhs[i]); v != nil {
-				if call, ok := e.(*ast.CallExpr); ok && c.libFunc(call) != nil && isErrSeq2(c.pass.TypesInfo.TypeOf(call)) {
+				if call, ok := e.(*ast.CallExpr); ok && isErrSeq2(c.pass.TypesInfo.TypeOf(call)) {
 					c.seqs[v] = true
 				}
 			}
@@ -233,13 +237,15 @@ func (c *checker) exitTo(e ast.Expr, call *ast.CallExpr) {
 }
 
 // exprStmt reports a call whose result carries work that must not be
-// dropped: Enter's exit function, a future or a stream.
+// dropped: Enter's exit function, a future or a stream — from the package
+// or from any function or method that returns one, such as a syncgen
+// façade's.
 func (c *checker) exprStmt(s *ast.ExprStmt) {
 	call, ok := ast.Unparen(s.X).(*ast.CallExpr)
 	if !ok {
 		return
 	}
-	fn := c.libFunc(call)
+	fn, _ := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
 	if fn == nil {
 		return
 	}
@@ -320,8 +326,13 @@ func (c *checker) unusedExits() {
 }
 
 // deferStmt reports defer exit(&x) where x is not a named result of the
-// function that defers it.
+// function that defers it, and an exit function called inside a deferred
+// function literal.
 func (c *checker) deferStmt(d *ast.DeferStmt, stack []ast.Node) {
+	if lit, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok {
+		c.deferredLit(lit)
+		return
+	}
 	id, ok := ast.Unparen(d.Call.Fun).(*ast.Ident)
 	if !ok || len(d.Call.Args) != 1 {
 		return
@@ -367,6 +378,30 @@ func (c *checker) deferStmt(d *ast.DeferStmt, stack []ast.Node) {
 		c.pass.ReportRangef(d, "defer %s: %s is not a named result, so what the function returns never reaches Exit, which sees %s as it is at that point (usually nil): "+
 			"name the error result, as in func f() (err error), and defer %s(&err)", call, x.Name, x.Name, id.Name)
 	}
+}
+
+// deferredLit reports calls of exit functions made in the body of a
+// deferred function literal: the exit function recovers a panic in the
+// body only when it is itself the deferred call.
+func (c *checker) deferredLit(lit *ast.FuncLit) {
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // a literal of its own, deferred or not
+		}
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		if !ok {
+			return true
+		}
+		if v, ok := c.pass.TypesInfo.Uses[id].(*types.Var); ok && c.exits[v] != nil {
+			c.pass.ReportRangef(call, "%s is called inside a deferred function literal, so a panic in the body never reaches Exit "+
+				"(recover works only in the deferred function itself): defer %s(&err) directly", id.Name, id.Name)
+		}
+		return true
+	})
 }
 
 var errorType = types.Universe.Lookup("error").Type()
@@ -424,7 +459,9 @@ func (c *checker) rangeStmt(r *ast.RangeStmt) {
 	from := ""
 	switch x := x.(type) {
 	case *ast.CallExpr:
-		if c.libFunc(x) == nil || !isErrSeq2(c.pass.TypesInfo.TypeOf(x)) {
+		// The package's sequences, and any call that returns one of the
+		// same shape, such as a syncgen façade's producer.
+		if !isErrSeq2(c.pass.TypesInfo.TypeOf(x)) {
 			return
 		}
 		from = types.ExprString(x.Fun) + "(...)"

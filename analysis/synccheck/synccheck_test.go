@@ -16,5 +16,5 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // it must not be reported.
 func TestAnalyzer(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), synccheck.Analyzer,
-		"./exits", "./ranges", "./futures", "./clean", "./ownwork")
+		"./exits", "./ranges", "./futures", "./clean", "./ownwork", "./facades")
 }
