@@ -16,41 +16,10 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
-	"strings"
-
 	"github.com/synchronicity-go/synchronicity/analysis/synccheck"
 	"golang.org/x/tools/go/analysis/singlechecker"
 )
 
 func main() {
-	if n := len(os.Args); n > 1 && strings.HasSuffix(os.Args[n-1], ".cfg") {
-		vetStdout(os.Args[n-1])
-	}
 	singlechecker.Main(synccheck.Analyzer)
-}
-
-// vetStdout follows the vet tool protocol of Go 1.26 and later, for a run
-// by go vet with the configuration file cfg. go vet asks the tool for JSON
-// (-json) and reads it from the file that the configuration's Stdout field
-// names, while the checker of golang.org/x/tools v0.36.0 writes it to
-// standard output, where go vet would print it raw and report success.
-// Pointing standard output at that file makes go vet print the
-// diagnostics and fail. Older go commands name no such file, and the tool
-// writes to standard error as it always has.
-func vetStdout(cfg string) {
-	data, err := os.ReadFile(cfg)
-	if err != nil {
-		return // the checker reports it
-	}
-	var c struct{ Stdout string }
-	if json.Unmarshal(data, &c) != nil || c.Stdout == "" {
-		return
-	}
-	f, err := os.Create(c.Stdout)
-	if err != nil {
-		return // go vet will find the output missing and say so
-	}
-	os.Stdout = f
 }
