@@ -1092,13 +1092,13 @@ func TestMapIndexedPairsForCallsCutShort(t *testing.T) {
 				var called atomic.Int64
 				hang := func(ctx context.Context, v int) (string, error) {
 					called.Add(1)
-					if v == 0 {
+					if v != 1 {
 						return "quick", nil
 					}
-					if v == 1 {
-						cancel() // the timeout, while this call is in flight
-					}
-					<-ctx.Done() // the hanging ones, as a request with no timeout
+					// The one that hangs, as a request with no timeout of its
+					// own, until the run's timeout comes while it is in flight.
+					cancel()
+					<-ctx.Done()
 					return "cut", ctx.Err()
 				}
 				got := map[int]error{}
