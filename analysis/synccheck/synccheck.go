@@ -1,42 +1,12 @@
-// Package synccheck defines an analyzer that reports misuses of the
-// synchronicity package that compile but lose errors or work:
-//
-//   - defer exit(&x), where exit is the exit function of
-//     synchronicity.Enter and x is not a named result of the function that
-//     defers it. The function's return statements do not assign x, so Exit
-//     sees nil (or a stale error) and a transaction whose body failed
-//     commits. Name the error result and defer exit(&err) with it.
-//   - An exit function of Enter that is dropped: assigned to _, never used,
-//     or the whole Enter call used as a statement. Exit never runs.
-//   - An exit function of Enter called inside a deferred function literal,
-//     defer func() { exit(&err) }(): a panic in the body never reaches Exit,
-//     since recover works only in the deferred function itself.
-//   - A range over a call that returns an iter.Seq2[T, error] (Seq, Map,
-//     Stream.Seq, a syncgen façade's producer, ...) with one variable, or
-//     none: the producer's error is dropped and arrives as a zero value that
-//     looks like an item. Range with two variables and check the error.
-//   - A call that returns a *Future or a *Stream (Go, Func.Go, Start, a
-//     façade's Async methods, ...) used as an expression statement: the work
-//     starts and nobody reads its outcome.
-//   - l.Close() or l.Shutdown(ctx) inside work handed to the same loop l: a
-//     function literal given to Call, Go, Wrap, Map, Map2 or MapIndexed, a
-//     producer given to Seq or Start, a Scoped function given to OnLoop,
-//     the body of Do on an OnLoop manager, or the body of a range over the
-//     loop's Seq or Map. Close
-//     waits for that work, which is waiting for Close: it never returns.
-//     Close the loop once the work has returned. A closure that the work
-//     calls counts; one it starts with go, hands to other code or stores
-//     does not, nor a loop the work assigns before closing it.
-//
-// Passing an exit function, future or sequence on (returning it, storing
-// it, handing it to All) is not reported: the code that receives it is
-// responsible for it.
 package synccheck
 
 import (
+	_ "embed"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -47,31 +17,31 @@ import (
 // libPath is the import path of the package whose use is checked.
 const libPath = "github.com/synchronicity-go/synchronicity"
 
-const doc = `report misuses of the synchronicity package that lose errors or work
+//go:embed doc.go
+var docFile string
 
-synccheck reports:
-  - defer exit(&x) where exit comes from synchronicity.Enter and x is not a
-    named result of the enclosing function, so Exit never sees the error
-    the function returns;
-  - an exit function of Enter that is discarded or never used, or called
-    inside a deferred function literal, where a panic never reaches Exit;
-  - a range over a call returning an iter.Seq2[T, error] (the package's or
-    a façade's) with fewer than two variables, which drops the error;
-  - a future or stream (the package's or a façade's) used as an expression
-    statement, whose outcome nobody reads;
-  - a Close or Shutdown of a loop inside work handed to that same loop,
-    which waits for itself and never returns.`
-
-// Analyzer reports misuses of the synchronicity package: deferred exits that
-// cannot see the function's error, dropped exit functions, ranges that drop
-// a sequence's error, futures and streams started and dropped, and loops
-// closed from their own work.
+// Analyzer reports misuses of the synchronicity package; the package
+// documentation lists them.
 var Analyzer = &analysis.Analyzer{
 	Name:     "synccheck",
-	Doc:      doc,
+	Doc:      analyzerDoc(docFile),
 	URL:      "https://pkg.go.dev/" + libPath + "/analysis/synccheck",
 	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
+}
+
+// analyzerDoc returns the text under the "# Analyzer synccheck" heading of
+// the package comment in src, the one place the rules are written.
+func analyzerDoc(src string) string {
+	f, err := parser.ParseFile(token.NewFileSet(), "doc.go", src, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil || f.Doc == nil {
+		panic("synccheck: doc.go has no package comment")
+	}
+	_, doc, ok := strings.Cut(f.Doc.Text(), "# Analyzer synccheck\n\n")
+	if !ok {
+		panic("synccheck: doc.go has no # Analyzer synccheck section")
+	}
+	return strings.TrimPrefix(doc, "synccheck: ")
 }
 
 func run(pass *analysis.Pass) (any, error) {

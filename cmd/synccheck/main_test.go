@@ -55,6 +55,15 @@ func TestCommand(t *testing.T) {
 			t.Errorf("%s %v ./clean: status %d, output %q; want 0 and nothing", c.name, c.args, code, out)
 		}
 		out, code := run(c.name, append(c.args, "./futures")...)
+		if c.name == bin {
+			// Files behind a build tag are checked with -tags.
+			if out, code := run(bin, "./tagged"); code != 0 || out != "" {
+				t.Errorf("synccheck ./tagged: status %d, output %q; want nothing without the tag", code, out)
+			}
+			if out, code := run(bin, "-tags=special", "./tagged"); code == 0 || !strings.Contains(out, "tagged.go:") {
+				t.Errorf("synccheck -tags=special ./tagged: status %d, output:\n%s\nwant a report", code, out)
+			}
+		}
 		if code == 0 || !strings.Contains(out, "futures.go:") || !strings.Contains(out, "the future returned by Go is dropped") {
 			t.Errorf("%s %v ./futures: status %d, output:\n%s\nwant a report and a non-zero status", c.name, c.args, code, out)
 		}

@@ -1,0 +1,2 @@
+// Package tagged holds a misuse that only a build with -tags=special sees.
+package tagged
