@@ -152,7 +152,7 @@ func (c *checker) assignsLoop(work ast.Node, loop string, call *ast.CallExpr) bo
 
 func (c *checker) reportOwn(call *ast.CallExpr, sel *ast.SelectorExpr, op string) {
 	l := types.ExprString(ast.Unparen(sel.X))
-	c.pass.Reportf(call.Pos(), "%s.%s called from work running on %s waits for that work, and so for itself, and never returns: close the loop once the work has returned (after Call returns, the future settles or the range ends)", l, op, l)
+	c.reportRangef(call.Fun, "%s.%s called from work running on %s waits for that work, and so for itself, and never returns: close the loop once the work has returned (after Call returns, the future settles or the range ends)", l, op, l)
 }
 
 // litLoop returns the loop that lit is handed to as work, or "": outer

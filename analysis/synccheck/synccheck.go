@@ -1,11 +1,14 @@
 package synccheck
 
 import (
+	"cmp"
 	_ "embed"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -94,6 +97,11 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		return true
 	})
+	// The checks run in passes; the reports come out in source order.
+	slices.SortStableFunc(c.diags, func(a, b analysis.Diagnostic) int { return cmp.Compare(a.Pos, b.Pos) })
+	for _, d := range c.diags {
+		pass.Report(d)
+	}
 	return nil, nil
 }
 
@@ -120,6 +128,13 @@ type checker struct {
 	// that read nothing useful: the left of an assignment, and x in _ = x,
 	// which silences the compiler but calls nothing.
 	notUse map[*ast.Ident]bool
+	diags  []analysis.Diagnostic // reported at the end, in source order
+}
+
+func (c *checker) report(d analysis.Diagnostic) { c.diags = append(c.diags, d) }
+
+func (c *checker) reportRangef(rng analysis.Range, format string, args ...any) {
+	c.report(analysis.Diagnostic{Pos: rng.Pos(), End: rng.End(), Message: fmt.Sprintf(format, args...)})
 }
 
 // libFunc returns the package-level function or method of the package that
@@ -189,7 +204,7 @@ func (c *checker) variable(e ast.Expr) *types.Var {
 // exitTo notes that the exit function of Enter's call is assigned to e.
 func (c *checker) exitTo(e ast.Expr, call *ast.CallExpr) {
 	if id, ok := ast.Unparen(e).(*ast.Ident); ok && id.Name == "_" {
-		c.pass.Report(analysis.Diagnostic{
+		c.report(analysis.Diagnostic{
 			Pos: id.Pos(), End: id.End(),
 			Message: "the exit function of synchronicity.Enter is assigned to _, so the manager's Exit never runs: " +
 				"name it and defer exit(&err) once Enter's error is checked",
@@ -220,16 +235,16 @@ func (c *checker) exprStmt(s *ast.ExprStmt) {
 		return
 	}
 	if c.isEnter(call) {
-		c.pass.ReportRangef(call, "the results of synchronicity.Enter are dropped, so the manager's Exit never runs: "+
+		c.reportRangef(call, "the results of synchronicity.Enter are dropped, so the manager's Exit never runs: "+
 			"v, exit, err := synchronicity.Enter(...), then defer exit(&err) once err is checked")
 		return
 	}
 	switch libType(c.pass.TypesInfo.TypeOf(call)) {
 	case "Future":
-		c.pass.ReportRangef(call, "the future returned by %s is dropped, so its result, error and any panic are never observed: "+
+		c.reportRangef(call, "the future returned by %s is dropped, so its result, error and any panic are never observed: "+
 			"keep it and wait for it (Result, Wait, All), or call synchronicity.Call to block", name(fn))
 	case "Stream":
-		c.pass.ReportRangef(call, "the stream returned by %s is dropped, so its values and error are never read: "+
+		c.reportRangef(call, "the stream returned by %s is dropped, so its values and error are never read: "+
 			"keep it and range over its C() or Seq(), or Stop it", name(fn))
 	}
 }
@@ -289,7 +304,7 @@ func (c *checker) unusedExits() {
 	for _, v := range c.order {
 		if !used[v] {
 			call := c.exits[v]
-			c.pass.ReportRangef(call, "the exit function %s of synchronicity.Enter is never called, so the manager's Exit never runs: "+
+			c.reportRangef(call, "the exit function %s of synchronicity.Enter is never called, so the manager's Exit never runs: "+
 				"defer %s(&err) once Enter's error is checked", v.Name(), v.Name())
 		}
 	}
@@ -336,16 +351,16 @@ func (c *checker) deferStmt(d *ast.DeferStmt, stack []ast.Node) {
 	call := id.Name + "(&" + x.Name + ")"
 	switch {
 	case named != nil && named.Name == x.Name:
-		c.pass.ReportRangef(d, "defer %s: this %s is declared inside the function and shadows the named result, so the error the function returns never reaches Exit: "+
+		c.reportRangef(d, "defer %s: this %s is declared inside the function and shadows the named result, so the error the function returns never reaches Exit: "+
 			"assign the named result %s with = instead of declaring a new one with :=", call, x.Name, named.Name)
 	case named != nil:
-		c.pass.ReportRangef(d, "defer %s: %s is not the function's named result %s, so the error the function returns never reaches Exit: defer %s(&%s)",
+		c.reportRangef(d, "defer %s: %s is not the function's named result %s, so the error the function returns never reaches Exit: defer %s(&%s)",
 			call, x.Name, named.Name, id.Name, named.Name)
 	case isResultOf(c.pass.TypesInfo, target, funcs[1:]):
-		c.pass.ReportRangef(d, "defer %s: %s is a result of an enclosing function, not of the function literal that defers %s, so what the literal returns never reaches Exit: "+
+		c.reportRangef(d, "defer %s: %s is a result of an enclosing function, not of the function literal that defers %s, so what the literal returns never reaches Exit: "+
 			"give the literal a named error result, as in func() (err error), and defer %s(&err)", call, x.Name, id.Name, id.Name)
 	default:
-		c.pass.ReportRangef(d, "defer %s: %s is not a named result, so what the function returns never reaches Exit, which sees %s as it is at that point (usually nil): "+
+		c.reportRangef(d, "defer %s: %s is not a named result, so what the function returns never reaches Exit, which sees %s as it is at that point (usually nil): "+
 			"name the error result, as in func f() (err error), and defer %s(&err)", call, x.Name, x.Name, id.Name)
 	}
 }
@@ -367,7 +382,7 @@ func (c *checker) deferredLit(lit *ast.FuncLit) {
 			return true
 		}
 		if v, ok := c.pass.TypesInfo.Uses[id].(*types.Var); ok && c.exits[v] != nil {
-			c.pass.ReportRangef(call, "%s is called inside a deferred function literal, so a panic in the body never reaches Exit "+
+			c.reportRangef(call, "%s is called inside a deferred function literal, so a panic in the body never reaches Exit "+
 				"(recover works only in the deferred function itself): defer %s(&err) directly", id.Name, id.Name)
 		}
 		return true
@@ -450,5 +465,5 @@ func (c *checker) rangeStmt(r *ast.RangeStmt) {
 		msg = "range over " + from + " with no variables drops the error that ends the sequence: " +
 			"for _, err := range " + from + " and check err"
 	}
-	c.pass.Report(analysis.Diagnostic{Pos: r.For, End: r.X.End(), Message: msg})
+	c.report(analysis.Diagnostic{Pos: r.For, End: r.X.End(), Message: msg})
 }
