@@ -14,6 +14,11 @@
 //     commits. Name the error result and defer exit(&err) with it.
 //   - An exit function of Enter that is dropped: assigned to _, never used,
 //     or the whole Enter call used as a statement. Exit never runs.
+//   - An exit function of Enter that some path from the Enter to a return
+//     never calls, defers or passes on: an early return between Enter and
+//     defer exit(&err), or an exit(&err) without defer that an early return
+//     skips. Paths on which Enter's own error is not nil need no exit. As
+//     the lostcancel pass does, it reports the Enter and the return.
 //   - An exit function of Enter called inside a deferred function literal,
 //     defer func() { exit(&err) }(): a panic in the body never reaches Exit,
 //     since recover works only in the deferred function itself.

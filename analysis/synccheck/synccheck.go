@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/types/typeutil"
@@ -29,7 +30,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "synccheck",
 	Doc:      analyzerDoc(docFile),
 	URL:      "https://pkg.go.dev/" + libPath + "/analysis/synccheck",
-	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Requires: []*analysis.Analyzer{inspect.Analyzer, ctrlflow.Analyzer},
 	Run:      run,
 }
 
@@ -94,6 +95,7 @@ func run(pass *analysis.Pass) (any, error) {
 			c.rangeStmt(n)
 		case *ast.CallExpr:
 			c.ownWork(n, stack)
+			c.enterPaths(n, stack)
 		}
 		return true
 	})
@@ -129,6 +131,7 @@ type checker struct {
 	// which silences the compiler but calls nothing.
 	notUse map[*ast.Ident]bool
 	diags  []analysis.Diagnostic // reported at the end, in source order
+	unused map[*types.Var]bool   // exit functions reported as never used
 }
 
 func (c *checker) report(d analysis.Diagnostic) { c.diags = append(c.diags, d) }
@@ -289,6 +292,24 @@ func isErrSeq2(t types.Type) bool {
 	return args.Len() == 2 && types.Identical(args.At(1), errorType)
 }
 
+// enterPaths checks the paths after an Enter whose exit function is kept
+// in a local variable that is used somewhere (unusedExits reports one that
+// is not).
+func (c *checker) enterPaths(call *ast.CallExpr, stack []ast.Node) {
+	if !c.isEnter(call) || len(stack) < 2 {
+		return
+	}
+	assign, ok := stack[len(stack)-2].(*ast.AssignStmt)
+	if !ok || len(assign.Lhs) != 3 {
+		return
+	}
+	v := c.variable(assign.Lhs[1])
+	if v == nil || c.exits[v] != call || c.unused[v] {
+		return
+	}
+	c.exitPaths(v, call, assign, stack)
+}
+
 // unusedExits reports exit functions that are never used, other than
 // being thrown away with _ = exit.
 func (c *checker) unusedExits() {
@@ -301,8 +322,10 @@ func (c *checker) unusedExits() {
 			used[v] = true
 		}
 	}
+	c.unused = map[*types.Var]bool{}
 	for _, v := range c.order {
 		if !used[v] {
+			c.unused[v] = true
 			call := c.exits[v]
 			c.reportRangef(call, "the exit function %s of synchronicity.Enter is never called, so the manager's Exit never runs: "+
 				"defer %s(&err) once Enter's error is checked", v.Name(), v.Name())

@@ -201,3 +201,53 @@ func InClosure(ctx context.Context) (err error) {
 	defer func() { exit(&err) }() // want `exit is called inside a deferred function literal`
 	return nil
 }
+
+// EarlyReturn returns between Enter and the deferred exit.
+func EarlyReturn(ctx context.Context, skip bool) (err error) {
+	_, exit, err := sy.Enter(ctx, tx) // want `the exit function exit of synchronicity.Enter is not called on all paths`
+	if err != nil {
+		return err
+	}
+	if skip {
+		return nil // want `this return statement may be reached without calling exit`
+	}
+	defer exit(&err)
+	return nil
+}
+
+// NotDeferred calls exit at the end, which an early return skips.
+func NotDeferred(ctx context.Context, n int) (err error) {
+	v, exit, err := sy.Enter(ctx, tx) // want `the exit function exit of synchronicity.Enter is not called on all paths`
+	if err != nil {
+		return err
+	}
+	if v > n {
+		return errors.New("too big") // want `this return statement may be reached without calling exit`
+	}
+	exit(&err)
+	return err
+}
+
+// EveryPath calls exit on every path, without defer.
+func EveryPath(ctx context.Context, n int) (err error) {
+	v, exit, err := sy.Enter(ctx, tx)
+	if nil != err {
+		return err
+	}
+	if v > n {
+		err = errors.New("too big")
+		exit(&err)
+		return err
+	}
+	exit(&err)
+	return err
+}
+
+// HandedBack hands exit to its caller on the path that does not call it.
+func HandedBack(ctx context.Context) (func(*error), error) {
+	_, exit, err := sy.Enter(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return exit, nil
+}
