@@ -338,10 +338,9 @@ func (w *writer) blocking(m *method) {
 // async writes the async type and the method that returns it.
 func (w *writer) async() {
 	F := w.g.name
-	w.p("// %sAsync holds the async forms of %s's methods, the counterpart of", F, F)
-	w.p("// Python's .aio: each starts its call as a task of the loop and returns")
-	w.p("// at once, with a future for a call and a stream for a producer. Get one")
-	w.p("// from [%s.Async].", F)
+	w.p("// %sAsync holds the async forms of %s's methods: each starts its call", F, F)
+	w.p("// as a task of the loop and returns at once, with a future for a call")
+	w.p("// and a stream for a producer. Get one from [%s.Async].", F)
 	if w.cm {
 		w.p("//")
 		w.p("// While a use of a %s as a context manager is open, the Async methods", F)
@@ -349,9 +348,9 @@ func (w *writer) async() {
 		w.p("// ends, before they start their task; those of the %s that Enter", F)
 		w.p("// returned start it at once.")
 	}
-	w.p("type %sAsync struct {\nf *%s\n}\n", F, F)
+	w.p("type %sAsync %s\n", F, F)
 	w.p("// Async returns the async forms of f's methods.")
-	w.p("func (f *%s) Async() %sAsync {\nreturn %sAsync{f: f}\n}\n", F, F, F)
+	w.p("func (f *%s) Async() *%sAsync {\nreturn (*%sAsync)(f)\n}\n", F, F, F)
 }
 
 // asyncMethod writes the async form of m; a context manager's Enter and
@@ -365,10 +364,9 @@ func (w *writer) asyncMethod(m *method) {
 	case shapeProducer:
 		w.p("// %s is the async form of [%s.%s]: it starts the producer as a task", m.name, F, m.name)
 		w.p("// of the loop and returns the stream of its values at once.")
-		w.p("func (a %sAsync) %s(%s) *%s.Stream[%s] {", F, m.name, w.params(m, true), w.sy, g.typeStr(m.elem.typ, m.elem.self))
-		w.p("f := a.f")
+		w.p("func (f *%sAsync) %s(%s) *%s.Stream[%s] {", F, m.name, w.params(m, true), w.sy, g.typeStr(m.elem.typ, m.elem.self))
 		if w.cm {
-			w.p("return %s(ctx, f, %s)", g.local("Start"), w.producer(m))
+			w.p("return %s(ctx, (*%s)(f), %s)", g.local("Start"), F, w.producer(m))
 		} else {
 			w.p("return %s.Start(ctx, f.loop, %s)", w.sy, w.producer(m))
 		}
@@ -377,10 +375,9 @@ func (w *writer) asyncMethod(m *method) {
 	}
 	w.p("// %s is the async form of [%s.%s]: it starts the call as a task of", m.name, F, m.name)
 	w.p("// the loop and returns its future at once.")
-	w.p("func (a %sAsync) %s(%s) *%s.Future[%s] {", F, m.name, w.params(m, true), w.sy, w.valueType(m))
-	w.p("f := a.f")
+	w.p("func (f *%sAsync) %s(%s) *%s.Future[%s] {", F, m.name, w.params(m, true), w.sy, w.valueType(m))
 	if w.cm {
-		w.p("return %s(ctx, f, %s)", g.local("Go"), w.task(m))
+		w.p("return %s(ctx, (*%s)(f), %s)", g.local("Go"), F, w.task(m))
 	} else {
 		w.p("return %s.Go(ctx, f.loop, %s)", w.sy, w.task(m))
 	}

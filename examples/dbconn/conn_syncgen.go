@@ -373,74 +373,65 @@ func (f *DB) Stats() Stats {
 	return v
 }
 
-// DBAsync holds the async forms of DB's methods, the counterpart of
-// Python's .aio: each starts its call as a task of the loop and returns
-// at once, with a future for a call and a stream for a producer. Get one
-// from [DB.Async].
+// DBAsync holds the async forms of DB's methods: each starts its call
+// as a task of the loop and returns at once, with a future for a call
+// and a stream for a producer. Get one from [DB.Async].
 //
 // While a use of a DB as a context manager is open, the Async methods
 // of the DB it was entered through wait for its Exit, or until ctx
 // ends, before they start their task; those of the DB that Enter
 // returned start it at once.
-type DBAsync struct {
-	f *DB
-}
+type DBAsync DB
 
 // Async returns the async forms of f's methods.
-func (f *DB) Async() DBAsync {
-	return DBAsync{f: f}
+func (f *DB) Async() *DBAsync {
+	return (*DBAsync)(f)
 }
 
 // Close is the async form of [DB.Close]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
-	f := a.f
-	return dbGo(ctx, f, func(context.Context) (struct{}, error) {
+func (f *DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
+	return dbGo(ctx, (*DB)(f), func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 }
 
 // Connect is the async form of [DB.Connect]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future[struct{}] {
-	f := a.f
-	return dbGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future[struct{}] {
+	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Connect(ctx, dsn)
 	})
 }
 
 // Insert is the async form of [DB.Insert]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int] {
-	f := a.f
-	return dbGo(ctx, f, func(ctx context.Context) (int, error) {
+func (f *DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int] {
+	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (int, error) {
 		return f.impl.Insert(ctx, name)
 	})
 }
 
 // Query is the async form of [DB.Query]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
-	f := a.f
-	return dbGo(ctx, f, func(ctx context.Context) (Row, error) {
+func (f *DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
+	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (Row, error) {
 		return f.impl.Query(ctx, id)
 	})
 }
 
 // Scan is the async form of [DB.Scan]: it starts the producer as a task
 // of the loop and returns the stream of its values at once.
-func (a DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[Row] {
-	f := a.f
-	return dbStart(ctx, f, func(ctx context.Context, yield func(Row) bool) error {
+func (f *DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[Row] {
+	return dbStart(ctx, (*DB)(f), func(ctx context.Context, yield func(Row) bool) error {
 		return f.impl.Scan(ctx, pageSize, yield)
 	})
 }
 
 // Stats is the async form of [DB.Stats]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a DBAsync) Stats(ctx context.Context) *synchronicity.Future[Stats] {
-	f := a.f
-	return dbGo(ctx, f, func(context.Context) (Stats, error) {
+func (f *DBAsync) Stats(ctx context.Context) *synchronicity.Future[Stats] {
+	return dbGo(ctx, (*DB)(f), func(context.Context) (Stats, error) {
 		return f.impl.Stats(), nil
 	})
 }

@@ -79,23 +79,19 @@ func (f *SyncCounter) count() int {
 	return v
 }
 
-// SyncCounterAsync holds the async forms of SyncCounter's methods, the counterpart of
-// Python's .aio: each starts its call as a task of the loop and returns
-// at once, with a future for a call and a stream for a producer. Get one
-// from [SyncCounter.Async].
-type SyncCounterAsync struct {
-	f *SyncCounter
-}
+// SyncCounterAsync holds the async forms of SyncCounter's methods: each starts its call
+// as a task of the loop and returns at once, with a future for a call
+// and a stream for a producer. Get one from [SyncCounter.Async].
+type SyncCounterAsync SyncCounter
 
 // Async returns the async forms of f's methods.
-func (f *SyncCounter) Async() SyncCounterAsync {
-	return SyncCounterAsync{f: f}
+func (f *SyncCounter) Async() *SyncCounterAsync {
+	return (*SyncCounterAsync)(f)
 }
 
 // Add is the async form of [SyncCounter.Add]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a SyncCounterAsync) Add(ctx context.Context, d int) *synchronicity.Future[int] {
-	f := a.f
+func (f *SyncCounterAsync) Add(ctx context.Context, d int) *synchronicity.Future[int] {
 	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (int, error) {
 		return f.impl.Add(ctx, d)
 	})
@@ -103,8 +99,7 @@ func (a SyncCounterAsync) Add(ctx context.Context, d int) *synchronicity.Future[
 
 // Merge is the async form of [SyncCounter.Merge]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a SyncCounterAsync) Merge(ctx context.Context, other *SyncCounter) *synchronicity.Future[struct{}] {
-	f := a.f
+func (f *SyncCounterAsync) Merge(ctx context.Context, other *SyncCounter) *synchronicity.Future[struct{}] {
 	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Merge(ctx, unwrapSyncCounter(other))
 	})
@@ -112,8 +107,7 @@ func (a SyncCounterAsync) Merge(ctx context.Context, other *SyncCounter) *synchr
 
 // Write is the async form of [SyncCounter.Write]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a SyncCounterAsync) Write(ctx context.Context, p []byte) *synchronicity.Future[int] {
-	f := a.f
+func (f *SyncCounterAsync) Write(ctx context.Context, p []byte) *synchronicity.Future[int] {
 	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
 		return f.impl.Write(p)
 	})
@@ -121,8 +115,7 @@ func (a SyncCounterAsync) Write(ctx context.Context, p []byte) *synchronicity.Fu
 
 // WriteTo is the async form of [SyncCounter.WriteTo]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a SyncCounterAsync) WriteTo(ctx context.Context, w io.Writer) *synchronicity.Future[int64] {
-	f := a.f
+func (f *SyncCounterAsync) WriteTo(ctx context.Context, w io.Writer) *synchronicity.Future[int64] {
 	return synchronicity.Go(ctx, f.loop, func(context.Context) (int64, error) {
 		return f.impl.WriteTo(w)
 	})
@@ -130,8 +123,7 @@ func (a SyncCounterAsync) WriteTo(ctx context.Context, w io.Writer) *synchronici
 
 // count is the async form of [SyncCounter.count]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a SyncCounterAsync) count(ctx context.Context) *synchronicity.Future[int] {
-	f := a.f
+func (f *SyncCounterAsync) count(ctx context.Context) *synchronicity.Future[int] {
 	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
 		return f.impl.count(), nil
 	})

@@ -513,38 +513,33 @@ func (f *Store) panicky(ctx context.Context, arg0 string) error {
 	return err
 }
 
-// StoreAsync holds the async forms of Store's methods, the counterpart of
-// Python's .aio: each starts its call as a task of the loop and returns
-// at once, with a future for a call and a stream for a producer. Get one
-// from [Store.Async].
+// StoreAsync holds the async forms of Store's methods: each starts its call
+// as a task of the loop and returns at once, with a future for a call
+// and a stream for a producer. Get one from [Store.Async].
 //
 // While a use of a Store as a context manager is open, the Async methods
 // of the Store it was entered through wait for its Exit, or until ctx
 // ends, before they start their task; those of the Store that Enter
 // returned start it at once.
-type StoreAsync struct {
-	f *Store
-}
+type StoreAsync Store
 
 // Async returns the async forms of f's methods.
-func (f *Store) Async() StoreAsync {
-	return StoreAsync{f: f}
+func (f *Store) Async() *StoreAsync {
+	return (*StoreAsync)(f)
 }
 
 // Adopt is the async form of [Store.Adopt]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Future[int] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (int, error) {
+func (f *StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Future[int] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (int, error) {
 		return f.impl.Adopt(ctx, unwrapStore(other))
 	})
 }
 
 // Child is the async form of [Store.Child]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Child(ctx context.Context, name string) *synchronicity.Future[*Store] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (*Store, error) {
+func (f *StoreAsync) Child(ctx context.Context, name string) *synchronicity.Future[*Store] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (*Store, error) {
 		v, err := f.impl.Child(ctx, name)
 		return f.fam.facade(f.loop, v), err
 	})
@@ -552,9 +547,8 @@ func (a StoreAsync) Child(ctx context.Context, name string) *synchronicity.Futur
 
 // Children is the async form of [Store.Children]: it starts the producer as a task
 // of the loop and returns the stream of its values at once.
-func (a StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] {
-	f := a.f
-	return storeStart(ctx, f, func(ctx context.Context, yield func(*Store) bool) error {
+func (f *StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] {
+	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(*Store) bool) error {
 		return f.impl.Children(ctx, func(v *store) bool {
 			return yield(f.fam.facade(f.loop, v))
 		})
@@ -563,18 +557,16 @@ func (a StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] 
 
 // Close is the async form of [Store.Close]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) (struct{}, error) {
+func (f *StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 }
 
 // Dims is the async form of [Store.Dims]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsResult] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) (StoreDimsResult, error) {
+func (f *StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsResult] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) (StoreDimsResult, error) {
 		r0, r1 := f.impl.Dims()
 		return StoreDimsResult{V0: r0, V1: r1}, nil
 	})
@@ -582,63 +574,56 @@ func (a StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsRes
 
 // Get is the async form of [Store.Get]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[string] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (string, error) {
+func (f *StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[string] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (string, error) {
 		return f.impl.Get(ctx, key)
 	})
 }
 
 // Has is the async form of [Store.Has]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[bool] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (bool, error) {
+func (f *StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[bool] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (bool, error) {
 		return f.impl.Has(ctx, key), nil
 	})
 }
 
 // Keys is the async form of [Store.Keys]: it starts the producer as a task
 // of the loop and returns the stream of its values at once.
-func (a StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stream[string] {
-	f := a.f
-	return storeStart(ctx, f, func(ctx context.Context, yield func(string) bool) error {
+func (f *StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stream[string] {
+	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(string) bool) error {
 		return f.impl.Keys(ctx, prefix, yield)
 	})
 }
 
 // Len is the async form of [Store.Len]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) (int, error) {
+func (f *StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) (int, error) {
 		return f.impl.Len(), nil
 	})
 }
 
 // Log is the async form of [Store.Log]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) ([]string, error) {
+func (f *StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) ([]string, error) {
 		return f.impl.Log(), nil
 	})
 }
 
 // Name is the async form of [Store.Name]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) (string, error) {
+func (f *StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) (string, error) {
 		return f.impl.Name(), nil
 	})
 }
 
 // Pair is the async form of [Store.Pair]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairResult] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (StorePairResult, error) {
+func (f *StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairResult] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (StorePairResult, error) {
 		r0, r1 := f.impl.Pair(ctx)
 		return StorePairResult{V0: r0, V1: r1}, nil
 	})
@@ -646,45 +631,40 @@ func (a StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairRes
 
 // Parent is the async form of [Store.Parent]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) (*Store, error) {
+func (f *StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) (*Store, error) {
 		return f.fam.facade(f.loop, f.impl.Parent()), nil
 	})
 }
 
 // Put is the async form of [Store.Put]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Put(ctx context.Context, key string, val string) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *StoreAsync) Put(ctx context.Context, key string, val string) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Put(ctx, key, val)
 	})
 }
 
 // PutAll is the async form of [Store.PutAll]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.PutAll(ctx, kv...)
 	})
 }
 
 // Rename is the async form of [Store.Rename]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
 	})
 }
 
 // Reset is the async form of [Store.Reset]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(context.Context) (struct{}, error) {
+func (f *StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
 		f.impl.Reset()
 		return struct{}{}, nil
 	})
@@ -692,9 +672,8 @@ func (a StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
 
 // Stats is the async form of [Store.Stats]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsResult] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (StoreStatsResult, error) {
+func (f *StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsResult] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (StoreStatsResult, error) {
 		r0, r1, err := f.impl.Stats(ctx)
 		return StoreStatsResult{Reads: r0, Writes: r1}, err
 	})
@@ -702,9 +681,8 @@ func (a StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsR
 
 // Touch is the async form of [Store.Touch]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		f.impl.Touch(ctx)
 		return struct{}{}, nil
 	})
@@ -712,18 +690,16 @@ func (a StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
 
 // Wait is the async form of [Store.Wait]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Wait(ctx, d)
 	})
 }
 
 // panicky is the async form of [Store.panicky]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a StoreAsync) panicky(ctx context.Context, arg0 string) *synchronicity.Future[struct{}] {
-	f := a.f
-	return storeGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *StoreAsync) panicky(ctx context.Context, arg0 string) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.panicky(ctx, arg0)
 	})
 }

@@ -353,56 +353,49 @@ func (f *Ledger) Scan(ctx context.Context) iter.Seq2[string, error] {
 	})
 }
 
-// LedgerAsync holds the async forms of Ledger's methods, the counterpart of
-// Python's .aio: each starts its call as a task of the loop and returns
-// at once, with a future for a call and a stream for a producer. Get one
-// from [Ledger.Async].
+// LedgerAsync holds the async forms of Ledger's methods: each starts its call
+// as a task of the loop and returns at once, with a future for a call
+// and a stream for a producer. Get one from [Ledger.Async].
 //
 // While a use of a Ledger as a context manager is open, the Async methods
 // of the Ledger it was entered through wait for its Exit, or until ctx
 // ends, before they start their task; those of the Ledger that Enter
 // returned start it at once.
-type LedgerAsync struct {
-	f *Ledger
-}
+type LedgerAsync Ledger
 
 // Async returns the async forms of f's methods.
-func (f *Ledger) Async() LedgerAsync {
-	return LedgerAsync{f: f}
+func (f *Ledger) Async() *LedgerAsync {
+	return (*LedgerAsync)(f)
 }
 
 // Count is the async form of [Ledger.Count]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a LedgerAsync) Count(ctx context.Context) *synchronicity.Future[int] {
-	f := a.f
-	return ledgerGo(ctx, f, func(ctx context.Context) (int, error) {
+func (f *LedgerAsync) Count(ctx context.Context) *synchronicity.Future[int] {
+	return ledgerGo(ctx, (*Ledger)(f), func(ctx context.Context) (int, error) {
 		return f.impl.Count(ctx)
 	})
 }
 
 // Insert is the async form of [Ledger.Insert]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a LedgerAsync) Insert(ctx context.Context, name string) *synchronicity.Future[struct{}] {
-	f := a.f
-	return ledgerGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *LedgerAsync) Insert(ctx context.Context, name string) *synchronicity.Future[struct{}] {
+	return ledgerGo(ctx, (*Ledger)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Insert(ctx, name)
 	})
 }
 
 // Rows is the async form of [Ledger.Rows]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a LedgerAsync) Rows(ctx context.Context) *synchronicity.Future[[]string] {
-	f := a.f
-	return ledgerGo(ctx, f, func(context.Context) ([]string, error) {
+func (f *LedgerAsync) Rows(ctx context.Context) *synchronicity.Future[[]string] {
+	return ledgerGo(ctx, (*Ledger)(f), func(context.Context) ([]string, error) {
 		return f.impl.Rows(), nil
 	})
 }
 
 // Scan is the async form of [Ledger.Scan]: it starts the producer as a task
 // of the loop and returns the stream of its values at once.
-func (a LedgerAsync) Scan(ctx context.Context) *synchronicity.Stream[string] {
-	f := a.f
-	return ledgerStart(ctx, f, func(ctx context.Context, yield func(string) bool) error {
+func (f *LedgerAsync) Scan(ctx context.Context) *synchronicity.Stream[string] {
+	return ledgerStart(ctx, (*Ledger)(f), func(ctx context.Context, yield func(string) bool) error {
 		return f.impl.Scan(ctx, yield)
 	})
 }

@@ -221,38 +221,33 @@ func (f *Tally) Total() int {
 	return v
 }
 
-// TallyAsync holds the async forms of Tally's methods, the counterpart of
-// Python's .aio: each starts its call as a task of the loop and returns
-// at once, with a future for a call and a stream for a producer. Get one
-// from [Tally.Async].
+// TallyAsync holds the async forms of Tally's methods: each starts its call
+// as a task of the loop and returns at once, with a future for a call
+// and a stream for a producer. Get one from [Tally.Async].
 //
 // While a use of a Tally as a context manager is open, the Async methods
 // of the Tally it was entered through wait for its Exit, or until ctx
 // ends, before they start their task; those of the Tally that Enter
 // returned start it at once.
-type TallyAsync struct {
-	f *Tally
-}
+type TallyAsync Tally
 
 // Async returns the async forms of f's methods.
-func (f *Tally) Async() TallyAsync {
-	return TallyAsync{f: f}
+func (f *Tally) Async() *TallyAsync {
+	return (*TallyAsync)(f)
 }
 
 // Add is the async form of [Tally.Add]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a TallyAsync) Add(ctx context.Context, d int) *synchronicity.Future[struct{}] {
-	f := a.f
-	return tallyGo(ctx, f, func(ctx context.Context) (struct{}, error) {
+func (f *TallyAsync) Add(ctx context.Context, d int) *synchronicity.Future[struct{}] {
+	return tallyGo(ctx, (*Tally)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Add(ctx, d)
 	})
 }
 
 // Total is the async form of [Tally.Total]: it starts the call as a task of
 // the loop and returns its future at once.
-func (a TallyAsync) Total(ctx context.Context) *synchronicity.Future[int] {
-	f := a.f
-	return tallyGo(ctx, f, func(context.Context) (int, error) {
+func (f *TallyAsync) Total(ctx context.Context) *synchronicity.Future[int] {
+	return tallyGo(ctx, (*Tally)(f), func(context.Context) (int, error) {
 		return f.impl.Total(), nil
 	})
 }
