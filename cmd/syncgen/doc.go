@@ -18,10 +18,10 @@
 //     by any number of goroutines. A nil loop means the default loop.
 //   - a blocking method for each of conn's, with the same name, and the
 //     same arguments and results but for the changes listed below;
-//   - Async() *ConnAsync (ConnAsync is Conn under another name), whose methods have the same names and arguments,
-//     take a ctx even where conn's have none, and return a
-//     *synchronicity.Future for a call or a *synchronicity.Stream for a
-//     producer.
+//   - Async() *ConnAsync (ConnAsync is Conn under another name), whose
+//     methods have the same names and arguments, take a ctx even where
+//     conn's have none, and return a *synchronicity.Future for a call or a
+//     *synchronicity.Stream for a producer.
 //
 // Flags:
 //
