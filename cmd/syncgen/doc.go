@@ -8,8 +8,9 @@
 //	//go:generate go tool syncgen -type=conn -name=Conn
 //
 // It loads the package in the current directory (or the one named as its
-// argument), reads the methods declared on conn and *conn, exported and
-// unexported, and writes conn_syncgen.go beside them with:
+// argument), reads the exported methods declared on conn and *conn (with
+// -unexported, the unexported ones too: a façade exports what the impl
+// exports), and writes conn_syncgen.go beside them with:
 //
 //   - type Conn, the façade, with conn's doc comment (its first word, conn,
 //     becomes Conn) and a paragraph on what the façade adds, and
@@ -29,6 +30,7 @@
 //	-name F      the façade's name (default: T with its first letter upper-cased)
 //	-output file the file to write (default: t_syncgen.go, lower-cased, beside T)
 //	-strict      fail instead of warning when a method fits no shape
+//	-unexported  wrap the unexported methods too (by default only the exported ones)
 //
 // # Shapes
 //

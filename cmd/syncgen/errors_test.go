@@ -64,12 +64,12 @@ func TestFlags(t *testing.T) {
 		{args: []string{"-nope"}, want: "flag provided but not defined: -nope"},
 		{args: []string{"-type=store", "a", "b"}, want: "at most one package, got 2: a b"},
 		{args: []string{"-type=store", "./none"}, want: "package ./none: no Go files"},
-		{args: []string{"-type=store", "-name=Store", "-strict"}, want: "-strict: 5 method(s) of store fit no shape", warn: "syncgen: warning: (*store).Late left out"},
-		{args: []string{"-type=store", "-name=Store"}, warn: "syncgen: warning: (*store).Async left out"},
+		{args: []string{"-type=store", "-name=Store", "-unexported", "-strict"}, want: "-strict: 5 method(s) of store fit no shape", warn: "syncgen: warning: (*store).Late left out"},
+		{args: []string{"-type=store", "-name=Store", "-unexported"}, warn: "syncgen: warning: (*store).Async left out"},
 		// Run again, the façade is regenerated over the old one.
-		{args: []string{"-type=store", "-name=Store"}, warn: "syncgen: warning: (*store).Async left out"},
+		{args: []string{"-type=store", "-name=Store", "-unexported"}, warn: "syncgen: warning: (*store).Async left out"},
 		// A second façade beside the first would declare its names twice.
-		{args: []string{"-type=store", "-name=Store", "-output=other.go"}, want: "the façade would declare Store, but " + out + ":"},
+		{args: []string{"-type=store", "-name=Store", "-unexported", "-output=other.go"}, want: "the façade would declare Store, but " + out + ":"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stderr strings.Builder

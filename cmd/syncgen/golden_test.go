@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,10 +21,11 @@ var raceFlags []string
 // committed beside it as the golden output.
 var goldens = []struct {
 	dir, typ, name, golden string
+	unexported             bool
 	warnings               []string
 }{
 	{
-		dir: "shapes", typ: "store", name: "Store", golden: "store_syncgen.go",
+		dir: "shapes", typ: "store", name: "Store", golden: "store_syncgen.go", unexported: true,
 		warnings: []string{
 			"(*store).Late left out: its context.Context is not its first parameter",
 			"(*store).Walk left out: it ends in yield func(T) bool but does not return just error, as a producer does",
@@ -32,7 +34,7 @@ var goldens = []struct {
 			"(*store).use left out: the façade of a context manager has a field of that name",
 		},
 	},
-	{dir: "plain", typ: "Counter", name: "SyncCounter", golden: "counter_syncgen.go"},
+	{dir: "plain", typ: "Counter", name: "SyncCounter", golden: "counter_syncgen.go", unexported: true},
 	{dir: "tx", typ: "ledger", name: "Ledger", golden: "ledger_syncgen.go"},
 	{dir: "tx", typ: "tally", name: "Tally", golden: "tally_syncgen.go"},
 }
@@ -41,7 +43,7 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldens {
 		t.Run(tc.dir, func(t *testing.T) {
 			dir := filepath.Join("testdata", tc.dir)
-			res, err := generate(config{pattern: "./" + dir, typ: tc.typ, name: tc.name})
+			res, err := generate(config{pattern: "./" + dir, typ: tc.typ, name: tc.name, unexported: tc.unexported})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,4 +90,18 @@ func TestGenerated(t *testing.T) {
 		t.Fatalf("go %v: %v\n%s", args, err, out)
 	}
 	t.Logf("go %v:\n%s", args, out)
+}
+
+// A façade exports what the impl exports: its unexported helpers stay out
+// unless -unexported asks for them.
+func TestUnexportedMethodsNeedTheFlag(t *testing.T) {
+	for _, unexported := range []bool{false, true} {
+		res, err := generate(config{pattern: "./testdata/shapes", typ: "store", name: "Store", unexported: unexported})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(res.src), ") panicky("); got != unexported {
+			t.Errorf("-unexported=%v: façade has panicky: %v", unexported, got)
+		}
+	}
 }

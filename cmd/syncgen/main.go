@@ -28,8 +28,9 @@ func run(args []string, stderr io.Writer) error {
 	name := fs.String("name", "", "the façade's name (default: -type with its first letter upper-cased)")
 	output := fs.String("output", "", "the file to write (default: <type>_syncgen.go, lower-cased, in the package's directory)")
 	strict := fs.Bool("strict", false, "fail instead of warning when a method fits no shape")
+	unexported := fs.Bool("unexported", false, "wrap the type's unexported methods too (by default only the exported ones)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: syncgen -type=T [-name=F] [-output=file] [-strict] [package]")
+		fmt.Fprintln(stderr, "usage: syncgen -type=T [-name=F] [-output=file] [-strict] [-unexported] [package]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -47,10 +48,11 @@ func run(args []string, stderr io.Writer) error {
 		pattern = fs.Arg(0)
 	}
 	g, err := generate(config{
-		pattern: pattern,
-		typ:     *typeName,
-		name:    *name,
-		output:  *output,
+		pattern:    pattern,
+		typ:        *typeName,
+		name:       *name,
+		output:     *output,
+		unexported: *unexported,
 	})
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-//go:generate go run github.com/synchronicity-go/synchronicity/cmd/syncgen -type=store -name=Store
+//go:generate go run github.com/synchronicity-go/synchronicity/cmd/syncgen -type=store -name=Store -unexported
 
 // store is a key-value store that is not safe for concurrent use.
 type store struct {
