@@ -83,6 +83,10 @@
 //   - Methods come out in name order, with their doc comments copied.
 //     Methods promoted from embedded fields are not wrapped: declare the
 //     ones the façade should have on the type.
+//   - A method Close() error, the shape of io.Closer, still closes the impl
+//     once the loop has closed: nothing else can use the impl then, so the
+//     façade's Close waits for the loop's work to end and calls the impl's
+//     Close on the caller's goroutine.
 //   - Generic types are refused: declare a non-generic type for the
 //     instance you need and wrap that.
 //   - A method fits no shape when its ctx is not its first argument, when

@@ -37,6 +37,9 @@ func (w *writer) prepare() {
 			g.typeStr(r.typ, r.self)
 			w.fam = w.fam || r.self
 		}
+		if isCloser(m) {
+			w.errors = g.importName("errors", "errors")
+		}
 		if m.shape == shapeProducer {
 			g.typeStr(m.elem.typ, m.elem.self)
 			w.fam = w.fam || m.elem.self
@@ -319,6 +322,14 @@ func (w *writer) blocking(m *method) {
 		fields = append(fields, "r."+r.field)
 	}
 	switch n := len(m.results); {
+	case isCloser(m):
+		// Once the loop has closed, nothing else can use the impl: Close
+		// closes it here, after the loop's work has ended.
+		w.p("_, err := %s", call)
+		w.p("if %s.Is(err, %s.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {", w.errors, w.sy)
+		w.p("f.loop.Close() // waits for the loop's work; idempotent")
+		w.p("return f.impl.Close()\n}")
+		w.p("return err")
 	case fails && n == 0:
 		w.p("_, err := %s\nreturn err", call)
 	case fails && n == 1:
@@ -333,6 +344,12 @@ func (w *writer) blocking(m *method) {
 		w.p("r, err := %s\nif err != nil {\npanic(err)\n}\nreturn %s", call, strings.Join(fields, ", "))
 	}
 	w.p("}\n")
+}
+
+// isCloser reports whether m is an io.Closer's Close, which the façade
+// still runs once its loop has closed.
+func isCloser(m *method) bool {
+	return m.name == "Close" && m.shape == shapeCall && !m.ctx && len(m.params) == 0 && len(m.results) == 0 && m.err
 }
 
 // async writes the async type and the method that returns it.

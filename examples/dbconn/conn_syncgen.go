@@ -296,6 +296,10 @@ func (f *DB) Close() error {
 	_, err := dbCall(context.Background(), f, func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
+	if errors.Is(err, synchronicity.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {
+		f.loop.Close() // waits for the loop's work; idempotent
+		return f.impl.Close()
+	}
 	return err
 }
 

@@ -22,6 +22,7 @@ type store struct {
 	parent   *store
 	inTx     bool
 	log      []string
+	closed   bool
 }
 
 func newStore(name string) *store { return &store{name: name, data: map[string]string{}} }
@@ -165,6 +166,7 @@ func (s *store) Close() error {
 	if s.inTx {
 		return errors.New("close in a transaction")
 	}
+	s.closed = true
 	return nil
 }
 

@@ -325,6 +325,10 @@ func (f *Store) Close() error {
 	_, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
+	if errors.Is(err, synchronicity.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {
+		f.loop.Close() // waits for the loop's work; idempotent
+		return f.impl.Close()
+	}
 	return err
 }
 
