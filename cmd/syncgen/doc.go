@@ -54,13 +54,15 @@
 //
 // # Decisions
 //
-//   - A method that takes a ctx but returns no error gains an error result:
-//     a ctx that ends before the method's turn, or a closed loop, must be
-//     reported, and the method is then not called.
-//   - A method without a ctx keeps its signature and runs with a ctx that
-//     never ends. Its call can fail only when the loop is closed; if it has
-//     no error result to say so, the façade panics with that error (which
-//     matches synchronicity.ErrClosed).
+//   - Every blocking method returns an error, and one whose impl method
+//     returns none gains an error result: a ctx that ends before the
+//     method's turn, or a closed loop, must be reported, and the method is
+//     then not called. A getter that panicked on a closed loop would
+//     surprise its caller, so none does; the generated doc of each such
+//     method says what its error means.
+//   - A method without a ctx runs with a ctx that never ends. Its call can
+//     fail only when the loop is closed (the error matches
+//     synchronicity.ErrClosed).
 //   - A method with more than one non-error result keeps its results in
 //     the blocking form; its Async form returns a future of a small struct,
 //     ConnMResult (the façade's name, the method's with its first letter
@@ -141,8 +143,8 @@
 //   - The body calls through the *Conn that Enter returned: a façade of
 //     that use alone, distinct from c, as *sql.Tx is from *sql.DB. It has
 //     all of c's methods and Async, and its calls skip the hold. Once Exit
-//     has run they fail with an error saying so (a method without an error
-//     result panics with it); Enter on it fails, since uses do not nest.
+//     has run they fail with an error saying so; Enter on it fails, since
+//     uses do not nest.
 //     Exit may be called on either façade; Do, With and synchronicity.Enter
 //     call c's. Exit with no use open, or twice, panics.
 //   - A body that calls c instead waits for its own Exit: for ever, or

@@ -300,9 +300,14 @@ func (w *writer) blocking(m *method) {
 	for _, r := range m.results {
 		rs = append(rs, g.typeStr(r.typ, r.self))
 	}
-	fails := m.ctx || m.err // the façade returns the error
-	if fails {
-		rs = append(rs, "error")
+	// The façade returns an error even where the impl's method has none:
+	// the call may not run, once the loop has closed, and a getter that
+	// panicked then would surprise.
+	rs = append(rs, "error")
+	if !m.ctx && !m.err {
+		w.p("//")
+		w.p("// Its error says why the call could not run on the loop:")
+		w.p("// [%s.ErrClosed] once the loop has closed.", w.sy)
 	}
 	results := strings.Join(rs, ", ")
 	if len(rs) > 1 {
@@ -330,18 +335,12 @@ func (w *writer) blocking(m *method) {
 		w.p("f.loop.Close() // waits for the loop's work; idempotent")
 		w.p("return f.impl.Close()\n}")
 		w.p("return err")
-	case fails && n == 0:
-		w.p("_, err := %s\nreturn err", call)
-	case fails && n == 1:
-		w.p("return %s", call)
-	case fails:
-		w.p("r, err := %s\nreturn %s, err", call, strings.Join(fields, ", "))
 	case n == 0:
-		w.p("if _, err := %s; err != nil {\npanic(err)\n}", call)
+		w.p("_, err := %s\nreturn err", call)
 	case n == 1:
-		w.p("v, err := %s\nif err != nil {\npanic(err)\n}\nreturn v", call)
+		w.p("return %s", call)
 	default:
-		w.p("r, err := %s\nif err != nil {\npanic(err)\n}\nreturn %s", call, strings.Join(fields, ", "))
+		w.p("r, err := %s\nreturn %s, err", call, strings.Join(fields, ", "))
 	}
 	w.p("}\n")
 }

@@ -367,14 +367,13 @@ func (f *DB) Scan(ctx context.Context, pageSize int) iter.Seq2[Row, error] {
 }
 
 // Stats reports what the connection has done so far.
-func (f *DB) Stats() Stats {
-	v, err := dbCall(context.Background(), f, func(context.Context) (Stats, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *DB) Stats() (Stats, error) {
+	return dbCall(context.Background(), f, func(context.Context) (Stats, error) {
 		return f.impl.Stats(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // DBAsync holds the async forms of DB's methods: each starts its call

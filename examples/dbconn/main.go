@@ -35,6 +35,15 @@ func run(ctx context.Context) (err error) {
 	l := sy.New(sy.Serial(), sy.Name("db"))
 	defer func() { err = errors.Join(err, l.Close()) }()
 	db := NewDB(l, &conn{})
+	// stats reads the connection's counters. Stats fails only once the loop
+	// has closed, which it has not while run runs.
+	stats := func() Stats {
+		st, err := db.Stats()
+		if err != nil {
+			panic(err)
+		}
+		return st
+	}
 	if err := db.Connect(ctx, "fake://users"); err != nil {
 		return err
 	}
@@ -62,7 +71,7 @@ func run(ctx context.Context) (err error) {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	fmt.Printf("%d goroutines inserted and read back a row each: %d rows\n", users, db.Stats().Rows)
+	fmt.Printf("%d goroutines inserted and read back a row each: %d rows\n", users, stats().Rows)
 
 	// A transaction is a context manager: Exit commits, or rolls back
 	// when the body fails.
@@ -77,7 +86,7 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("committed a transaction of 2 rows: %d rows\n", db.Stats().Rows)
+	fmt.Printf("committed a transaction of 2 rows: %d rows\n", stats().Rows)
 	changed := errors.New("changed my mind")
 	err = sy.Do(ctx, db, func(tx *DB) error {
 		if _, err := tx.Insert(ctx, "mallory"); err != nil {
@@ -88,13 +97,13 @@ func run(ctx context.Context) (err error) {
 	if !errors.Is(err, changed) {
 		return fmt.Errorf("the failed transaction returned %v", err)
 	}
-	fmt.Printf("rolled back a transaction (%v): %d rows\n", err, db.Stats().Rows)
+	fmt.Printf("rolled back a transaction (%v): %d rows\n", err, stats().Rows)
 
 	// Transactions from many goroutines at once: each holds the connection
 	// for its body, so the other goroutines' transactions and calls wait
 	// for its Exit instead of joining it (and being rolled back with it).
 	const txs = 10
-	had := db.Stats().Rows
+	had := stats().Rows
 	for i := range txs {
 		wg.Add(2)
 		go func() {
@@ -121,13 +130,13 @@ func run(ctx context.Context) (err error) {
 	if err := errors.Join(errs[:2*txs]...); err != nil {
 		return err
 	}
-	if got, want := db.Stats().Rows-had, txs/2+txs; got != want {
+	if got, want := stats().Rows-had, txs/2+txs; got != want {
 		return fmt.Errorf("%d rows added, want %d", got, want)
 	}
-	fmt.Printf("%d transactions at once (half rolled back) beside %d inserts: %d rows\n", txs, txs, db.Stats().Rows)
+	fmt.Printf("%d transactions at once (half rolled back) beside %d inserts: %d rows\n", txs, txs, stats().Rows)
 
 	// A paginated scan is a producer: ranged over, a page per round trip.
-	before := db.Stats().Queries
+	before := stats().Queries
 	n := 0
 	for r, err := range db.Scan(ctx, 10) {
 		if err != nil {
@@ -137,7 +146,7 @@ func run(ctx context.Context) (err error) {
 			return fmt.Errorf("row %+v has no ID", r)
 		}
 	}
-	fmt.Printf("scanned %d rows in %d round trips\n", n, db.Stats().Queries-before)
+	fmt.Printf("scanned %d rows in %d round trips\n", n, stats().Queries-before)
 
 	// Async: fan out a query per row at once, and wait for all of them.
 	futures := make([]*sy.Future[Row], users)
@@ -171,7 +180,10 @@ func run(ctx context.Context) (err error) {
 	}
 	fmt.Printf("streamed %d rows and queried each again\n", streamed)
 
-	st := db.Stats()
+	st, err := db.Stats()
+	if err != nil {
+		return err
+	}
 	fmt.Printf("%d round trips on one connection, never two at once\n", st.Queries)
 	return db.Close()
 }

@@ -69,14 +69,13 @@ func (f *SyncCounter) WriteTo(w io.Writer) (int64, error) {
 }
 
 // count runs (*Counter).count as a task of the loop.
-func (f *SyncCounter) count() int {
-	v, err := synchronicity.Call(context.Background(), f.loop, func(context.Context) (int, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *SyncCounter) count() (int, error) {
+	return synchronicity.Call(context.Background(), f.loop, func(context.Context) (int, error) {
 		return f.impl.count(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // SyncCounterAsync holds the async forms of SyncCounter's methods: each starts its call

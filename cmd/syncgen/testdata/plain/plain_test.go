@@ -37,7 +37,7 @@ func TestCounter(t *testing.T) {
 	if n, err := c.Async().Add(ctx, 0).Result(); n != 16 || err != nil {
 		t.Errorf("Add(0) = %d, %v; want 16", n, err)
 	}
-	if n := c.count(); n != 16 {
+	if n := must(c.count()); n != 16 {
 		t.Errorf("count = %d", n)
 	}
 	var b strings.Builder
@@ -47,4 +47,12 @@ func TestCounter(t *testing.T) {
 	if b.String() != "1;2;3;" {
 		t.Errorf("WriteTo wrote %q", b.String())
 	}
+}
+
+// must returns v, failing the test (by a panic) on a façade's error.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

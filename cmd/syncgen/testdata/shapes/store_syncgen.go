@@ -333,15 +333,15 @@ func (f *Store) Close() error {
 }
 
 // Dims returns the number of keys and of children.
-func (f *Store) Dims() (int, int) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Store) Dims() (int, int, error) {
 	r, err := storeCall(context.Background(), f, func(context.Context) (StoreDimsResult, error) {
 		r0, r1 := f.impl.Dims()
 		return StoreDimsResult{V0: r0, V1: r1}, nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return r.V0, r.V1
+	return r.V0, r.V1, err
 }
 
 // Enter begins a transaction.
@@ -397,36 +397,33 @@ func (f *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error
 }
 
 // Len returns the number of keys.
-func (f *Store) Len() int {
-	v, err := storeCall(context.Background(), f, func(context.Context) (int, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Store) Len() (int, error) {
+	return storeCall(context.Background(), f, func(context.Context) (int, error) {
 		return f.impl.Len(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // Log returns what transactions did.
-func (f *Store) Log() []string {
-	v, err := storeCall(context.Background(), f, func(context.Context) ([]string, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Store) Log() ([]string, error) {
+	return storeCall(context.Background(), f, func(context.Context) ([]string, error) {
 		return f.impl.Log(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // Name returns the store's name.
-func (f *Store) Name() string {
-	v, err := storeCall(context.Background(), f, func(context.Context) (string, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Store) Name() (string, error) {
+	return storeCall(context.Background(), f, func(context.Context) (string, error) {
 		return f.impl.Name(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // Pair returns the store's name and size.
@@ -439,14 +436,13 @@ func (f *Store) Pair(ctx context.Context) (string, int, error) {
 }
 
 // Parent returns the store this one was made under, or nil.
-func (f *Store) Parent() *Store {
-	v, err := storeCall(context.Background(), f, func(context.Context) (*Store, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Store) Parent() (*Store, error) {
+	return storeCall(context.Background(), f, func(context.Context) (*Store, error) {
 		return f.fam.facade(f.loop, f.impl.Parent()), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // Put sets key to val.
@@ -474,13 +470,15 @@ func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, ar
 }
 
 // Reset forgets every key.
-func (f *Store) Reset() {
-	if _, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Store) Reset() error {
+	_, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
 		f.impl.Reset()
 		return struct{}{}, nil
-	}); err != nil {
-		panic(err)
-	}
+	})
+	return err
 }
 
 // Stats returns the counts of reads and writes.

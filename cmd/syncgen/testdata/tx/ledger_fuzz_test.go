@@ -67,7 +67,7 @@ func FuzzTransactions(f *testing.F) {
 			}()
 		}
 		wg.Wait()
-		got := lg.Rows()
+		got := must(lg.Rows())
 		if err := l.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}

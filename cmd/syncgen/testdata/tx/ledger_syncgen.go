@@ -335,14 +335,13 @@ func (f *Ledger) Insert(ctx context.Context, name string) error {
 }
 
 // Rows returns the committed rows.
-func (f *Ledger) Rows() []string {
-	v, err := ledgerCall(context.Background(), f, func(context.Context) ([]string, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Ledger) Rows() ([]string, error) {
+	return ledgerCall(context.Background(), f, func(context.Context) ([]string, error) {
 		return f.impl.Rows(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // Scan yields the committed rows. A step taken while a transaction is open

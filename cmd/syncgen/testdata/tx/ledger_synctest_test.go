@@ -72,7 +72,7 @@ func TestCallWaitingForATransactionHonoursCtx(t *testing.T) {
 					t.Error(err)
 				}
 				exit(nil)
-				if got, want := lg.Rows(), []string{"before", "in"}; !slices.Equal(got, want) {
+				if got, want := must(lg.Rows()), []string{"before", "in"}; !slices.Equal(got, want) {
 					t.Errorf("rows %v, want %v", got, want)
 				}
 				cancel()
@@ -184,10 +184,10 @@ func TestBodyCallingTheLedgerItEnteredWaitsForItsOwnExit(t *testing.T) {
 			}
 			cancel()
 		}
-		if got := lg.Rows(); len(got) != 0 {
+		if got := must(lg.Rows()); len(got) != 0 {
 			t.Errorf("rows %v, want none", got)
 		}
-		if got := tl.Total(); got != 0 {
+		if got := must(tl.Total()); got != 0 {
 			t.Errorf("total %d, want 0", got)
 		}
 	})

@@ -211,14 +211,13 @@ func (f *Tally) Exit(ctx context.Context, err error) error {
 }
 
 // Total returns the committed count.
-func (f *Tally) Total() int {
-	v, err := tallyCall(context.Background(), f, func(context.Context) (int, error) {
+//
+// Its error says why the call could not run on the loop:
+// [synchronicity.ErrClosed] once the loop has closed.
+func (f *Tally) Total() (int, error) {
+	return tallyCall(context.Background(), f, func(context.Context) (int, error) {
 		return f.impl.Total(), nil
 	})
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // TallyAsync holds the async forms of Tally's methods: each starts its call

@@ -43,7 +43,7 @@ func TestBatchesAndAddsShareOneTally(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got, want := tl.Total(), goroutines*rounds/2; got != want {
+	if got, want := must(tl.Total()), goroutines*rounds/2; got != want {
 		t.Errorf("total %d, want %d", got, want)
 	}
 }
