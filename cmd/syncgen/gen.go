@@ -724,7 +724,7 @@ func (g *gen) file() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("formatting the generated code (a bug in syncgen): %v\n%s", err, out.Bytes())
 	}
-	return src, nil
+	return format.Source(reflow(src))
 }
 
 func lastElem(path string) string { return path[strings.LastIndex(path, "/")+1:] }

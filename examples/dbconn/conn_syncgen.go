@@ -13,20 +13,18 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
-// DB is a fake database connection with the habits of a real one: it
-// keeps state between calls (the connection, an open transaction) and is
-// not safe for concurrent use. It notices when it is used from two
-// goroutines at once and panics, as a real driver would corrupt its
-// protocol state instead.
+// DB is a fake database connection with the habits of a real one: it keeps
+// state between calls (the connection, an open transaction) and is not safe for
+// concurrent use. It notices when it is used from two goroutines at once and
+// panics, as a real driver would corrupt its protocol state instead.
 //
-// DB runs the methods of *conn on a [synchronicity.Loop]: every call is a
-// task of the loop, so on a serial loop ([synchronicity.Serial]) one *conn
-// that is not safe for concurrent use can be shared by any number of
-// goroutines. Make one with [NewDB]; [DB.Async] gives the forms that
-// return futures and streams.
+// DB runs the methods of *conn on a [synchronicity.Loop]: every call is a task
+// of the loop, so on a serial loop ([synchronicity.Serial]) one *conn that is
+// not safe for concurrent use can be shared by any number of goroutines. Make
+// one with [NewDB]; [DB.Async] gives the forms that return futures and streams.
 //
-// DB is a [synchronicity.ContextManager], as *conn is, and a use of it
-// holds the *conn for its body until Exit: see [DB.Enter].
+// DB is a [synchronicity.ContextManager], as *conn is, and a use of it holds
+// the *conn for its body until Exit: see [DB.Enter].
 type DB struct {
 	loop *synchronicity.Loop
 	impl *conn
@@ -37,8 +35,8 @@ type DB struct {
 
 var _ synchronicity.ContextManager[*DB] = (*DB)(nil)
 
-// NewDB returns the façade of impl, whose methods run impl's as tasks of
-// loop l (nil means the default loop). It panics if impl is nil.
+// NewDB returns the façade of impl, whose methods run impl's as tasks of loop l
+// (nil means the default loop). It panics if impl is nil.
 func NewDB(l *synchronicity.Loop, impl *conn) *DB {
 	if impl == nil {
 		panic("NewDB: nil *conn")
@@ -46,16 +44,16 @@ func NewDB(l *synchronicity.Loop, impl *conn) *DB {
 	return (&dbFamily{m: map[*conn]*DB{}}).facade(l, impl)
 }
 
-// dbFamily keeps one façade per *conn among the façades that one NewDB
-// and the results of their methods make, so that a *conn handed out twice
-// comes back as the same *DB.
+// dbFamily keeps one façade per *conn among the façades that one NewDB and the
+// results of their methods make, so that a *conn handed out twice comes back as
+// the same *DB.
 type dbFamily struct {
 	mu sync.Mutex
 	m  map[*conn]*DB
 }
 
-// facade returns impl's façade in the family, made on loop l the first
-// time; nil stays nil.
+// facade returns impl's façade in the family, made on loop l the first time;
+// nil stays nil.
 func (fam *dbFamily) facade(l *synchronicity.Loop, impl *conn) *DB {
 	if impl == nil {
 		return nil
@@ -70,10 +68,9 @@ func (fam *dbFamily) facade(l *synchronicity.Loop, impl *conn) *DB {
 	return f
 }
 
-// dbHold lets one use of a *conn as a context manager hold it at a
-// time. From the use's Enter to its Exit, calls through the DB wait for
-// their turn, and so do other uses; the use waits in turn for the calls that
-// have theirs.
+// dbHold lets one use of a *conn as a context manager hold it at a time.
+// From the use's Enter to its Exit, calls through the DB wait for their turn,
+// and so do other uses; the use waits in turn for the calls that have theirs.
 type dbHold struct {
 	mu    sync.Mutex
 	calls int           // calls that have their turn
@@ -82,8 +79,8 @@ type dbHold struct {
 	use   *dbUse        // the use that holds it, once entered
 }
 
-// wait waits until no use holds the *conn, or ctx ends, and counts a call
-// in until done.
+// wait waits until no use holds the *conn, or ctx ends, and counts a call in
+// until done.
 func (h *dbHold) wait(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -120,8 +117,8 @@ func (h *dbHold) free(ctx context.Context) error {
 	return nil
 }
 
-// enter takes the hold, waits for the calls that have their turn, and
-// enters impl on loop l as a use of its own.
+// enter takes the hold, waits for the calls that have their turn, and enters
+// impl on loop l as a use of its own.
 func (h *dbHold) enter(ctx context.Context, l *synchronicity.Loop, impl *conn) (u *dbUse, v *conn, err error) {
 	h.mu.Lock()
 	if err := h.free(ctx); err != nil {
@@ -196,10 +193,9 @@ func (u *dbUse) check() error {
 	return nil
 }
 
-// dbTurn waits for f's turn to call its *conn: the DB that Enter
-// returned has it at once, until the use's Exit; another waits until no use
-// holds the *conn, or ctx ends. It returns the hold that counts the call
-// in, for done, or nil.
+// dbTurn waits for f's turn to call its *conn: the DB that Enter returned has
+// it at once, until the use's Exit; another waits until no use holds the *conn,
+// or ctx ends. It returns the hold that counts the call in, for done, or nil.
 func dbTurn(ctx context.Context, f *DB) (*dbHold, error) {
 	if f.use != nil {
 		return nil, f.use.check()
@@ -220,8 +216,8 @@ func dbCall[T any](ctx context.Context, f *DB, fn func(context.Context) (T, erro
 	return synchronicity.Call(ctx, f.loop, fn)
 }
 
-// dbGo is synchronicity.Go in f's turn, which lasts until the task is
-// queued: on a serial loop, it runs before any use that waits for the turn.
+// dbGo is synchronicity.Go in f's turn, which lasts until the task is queued:
+// on a serial loop, it runs before any use that waits for the turn.
 func dbGo[T any](ctx context.Context, f *DB, fn func(context.Context) (T, error)) *synchronicity.Future[T] {
 	h, err := dbTurn(ctx, f)
 	if err != nil {
@@ -236,9 +232,9 @@ func dbGo[T any](ctx context.Context, f *DB, fn func(context.Context) (T, error)
 	return synchronicity.Go(ctx, f.loop, fn)
 }
 
-// dbSeq is synchronicity.Seq in f's turns: each step of the producer
-// takes one and the loop body none, so the body may call f and a use may
-// begin between two values, but no step runs while another's use is open.
+// dbSeq is synchronicity.Seq in f's turns: each step of the producer takes one
+// and the loop body none, so the body may call f and a use may begin between
+// two values, but no step runs while another's use is open.
 func dbSeq[T any](ctx context.Context, f *DB, p synchronicity.Producer[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		h, err := dbTurn(ctx, f)
@@ -277,9 +273,9 @@ func dbSeq[T any](ctx context.Context, f *DB, p synchronicity.Producer[T]) iter.
 	}
 }
 
-// dbStart is synchronicity.Start in f's turn, which lasts until the
-// producer is queued. The stream then runs ahead on the loop: a use that
-// begins meanwhile does not wait for it.
+// dbStart is synchronicity.Start in f's turn, which lasts until the producer is
+// queued. The stream then runs ahead on the loop: a use that begins meanwhile
+// does not wait for it.
 func dbStart[T any](ctx context.Context, f *DB, p synchronicity.Producer[T]) *synchronicity.Stream[T] {
 	h, err := dbTurn(ctx, f)
 	if err != nil {
@@ -313,12 +309,12 @@ func (f *DB) Connect(ctx context.Context, dsn string) error {
 
 // Enter begins a transaction; the connection is its handle.
 //
-// Enter holds the *conn for the body until Exit: meanwhile calls
-// through this DB, and other uses of it, wait for their turn, or until
-// their ctx ends, while the body calls through the DB that Enter
-// returns, which fails once Exit has run. A call through this DB from
-// the body would wait for its own Exit. Enter waits for calls under
-// way, and for an open use to end, or until ctx ends.
+// Enter holds the *conn for the body until Exit: meanwhile calls through this
+// DB, and other uses of it, wait for their turn, or until their ctx ends,
+// while the body calls through the DB that Enter returns, which fails once Exit
+// has run. A call through this DB from the body would wait for its own Exit.
+// Enter waits for calls under way, and for an open use to end, or until ctx
+// ends.
 func (f *DB) Enter(ctx context.Context) (*DB, error) {
 	if f.use != nil {
 		return nil, errors.New("DB.Enter: called on the DB that Enter returned; uses do not nest")
@@ -330,11 +326,11 @@ func (f *DB) Enter(ctx context.Context) (*DB, error) {
 	return &DB{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
 }
 
-// Exit commits the transaction Enter began, or rolls it back if the body
-// failed with err.
+// Exit commits the transaction Enter began, or rolls it back if the body failed
+// with err.
 //
-// Exit ends the use that holds the *conn, called on the DB that Enter
-// was called on or on the one it returned, and lets the next caller in.
+// Exit ends the use that holds the *conn, called on the DB that Enter was
+// called on or on the one it returned, and lets the next caller in.
 func (f *DB) Exit(ctx context.Context, err error) error {
 	u := f.use
 	if u == nil {
@@ -343,8 +339,8 @@ func (f *DB) Exit(ctx context.Context, err error) error {
 	return u.exit(ctx, err)
 }
 
-// Insert adds a row named name and returns its ID. In a transaction the
-// row is committed with it.
+// Insert adds a row named name and returns its ID. In a transaction the row is
+// committed with it.
 func (f *DB) Insert(ctx context.Context, name string) (int, error) {
 	return dbCall(ctx, f, func(ctx context.Context) (int, error) {
 		return f.impl.Insert(ctx, name)
@@ -358,8 +354,8 @@ func (f *DB) Query(ctx context.Context, id int) (Row, error) {
 	})
 }
 
-// Scan yields every committed row in ID order, fetching them a page of
-// pageSize rows per round trip, as a cursor does.
+// Scan yields every committed row in ID order, fetching them a page of pageSize
+// rows per round trip, as a cursor does.
 func (f *DB) Scan(ctx context.Context, pageSize int) iter.Seq2[Row, error] {
 	return dbSeq(ctx, f, func(ctx context.Context, yield func(Row) bool) error {
 		return f.impl.Scan(ctx, pageSize, yield)
@@ -376,14 +372,13 @@ func (f *DB) Stats() (Stats, error) {
 	})
 }
 
-// DBAsync holds the async forms of DB's methods: each starts its call
-// as a task of the loop and returns at once, with a future for a call
-// and a stream for a producer. Get one from [DB.Async].
+// DBAsync holds the async forms of DB's methods: each starts its call as a task
+// of the loop and returns at once, with a future for a call and a stream for a
+// producer. Get one from [DB.Async].
 //
-// While a use of a DB as a context manager is open, the Async methods
-// of the DB it was entered through wait for its Exit, or until ctx
-// ends, before they start their task; those of the DB that Enter
-// returned start it at once.
+// While a use of a DB as a context manager is open, the Async methods of the
+// DB it was entered through wait for its Exit, or until ctx ends, before they
+// start their task; those of the DB that Enter returned start it at once.
 type DBAsync DB
 
 // Async returns the async forms of f's methods.
@@ -391,8 +386,8 @@ func (f *DB) Async() *DBAsync {
 	return (*DBAsync)(f)
 }
 
-// Close is the async form of [DB.Close]: it starts the call as a task of
-// the loop and returns its future at once.
+// Close is the async form of [DB.Close]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
 	return dbGo(ctx, (*DB)(f), func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
@@ -407,32 +402,32 @@ func (f *DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future
 	})
 }
 
-// Insert is the async form of [DB.Insert]: it starts the call as a task of
-// the loop and returns its future at once.
+// Insert is the async form of [DB.Insert]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int] {
 	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (int, error) {
 		return f.impl.Insert(ctx, name)
 	})
 }
 
-// Query is the async form of [DB.Query]: it starts the call as a task of
-// the loop and returns its future at once.
+// Query is the async form of [DB.Query]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
 	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (Row, error) {
 		return f.impl.Query(ctx, id)
 	})
 }
 
-// Scan is the async form of [DB.Scan]: it starts the producer as a task
-// of the loop and returns the stream of its values at once.
+// Scan is the async form of [DB.Scan]: it starts the producer as a task of the
+// loop and returns the stream of its values at once.
 func (f *DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[Row] {
 	return dbStart(ctx, (*DB)(f), func(ctx context.Context, yield func(Row) bool) error {
 		return f.impl.Scan(ctx, pageSize, yield)
 	})
 }
 
-// Stats is the async form of [DB.Stats]: it starts the call as a task of
-// the loop and returns its future at once.
+// Stats is the async form of [DB.Stats]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *DBAsync) Stats(ctx context.Context) *synchronicity.Future[Stats] {
 	return dbGo(ctx, (*DB)(f), func(context.Context) (Stats, error) {
 		return f.impl.Stats(), nil

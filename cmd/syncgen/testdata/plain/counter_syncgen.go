@@ -12,18 +12,18 @@ import (
 
 // SyncCounter counts, and is not safe for concurrent use.
 //
-// SyncCounter runs the methods of *Counter on a [synchronicity.Loop]: every call is a
-// task of the loop, so on a serial loop ([synchronicity.Serial]) one *Counter
-// that is not safe for concurrent use can be shared by any number of
-// goroutines. Make one with [NewSyncCounter]; [SyncCounter.Async] gives the forms that
-// return futures and streams.
+// SyncCounter runs the methods of *Counter on a [synchronicity.Loop]: every
+// call is a task of the loop, so on a serial loop ([synchronicity.Serial]) one
+// *Counter that is not safe for concurrent use can be shared by any number of
+// goroutines. Make one with [NewSyncCounter]; [SyncCounter.Async] gives the
+// forms that return futures and streams.
 type SyncCounter struct {
 	loop *synchronicity.Loop
 	impl *Counter
 }
 
-// NewSyncCounter returns the façade of impl, whose methods run impl's as tasks of
-// loop l (nil means the default loop). It panics if impl is nil.
+// NewSyncCounter returns the façade of impl, whose methods run impl's as tasks
+// of loop l (nil means the default loop). It panics if impl is nil.
 func NewSyncCounter(l *synchronicity.Loop, impl *Counter) *SyncCounter {
 	if impl == nil {
 		panic("NewSyncCounter: nil *Counter")
@@ -78,8 +78,8 @@ func (f *SyncCounter) count() (int, error) {
 	})
 }
 
-// SyncCounterAsync holds the async forms of SyncCounter's methods: each starts its call
-// as a task of the loop and returns at once, with a future for a call
+// SyncCounterAsync holds the async forms of SyncCounter's methods: each starts
+// its call as a task of the loop and returns at once, with a future for a call
 // and a stream for a producer. Get one from [SyncCounter.Async].
 type SyncCounterAsync SyncCounter
 
@@ -96,32 +96,32 @@ func (f *SyncCounterAsync) Add(ctx context.Context, d int) *synchronicity.Future
 	})
 }
 
-// Merge is the async form of [SyncCounter.Merge]: it starts the call as a task of
-// the loop and returns its future at once.
+// Merge is the async form of [SyncCounter.Merge]: it starts the call as a task
+// of the loop and returns its future at once.
 func (f *SyncCounterAsync) Merge(ctx context.Context, other *SyncCounter) *synchronicity.Future[struct{}] {
 	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Merge(ctx, unwrapSyncCounter(other))
 	})
 }
 
-// Write is the async form of [SyncCounter.Write]: it starts the call as a task of
-// the loop and returns its future at once.
+// Write is the async form of [SyncCounter.Write]: it starts the call as a task
+// of the loop and returns its future at once.
 func (f *SyncCounterAsync) Write(ctx context.Context, p []byte) *synchronicity.Future[int] {
 	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
 		return f.impl.Write(p)
 	})
 }
 
-// WriteTo is the async form of [SyncCounter.WriteTo]: it starts the call as a task of
-// the loop and returns its future at once.
+// WriteTo is the async form of [SyncCounter.WriteTo]: it starts the call as a
+// task of the loop and returns its future at once.
 func (f *SyncCounterAsync) WriteTo(ctx context.Context, w io.Writer) *synchronicity.Future[int64] {
 	return synchronicity.Go(ctx, f.loop, func(context.Context) (int64, error) {
 		return f.impl.WriteTo(w)
 	})
 }
 
-// count is the async form of [SyncCounter.count]: it starts the call as a task of
-// the loop and returns its future at once.
+// count is the async form of [SyncCounter.count]: it starts the call as a task
+// of the loop and returns its future at once.
 func (f *SyncCounterAsync) count(ctx context.Context) *synchronicity.Future[int] {
 	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
 		return f.impl.count(), nil

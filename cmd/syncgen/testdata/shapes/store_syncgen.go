@@ -16,9 +16,9 @@ import (
 
 // Store is a key-value store that is not safe for concurrent use.
 //
-// Store runs the methods of *store on a [synchronicity.Loop]: every call is a
-// task of the loop, so on a serial loop ([synchronicity.Serial]) one *store
-// that is not safe for concurrent use can be shared by any number of
+// Store runs the methods of *store on a [synchronicity.Loop]: every call
+// is a task of the loop, so on a serial loop ([synchronicity.Serial]) one
+// *store that is not safe for concurrent use can be shared by any number of
 // goroutines. Make one with [NewStore]; [Store.Async] gives the forms that
 // return futures and streams.
 //
@@ -51,8 +51,8 @@ type storeFamily struct {
 	m  map[*store]*Store
 }
 
-// facade returns impl's façade in the family, made on loop l the first
-// time; nil stays nil.
+// facade returns impl's façade in the family, made on loop l the first time;
+// nil stays nil.
 func (fam *storeFamily) facade(l *synchronicity.Loop, impl *store) *Store {
 	if impl == nil {
 		return nil
@@ -75,10 +75,10 @@ func unwrapStore(f *Store) *store {
 	return f.impl
 }
 
-// storeHold lets one use of a *store as a context manager hold it at a
-// time. From the use's Enter to its Exit, calls through the Store wait for
-// their turn, and so do other uses; the use waits in turn for the calls that
-// have theirs.
+// storeHold lets one use of a *store as a context manager hold it at a time.
+// From the use's Enter to its Exit, calls through the Store wait for their
+// turn, and so do other uses; the use waits in turn for the calls that have
+// theirs.
 type storeHold struct {
 	mu    sync.Mutex
 	calls int           // calls that have their turn
@@ -87,8 +87,8 @@ type storeHold struct {
 	use   *storeUse     // the use that holds it, once entered
 }
 
-// wait waits until no use holds the *store, or ctx ends, and counts a call
-// in until done.
+// wait waits until no use holds the *store, or ctx ends, and counts a call in
+// until done.
 func (h *storeHold) wait(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -125,8 +125,8 @@ func (h *storeHold) free(ctx context.Context) error {
 	return nil
 }
 
-// enter takes the hold, waits for the calls that have their turn, and
-// enters impl on loop l as a use of its own.
+// enter takes the hold, waits for the calls that have their turn, and enters
+// impl on loop l as a use of its own.
 func (h *storeHold) enter(ctx context.Context, l *synchronicity.Loop, impl *store) (u *storeUse, v *store, err error) {
 	h.mu.Lock()
 	if err := h.free(ctx); err != nil {
@@ -203,8 +203,8 @@ func (u *storeUse) check() error {
 
 // storeTurn waits for f's turn to call its *store: the Store that Enter
 // returned has it at once, until the use's Exit; another waits until no use
-// holds the *store, or ctx ends. It returns the hold that counts the call
-// in, for done, or nil.
+// holds the *store, or ctx ends. It returns the hold that counts the call in,
+// for done, or nil.
 func storeTurn(ctx context.Context, f *Store) (*storeHold, error) {
 	if f.use != nil {
 		return nil, f.use.check()
@@ -241,9 +241,9 @@ func storeGo[T any](ctx context.Context, f *Store, fn func(context.Context) (T, 
 	return synchronicity.Go(ctx, f.loop, fn)
 }
 
-// storeSeq is synchronicity.Seq in f's turns: each step of the producer
-// takes one and the loop body none, so the body may call f and a use may
-// begin between two values, but no step runs while another's use is open.
+// storeSeq is synchronicity.Seq in f's turns: each step of the producer takes
+// one and the loop body none, so the body may call f and a use may begin
+// between two values, but no step runs while another's use is open.
 func storeSeq[T any](ctx context.Context, f *Store, p synchronicity.Producer[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		h, err := storeTurn(ctx, f)
@@ -283,8 +283,8 @@ func storeSeq[T any](ctx context.Context, f *Store, p synchronicity.Producer[T])
 }
 
 // storeStart is synchronicity.Start in f's turn, which lasts until the
-// producer is queued. The stream then runs ahead on the loop: a use that
-// begins meanwhile does not wait for it.
+// producer is queued. The stream then runs ahead on the loop: a use that begins
+// meanwhile does not wait for it.
 func storeStart[T any](ctx context.Context, f *Store, p synchronicity.Producer[T]) *synchronicity.Stream[T] {
 	h, err := storeTurn(ctx, f)
 	if err != nil {
@@ -346,12 +346,12 @@ func (f *Store) Dims() (int, int, error) {
 
 // Enter begins a transaction.
 //
-// Enter holds the *store for the body until Exit: meanwhile calls
-// through this Store, and other uses of it, wait for their turn, or until
-// their ctx ends, while the body calls through the Store that Enter
-// returns, which fails once Exit has run. A call through this Store from
-// the body would wait for its own Exit. Enter waits for calls under
-// way, and for an open use to end, or until ctx ends.
+// Enter holds the *store for the body until Exit: meanwhile calls through this
+// Store, and other uses of it, wait for their turn, or until their ctx ends,
+// while the body calls through the Store that Enter returns, which fails once
+// Exit has run. A call through this Store from the body would wait for its own
+// Exit. Enter waits for calls under way, and for an open use to end, or until
+// ctx ends.
 func (f *Store) Enter(ctx context.Context) (*Store, error) {
 	if f.use != nil {
 		return nil, errors.New("Store.Enter: called on the Store that Enter returned; uses do not nest")
@@ -365,8 +365,8 @@ func (f *Store) Enter(ctx context.Context) (*Store, error) {
 
 // Exit commits the transaction, or rolls it back if err is not nil.
 //
-// Exit ends the use that holds the *store, called on the Store that Enter
-// was called on or on the one it returned, and lets the next caller in.
+// Exit ends the use that holds the *store, called on the Store that Enter was
+// called on or on the one it returned, and lets the next caller in.
 func (f *Store) Exit(ctx context.Context, err error) error {
 	u := f.use
 	if u == nil {
@@ -515,14 +515,14 @@ func (f *Store) panicky(ctx context.Context, arg0 string) error {
 	return err
 }
 
-// StoreAsync holds the async forms of Store's methods: each starts its call
-// as a task of the loop and returns at once, with a future for a call
-// and a stream for a producer. Get one from [Store.Async].
+// StoreAsync holds the async forms of Store's methods: each starts its call as
+// a task of the loop and returns at once, with a future for a call and a stream
+// for a producer. Get one from [Store.Async].
 //
 // While a use of a Store as a context manager is open, the Async methods
-// of the Store it was entered through wait for its Exit, or until ctx
-// ends, before they start their task; those of the Store that Enter
-// returned start it at once.
+// of the Store it was entered through wait for its Exit, or until ctx ends,
+// before they start their task; those of the Store that Enter returned start it
+// at once.
 type StoreAsync Store
 
 // Async returns the async forms of f's methods.
@@ -530,16 +530,16 @@ func (f *Store) Async() *StoreAsync {
 	return (*StoreAsync)(f)
 }
 
-// Adopt is the async form of [Store.Adopt]: it starts the call as a task of
-// the loop and returns its future at once.
+// Adopt is the async form of [Store.Adopt]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Future[int] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (int, error) {
 		return f.impl.Adopt(ctx, unwrapStore(other))
 	})
 }
 
-// Child is the async form of [Store.Child]: it starts the call as a task of
-// the loop and returns its future at once.
+// Child is the async form of [Store.Child]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Child(ctx context.Context, name string) *synchronicity.Future[*Store] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (*Store, error) {
 		v, err := f.impl.Child(ctx, name)
@@ -547,8 +547,8 @@ func (f *StoreAsync) Child(ctx context.Context, name string) *synchronicity.Futu
 	})
 }
 
-// Children is the async form of [Store.Children]: it starts the producer as a task
-// of the loop and returns the stream of its values at once.
+// Children is the async form of [Store.Children]: it starts the producer as a
+// task of the loop and returns the stream of its values at once.
 func (f *StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] {
 	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(*Store) bool) error {
 		return f.impl.Children(ctx, func(v *store) bool {
@@ -557,16 +557,16 @@ func (f *StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store]
 	})
 }
 
-// Close is the async form of [Store.Close]: it starts the call as a task of
-// the loop and returns its future at once.
+// Close is the async form of [Store.Close]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
 	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Close()
 	})
 }
 
-// Dims is the async form of [Store.Dims]: it starts the call as a task of
-// the loop and returns its future at once.
+// Dims is the async form of [Store.Dims]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsResult] {
 	return storeGo(ctx, (*Store)(f), func(context.Context) (StoreDimsResult, error) {
 		r0, r1 := f.impl.Dims()
@@ -574,56 +574,56 @@ func (f *StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsRe
 	})
 }
 
-// Get is the async form of [Store.Get]: it starts the call as a task of
-// the loop and returns its future at once.
+// Get is the async form of [Store.Get]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[string] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (string, error) {
 		return f.impl.Get(ctx, key)
 	})
 }
 
-// Has is the async form of [Store.Has]: it starts the call as a task of
-// the loop and returns its future at once.
+// Has is the async form of [Store.Has]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[bool] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (bool, error) {
 		return f.impl.Has(ctx, key), nil
 	})
 }
 
-// Keys is the async form of [Store.Keys]: it starts the producer as a task
-// of the loop and returns the stream of its values at once.
+// Keys is the async form of [Store.Keys]: it starts the producer as a task of
+// the loop and returns the stream of its values at once.
 func (f *StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stream[string] {
 	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(string) bool) error {
 		return f.impl.Keys(ctx, prefix, yield)
 	})
 }
 
-// Len is the async form of [Store.Len]: it starts the call as a task of
-// the loop and returns its future at once.
+// Len is the async form of [Store.Len]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
 	return storeGo(ctx, (*Store)(f), func(context.Context) (int, error) {
 		return f.impl.Len(), nil
 	})
 }
 
-// Log is the async form of [Store.Log]: it starts the call as a task of
-// the loop and returns its future at once.
+// Log is the async form of [Store.Log]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
 	return storeGo(ctx, (*Store)(f), func(context.Context) ([]string, error) {
 		return f.impl.Log(), nil
 	})
 }
 
-// Name is the async form of [Store.Name]: it starts the call as a task of
-// the loop and returns its future at once.
+// Name is the async form of [Store.Name]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
 	return storeGo(ctx, (*Store)(f), func(context.Context) (string, error) {
 		return f.impl.Name(), nil
 	})
 }
 
-// Pair is the async form of [Store.Pair]: it starts the call as a task of
-// the loop and returns its future at once.
+// Pair is the async form of [Store.Pair]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairResult] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (StorePairResult, error) {
 		r0, r1 := f.impl.Pair(ctx)
@@ -639,8 +639,8 @@ func (f *StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
 	})
 }
 
-// Put is the async form of [Store.Put]: it starts the call as a task of
-// the loop and returns its future at once.
+// Put is the async form of [Store.Put]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Put(ctx context.Context, key string, val string) *synchronicity.Future[struct{}] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Put(ctx, key, val)
@@ -663,8 +663,8 @@ func (f *StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 boo
 	})
 }
 
-// Reset is the async form of [Store.Reset]: it starts the call as a task of
-// the loop and returns its future at once.
+// Reset is the async form of [Store.Reset]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
 	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
 		f.impl.Reset()
@@ -672,8 +672,8 @@ func (f *StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] 
 	})
 }
 
-// Stats is the async form of [Store.Stats]: it starts the call as a task of
-// the loop and returns its future at once.
+// Stats is the async form of [Store.Stats]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsResult] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (StoreStatsResult, error) {
 		r0, r1, err := f.impl.Stats(ctx)
@@ -681,8 +681,8 @@ func (f *StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStats
 	})
 }
 
-// Touch is the async form of [Store.Touch]: it starts the call as a task of
-// the loop and returns its future at once.
+// Touch is the async form of [Store.Touch]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		f.impl.Touch(ctx)
@@ -690,8 +690,8 @@ func (f *StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] 
 	})
 }
 
-// Wait is the async form of [Store.Wait]: it starts the call as a task of
-// the loop and returns its future at once.
+// Wait is the async form of [Store.Wait]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Future[struct{}] {
 	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Wait(ctx, d)
@@ -706,22 +706,22 @@ func (f *StoreAsync) panicky(ctx context.Context, arg0 string) *synchronicity.Fu
 	})
 }
 
-// StoreDimsResult holds the results of (*store).Dims, for the future
-// of [StoreAsync.Dims].
+// StoreDimsResult holds the results of (*store).Dims, for the future of
+// [StoreAsync.Dims].
 type StoreDimsResult struct {
 	V0 int
 	V1 int
 }
 
-// StorePairResult holds the results of (*store).Pair, for the future
-// of [StoreAsync.Pair].
+// StorePairResult holds the results of (*store).Pair, for the future of
+// [StoreAsync.Pair].
 type StorePairResult struct {
 	V0 string
 	V1 int
 }
 
-// StoreStatsResult holds the results of (*store).Stats, for the future
-// of [StoreAsync.Stats].
+// StoreStatsResult holds the results of (*store).Stats, for the future of
+// [StoreAsync.Stats].
 type StoreStatsResult struct {
 	Reads  int
 	Writes int

@@ -13,12 +13,12 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
-// Ledger is a table of names that is not safe for concurrent use: it
-// panics when two calls overlap.
+// Ledger is a table of names that is not safe for concurrent use: it panics
+// when two calls overlap.
 //
-// Ledger runs the methods of *ledger on a [synchronicity.Loop]: every call is a
-// task of the loop, so on a serial loop ([synchronicity.Serial]) one *ledger
-// that is not safe for concurrent use can be shared by any number of
+// Ledger runs the methods of *ledger on a [synchronicity.Loop]: every call
+// is a task of the loop, so on a serial loop ([synchronicity.Serial]) one
+// *ledger that is not safe for concurrent use can be shared by any number of
 // goroutines. Make one with [NewLedger]; [Ledger.Async] gives the forms that
 // return futures and streams.
 //
@@ -43,16 +43,16 @@ func NewLedger(l *synchronicity.Loop, impl *ledger) *Ledger {
 	return (&ledgerFamily{m: map[*ledger]*Ledger{}}).facade(l, impl)
 }
 
-// ledgerFamily keeps one façade per *ledger among the façades that one NewLedger
-// and the results of their methods make, so that a *ledger handed out twice
-// comes back as the same *Ledger.
+// ledgerFamily keeps one façade per *ledger among the façades that one
+// NewLedger and the results of their methods make, so that a *ledger handed out
+// twice comes back as the same *Ledger.
 type ledgerFamily struct {
 	mu sync.Mutex
 	m  map[*ledger]*Ledger
 }
 
-// facade returns impl's façade in the family, made on loop l the first
-// time; nil stays nil.
+// facade returns impl's façade in the family, made on loop l the first time;
+// nil stays nil.
 func (fam *ledgerFamily) facade(l *synchronicity.Loop, impl *ledger) *Ledger {
 	if impl == nil {
 		return nil
@@ -67,10 +67,10 @@ func (fam *ledgerFamily) facade(l *synchronicity.Loop, impl *ledger) *Ledger {
 	return f
 }
 
-// ledgerHold lets one use of a *ledger as a context manager hold it at a
-// time. From the use's Enter to its Exit, calls through the Ledger wait for
-// their turn, and so do other uses; the use waits in turn for the calls that
-// have theirs.
+// ledgerHold lets one use of a *ledger as a context manager hold it at a time.
+// From the use's Enter to its Exit, calls through the Ledger wait for their
+// turn, and so do other uses; the use waits in turn for the calls that have
+// theirs.
 type ledgerHold struct {
 	mu    sync.Mutex
 	calls int           // calls that have their turn
@@ -79,8 +79,8 @@ type ledgerHold struct {
 	use   *ledgerUse    // the use that holds it, once entered
 }
 
-// wait waits until no use holds the *ledger, or ctx ends, and counts a call
-// in until done.
+// wait waits until no use holds the *ledger, or ctx ends, and counts a call in
+// until done.
 func (h *ledgerHold) wait(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -117,8 +117,8 @@ func (h *ledgerHold) free(ctx context.Context) error {
 	return nil
 }
 
-// enter takes the hold, waits for the calls that have their turn, and
-// enters impl on loop l as a use of its own.
+// enter takes the hold, waits for the calls that have their turn, and enters
+// impl on loop l as a use of its own.
 func (h *ledgerHold) enter(ctx context.Context, l *synchronicity.Loop, impl *ledger) (u *ledgerUse, v *ledger, err error) {
 	h.mu.Lock()
 	if err := h.free(ctx); err != nil {
@@ -195,8 +195,8 @@ func (u *ledgerUse) check() error {
 
 // ledgerTurn waits for f's turn to call its *ledger: the Ledger that Enter
 // returned has it at once, until the use's Exit; another waits until no use
-// holds the *ledger, or ctx ends. It returns the hold that counts the call
-// in, for done, or nil.
+// holds the *ledger, or ctx ends. It returns the hold that counts the call in,
+// for done, or nil.
 func ledgerTurn(ctx context.Context, f *Ledger) (*ledgerHold, error) {
 	if f.use != nil {
 		return nil, f.use.check()
@@ -234,8 +234,8 @@ func ledgerGo[T any](ctx context.Context, f *Ledger, fn func(context.Context) (T
 }
 
 // ledgerSeq is synchronicity.Seq in f's turns: each step of the producer
-// takes one and the loop body none, so the body may call f and a use may
-// begin between two values, but no step runs while another's use is open.
+// takes one and the loop body none, so the body may call f and a use may begin
+// between two values, but no step runs while another's use is open.
 func ledgerSeq[T any](ctx context.Context, f *Ledger, p synchronicity.Producer[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		h, err := ledgerTurn(ctx, f)
@@ -275,8 +275,8 @@ func ledgerSeq[T any](ctx context.Context, f *Ledger, p synchronicity.Producer[T
 }
 
 // ledgerStart is synchronicity.Start in f's turn, which lasts until the
-// producer is queued. The stream then runs ahead on the loop: a use that
-// begins meanwhile does not wait for it.
+// producer is queued. The stream then runs ahead on the loop: a use that begins
+// meanwhile does not wait for it.
 func ledgerStart[T any](ctx context.Context, f *Ledger, p synchronicity.Producer[T]) *synchronicity.Stream[T] {
 	h, err := ledgerTurn(ctx, f)
 	if err != nil {
@@ -297,12 +297,12 @@ func (f *Ledger) Count(ctx context.Context) (int, error) {
 
 // Enter begins a transaction; the ledger is its handle.
 //
-// Enter holds the *ledger for the body until Exit: meanwhile calls
-// through this Ledger, and other uses of it, wait for their turn, or until
-// their ctx ends, while the body calls through the Ledger that Enter
-// returns, which fails once Exit has run. A call through this Ledger from
-// the body would wait for its own Exit. Enter waits for calls under
-// way, and for an open use to end, or until ctx ends.
+// Enter holds the *ledger for the body until Exit: meanwhile calls through this
+// Ledger, and other uses of it, wait for their turn, or until their ctx ends,
+// while the body calls through the Ledger that Enter returns, which fails
+// once Exit has run. A call through this Ledger from the body would wait for
+// its own Exit. Enter waits for calls under way, and for an open use to end,
+// or until ctx ends.
 func (f *Ledger) Enter(ctx context.Context) (*Ledger, error) {
 	if f.use != nil {
 		return nil, errors.New("Ledger.Enter: called on the Ledger that Enter returned; uses do not nest")
@@ -316,8 +316,8 @@ func (f *Ledger) Enter(ctx context.Context) (*Ledger, error) {
 
 // Exit commits the transaction, or rolls it back if err is not nil.
 //
-// Exit ends the use that holds the *ledger, called on the Ledger that Enter
-// was called on or on the one it returned, and lets the next caller in.
+// Exit ends the use that holds the *ledger, called on the Ledger that Enter was
+// called on or on the one it returned, and lets the next caller in.
 func (f *Ledger) Exit(ctx context.Context, err error) error {
 	u := f.use
 	if u == nil {
@@ -353,13 +353,13 @@ func (f *Ledger) Scan(ctx context.Context) iter.Seq2[string, error] {
 }
 
 // LedgerAsync holds the async forms of Ledger's methods: each starts its call
-// as a task of the loop and returns at once, with a future for a call
-// and a stream for a producer. Get one from [Ledger.Async].
+// as a task of the loop and returns at once, with a future for a call and a
+// stream for a producer. Get one from [Ledger.Async].
 //
 // While a use of a Ledger as a context manager is open, the Async methods
-// of the Ledger it was entered through wait for its Exit, or until ctx
-// ends, before they start their task; those of the Ledger that Enter
-// returned start it at once.
+// of the Ledger it was entered through wait for its Exit, or until ctx ends,
+// before they start their task; those of the Ledger that Enter returned start
+// it at once.
 type LedgerAsync Ledger
 
 // Async returns the async forms of f's methods.
@@ -383,16 +383,16 @@ func (f *LedgerAsync) Insert(ctx context.Context, name string) *synchronicity.Fu
 	})
 }
 
-// Rows is the async form of [Ledger.Rows]: it starts the call as a task of
-// the loop and returns its future at once.
+// Rows is the async form of [Ledger.Rows]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *LedgerAsync) Rows(ctx context.Context) *synchronicity.Future[[]string] {
 	return ledgerGo(ctx, (*Ledger)(f), func(context.Context) ([]string, error) {
 		return f.impl.Rows(), nil
 	})
 }
 
-// Scan is the async form of [Ledger.Scan]: it starts the producer as a task
-// of the loop and returns the stream of its values at once.
+// Scan is the async form of [Ledger.Scan]: it starts the producer as a task of
+// the loop and returns the stream of its values at once.
 func (f *LedgerAsync) Scan(ctx context.Context) *synchronicity.Stream[string] {
 	return ledgerStart(ctx, (*Ledger)(f), func(ctx context.Context, yield func(string) bool) error {
 		return f.impl.Scan(ctx, yield)

@@ -11,13 +11,13 @@ import (
 	"github.com/synchronicity-go/synchronicity"
 )
 
-// Tally counts, and batches: a batch is a context manager whose value is
-// its number, not the tally, and adds made while one is open count only
-// if it commits. It is not safe for concurrent use.
+// Tally counts, and batches: a batch is a context manager whose value is its
+// number, not the tally, and adds made while one is open count only if it
+// commits. It is not safe for concurrent use.
 //
-// Tally runs the methods of *tally on a [synchronicity.Loop]: every call is a
-// task of the loop, so on a serial loop ([synchronicity.Serial]) one *tally
-// that is not safe for concurrent use can be shared by any number of
+// Tally runs the methods of *tally on a [synchronicity.Loop]: every call
+// is a task of the loop, so on a serial loop ([synchronicity.Serial]) one
+// *tally that is not safe for concurrent use can be shared by any number of
 // goroutines. Make one with [NewTally]; [Tally.Async] gives the forms that
 // return futures and streams.
 //
@@ -40,10 +40,10 @@ func NewTally(l *synchronicity.Loop, impl *tally) *Tally {
 	return &Tally{loop: l, impl: impl, hold: &tallyHold{}}
 }
 
-// tallyHold lets one use of a *tally as a context manager hold it at a
-// time. From the use's Enter to its Exit, calls through the Tally wait for
-// their turn, and so do other uses; the use waits in turn for the calls that
-// have theirs.
+// tallyHold lets one use of a *tally as a context manager hold it at a time.
+// From the use's Enter to its Exit, calls through the Tally wait for their
+// turn, and so do other uses; the use waits in turn for the calls that have
+// theirs.
 type tallyHold struct {
 	mu    sync.Mutex
 	calls int           // calls that have their turn
@@ -52,8 +52,8 @@ type tallyHold struct {
 	use   *tallyUse     // the use that holds it, once entered
 }
 
-// wait waits until no use holds the *tally, or ctx ends, and counts a call
-// in until done.
+// wait waits until no use holds the *tally, or ctx ends, and counts a call in
+// until done.
 func (h *tallyHold) wait(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -90,8 +90,8 @@ func (h *tallyHold) free(ctx context.Context) error {
 	return nil
 }
 
-// enter takes the hold, waits for the calls that have their turn, and
-// enters impl on loop l as a use of its own.
+// enter takes the hold, waits for the calls that have their turn, and enters
+// impl on loop l as a use of its own.
 func (h *tallyHold) enter(ctx context.Context, l *synchronicity.Loop, impl *tally) (u *tallyUse, v int, err error) {
 	h.mu.Lock()
 	if err := h.free(ctx); err != nil {
@@ -193,11 +193,10 @@ func (f *Tally) Add(ctx context.Context, d int) error {
 
 // Enter opens a batch and returns its number.
 //
-// Enter holds the *tally for the body until Exit: meanwhile calls
-// through this Tally, and other uses of it, wait for their turn, or until
-// their ctx ends, so the body must not call it: it would wait for its
-// own Exit. Enter waits for calls under way, and for an open use to
-// end, or until ctx ends.
+// Enter holds the *tally for the body until Exit: meanwhile calls through this
+// Tally, and other uses of it, wait for their turn, or until their ctx ends,
+// so the body must not call it: it would wait for its own Exit. Enter waits for
+// calls under way, and for an open use to end, or until ctx ends.
 func (f *Tally) Enter(ctx context.Context) (int, error) {
 	_, v, err := f.hold.enter(ctx, f.loop, f.impl)
 	return v, err
@@ -220,14 +219,14 @@ func (f *Tally) Total() (int, error) {
 	})
 }
 
-// TallyAsync holds the async forms of Tally's methods: each starts its call
-// as a task of the loop and returns at once, with a future for a call
-// and a stream for a producer. Get one from [Tally.Async].
+// TallyAsync holds the async forms of Tally's methods: each starts its call as
+// a task of the loop and returns at once, with a future for a call and a stream
+// for a producer. Get one from [Tally.Async].
 //
 // While a use of a Tally as a context manager is open, the Async methods
-// of the Tally it was entered through wait for its Exit, or until ctx
-// ends, before they start their task; those of the Tally that Enter
-// returned start it at once.
+// of the Tally it was entered through wait for its Exit, or until ctx ends,
+// before they start their task; those of the Tally that Enter returned start it
+// at once.
 type TallyAsync Tally
 
 // Async returns the async forms of f's methods.
@@ -235,16 +234,16 @@ func (f *Tally) Async() *TallyAsync {
 	return (*TallyAsync)(f)
 }
 
-// Add is the async form of [Tally.Add]: it starts the call as a task of
-// the loop and returns its future at once.
+// Add is the async form of [Tally.Add]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *TallyAsync) Add(ctx context.Context, d int) *synchronicity.Future[struct{}] {
 	return tallyGo(ctx, (*Tally)(f), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f.impl.Add(ctx, d)
 	})
 }
 
-// Total is the async form of [Tally.Total]: it starts the call as a task of
-// the loop and returns its future at once.
+// Total is the async form of [Tally.Total]: it starts the call as a task of the
+// loop and returns its future at once.
 func (f *TallyAsync) Total(ctx context.Context) *synchronicity.Future[int] {
 	return tallyGo(ctx, (*Tally)(f), func(context.Context) (int, error) {
 		return f.impl.Total(), nil
