@@ -1,6 +1,11 @@
 package bench
 
-import "testing"
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
 
 // Sizes of one op. The metric each job reports divides the op's time by its
 // size, so figures stay comparable if the sizes change.
@@ -73,6 +78,47 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 			if cpu1, ok1 := cpuTime(); ok && ok1 {
 				b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
+		})
+	}
+}
+
+// sharers is how many goroutines share the resource in BenchmarkSharedResource.
+const sharers = 64
+
+// BenchmarkSharedResource has 64 goroutines call one resource that is not
+// safe for concurrent use, b.N calls in all, and reports the time per call
+// and the 99th percentile of one call's latency.
+func BenchmarkSharedResource(b *testing.B) {
+	for _, im := range SharedResource {
+		b.Run(im.Name, func(b *testing.B) {
+			call, stop := im.Run()
+			defer stop()
+			lat := make([][]time.Duration, sharers)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for g := range sharers {
+				n := b.N / sharers
+				if g < b.N%sharers {
+					n++
+				}
+				lat[g] = make([]time.Duration, 0, n)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range n {
+						t0 := time.Now()
+						sink = call(g*n + i)
+						lat[g] = append(lat[g], time.Since(t0))
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			all := slices.Concat(lat...)
+			slices.Sort(all)
+			if len(all) > 0 {
+				b.ReportMetric(float64(all[len(all)*99/100].Nanoseconds()), "p99-ns")
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -98,5 +99,40 @@ func TestJobs(t *testing.T) {
 		if _, ok := LeaksOnBreak[im.Name]; !ok {
 			t.Errorf("LeaksOnBreak has no entry for %s", im.Name)
 		}
+	}
+}
+
+// TestSharedResource has many goroutines share the resource through each
+// implementation: every call is applied once, and none overlaps another
+// (the race detector would see it).
+func TestSharedResource(t *testing.T) {
+	for _, im := range SharedResource {
+		t.Run(im.Name, func(t *testing.T) {
+			call, stop := im.Run()
+			defer stop()
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			most := 0
+			for g := range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 50 {
+						v := call(64 * (g*50 + i)) // row 0
+						mu.Lock()
+						most = max(most, v)
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			want := 0
+			for k := range 16 * 50 {
+				want += 64 * k
+			}
+			if most != want {
+				t.Errorf("row 0 reached %d, want %d", most, want)
+			}
+		})
 	}
 }
