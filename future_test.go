@@ -133,12 +133,38 @@ func TestFutureDoneRacesSettle(t *testing.T) {
 	}
 }
 
-// Cancellation is cooperative: a task that finishes anyway after Cancel
-// settles with what it returned; one that had not started when Cancel came
-// is never called, and settles with context.Canceled. (The Python library
-// raises CancelledError in the first case; Go code returns ctx.Err() when
-// it wants a cancelled outcome.)
-func TestCancelIsCooperative(t *testing.T) {
+// Ported from test/synchronicity_test.py of the Python library,
+// test_async_cancellation, case 1: Cancel reaches the running function
+// through its context, the function handles it, and the cancellation
+// comes back out of Result — on every kind of loop.
+func TestAsyncCancellation(t *testing.T) {
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			var states []string
+			ready := make(chan struct{})
+			f := sy.Go(context.Background(), l, func(ctx context.Context) (string, error) {
+				states = append(states, "ready")
+				close(ready)
+				<-ctx.Done()
+				states = append(states, "cancelled", "handled cancellation")
+				return "", ctx.Err()
+			})
+			<-ready
+			f.Cancel()
+			_, err := f.Result()
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.Equal(t, []string{"ready", "cancelled", "handled cancellation"}, states)
+		})
+	}
+}
+
+// Ported from test_async_cancel_completes_successfully_still_cancels, with
+// a deliberate difference: cancellation is cooperative, so a task that
+// finishes anyway after Cancel settles with what it returned (the Python
+// library raises CancelledError; Go code returns ctx.Err() when it wants a
+// cancelled outcome). One that had not started when Cancel came is never
+// called, and settles with context.Canceled.
+func TestAsyncCancelCompletesSuccessfullyStillCancels(t *testing.T) {
 	l := sy.New(sy.Limit(1))
 	defer l.Close()
 	started, release := make(chan struct{}), make(chan struct{})
@@ -244,4 +270,38 @@ func TestSerialWaitOnOwnFutureRunsIt(t *testing.T) {
 	close(ready)
 	pe := catchPanic(t, func() { self.Result() })
 	assert.Contains(t, fmt.Sprint(pe.Value), "synchronicity.Future.Result: called on the goroutine of")
+}
+
+// Ported from test/synchronicity_test.py, test_async_inner_still_translates:
+// a loop's work awaits another function's async form on the same loop — a
+// future, a stream — and gets its value, on every kind of loop. (On a
+// serial or locked loop the awaited work runs on the loop's goroutine
+// there and then; TestSerialWaitOnOwnFutureRunsIt pins the order.)
+func TestAsyncInnerStillTranslates(t *testing.T) {
+	type v struct{ n int }
+	inner := func(context.Context) (*v, error) { return &v{n: 7}, nil }
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			got, err := sy.Call(context.Background(), l, func(ctx context.Context) (int, error) {
+				a, err := sy.Go(ctx, l, inner).Result()
+				if err != nil {
+					return 0, err
+				}
+				s := sy.Start(ctx, l, func(ctx context.Context, yield func(*v) bool) error {
+					yield(&v{n: 8})
+					return nil
+				})
+				sum := a.n
+				for b, err := range s.Seq() {
+					if err != nil {
+						return 0, err
+					}
+					sum += b.n
+				}
+				return sum, s.Stop()
+			})
+			require.NoError(t, err)
+			assert.Equal(t, 15, got)
+		})
+	}
 }

@@ -79,40 +79,104 @@ func TestGoexitInTask(t *testing.T) {
 //go:noinline
 func panicsHere(v int) int { panic(fmt.Sprintf("user panic %d", v)) }
 
-// A PanicError reads like the user's code: its message shows the frames
-// from the panic site down to where the work entered the package, and none
-// of the package's own machinery, in every form that carries a panic across
-// goroutines and on every kind of loop; Stack keeps every frame. (The Python
-// library trims its own frames from tracebacks since 0.10.1.)
-func TestPanicErrorShowsTheUsersFrames(t *testing.T) {
+// The tests below port test/tracebacks_test.py of the Python library, which
+// trims its own frames from tracebacks since 0.10.1: a PanicError's message
+// shows the frames from the panic site down to where the work entered the
+// package, and none of the package's machinery, on every kind of loop.
+
+// assertUsersFrames checks that run panics with a PanicError whose message
+// holds want and none of the package's own frames, on every kind of loop.
+func assertUsersFrames(t *testing.T, run func(l *sy.Loop), want ...string) {
+	t.Helper()
+	for name, l := range loops(t) {
+		t.Run(name, func(t *testing.T) {
+			pe := catchPanic(t, func() { run(l) })
+			msg := pe.Error()
+			for _, w := range append(want, "panicsHere") {
+				assert.Contains(t, msg, w)
+			}
+			for _, own := range []string{"newPanicError", "runTask", "runQueue", "(*run[", "mapCall", "debug.Stack", "serve"} {
+				assert.NotContains(t, msg, own, "the package's own frames are left out")
+			}
+		})
+	}
+}
+
+// Ported from test_sync_to_async: a blocking call.
+func TestSyncToAsync(t *testing.T) {
+	assertUsersFrames(t, func(l *sy.Loop) {
+		sy.Call(context.Background(), l, func(context.Context) (int, error) { return panicsHere(1), nil })
+	}, "TestSyncToAsync.func")
+}
+
+// Ported from test_async_to_async: a future, and the items of a Map.
+func TestAsyncToAsync(t *testing.T) {
 	ctx := context.Background()
-	forms := map[string]func(l *sy.Loop){
-		"Go": func(l *sy.Loop) {
-			sy.Go(ctx, l, func(context.Context) (int, error) { return panicsHere(1), nil }).Result()
-		},
-		"Map": func(l *sy.Loop) {
-			for range sy.Map(ctx, l, slices.Values([]int{2}), func(_ context.Context, v int) (int, error) { return panicsHere(v), nil }) {
+	assertUsersFrames(t, func(l *sy.Loop) {
+		sy.Go(ctx, l, func(context.Context) (int, error) { return panicsHere(1), nil }).Result()
+	}, "TestAsyncToAsync.func")
+	assertUsersFrames(t, func(l *sy.Loop) {
+		for range sy.Map(ctx, l, slices.Values([]int{2}), func(_ context.Context, v int) (int, error) { return panicsHere(v), nil }) {
+		}
+	}, "TestAsyncToAsync.func")
+}
+
+// Ported from test_sync_to_async_gen: ranging over a producer, in lockstep
+// and running ahead.
+func TestSyncToAsyncGen(t *testing.T) {
+	ctx := context.Background()
+	for _, opts := range [][]sy.SeqOption{nil, {sy.Prefetch(2)}} {
+		assertUsersFrames(t, func(l *sy.Loop) {
+			for range sy.Seq(ctx, l, func(context.Context, func(int) bool) error { panicsHere(4); return nil }, opts...) {
 			}
-		},
-		"Start": func(l *sy.Loop) {
-			sy.Start(ctx, l, func(context.Context, func(int) bool) error { panicsHere(3); return nil }).Stop()
-		},
-		"Seq with Prefetch": func(l *sy.Loop) {
-			for range sy.Seq(ctx, l, func(context.Context, func(int) bool) error { panicsHere(4); return nil }, sy.Prefetch(2)) {
-			}
-		},
+		}, "TestSyncToAsyncGen.func")
+	}
+}
+
+// Ported from test_async_to_async_gen: a stream.
+func TestAsyncToAsyncGen(t *testing.T) {
+	assertUsersFrames(t, func(l *sy.Loop) {
+		sy.Start(context.Background(), l, func(context.Context, func(int) bool) error { panicsHere(3); return nil }).Stop()
+	}, "TestAsyncToAsyncGen.func")
+}
+
+// Ported from test_sync_to_async_ctx_mgr: a manager's setup on a loop.
+func TestSyncToAsyncCtxMgr(t *testing.T) {
+	assertUsersFrames(t, func(l *sy.Loop) {
+		cm := sy.OnLoop(l, sy.Scoped(func(ctx context.Context, yield func(int) error) error {
+			return yield(panicsHere(5))
+		}))
+		sy.Do(context.Background(), cm, func(int) error { return nil })
+	}, "TestSyncToAsyncCtxMgr.func")
+}
+
+// Ported from test_recursive: every frame of a recursion shows.
+func TestRecursive(t *testing.T) {
+	var f func(n int) int
+	f = func(n int) int {
+		if n == 0 {
+			return panicsHere(0)
+		}
+		return f(n-1) + 1
 	}
 	for name, l := range loops(t) {
-		for form, run := range forms {
-			t.Run(name+"/"+form, func(t *testing.T) {
-				pe := catchPanic(t, func() { run(l) })
-				msg := pe.Error()
-				assert.Contains(t, msg, "panicsHere", "the panic site")
-				for _, own := range []string{"newPanicError", "runTask", "runQueue", "(*run[", "mapCall", "debug.Stack"} {
-					assert.NotContains(t, msg, own, "the package's own frames are left out")
-				}
-				assert.Contains(t, string(pe.Stack), "synchronicity.newPanicError", "Stack keeps every frame")
+		t.Run(name, func(t *testing.T) {
+			pe := catchPanic(t, func() {
+				sy.Call(context.Background(), l, func(context.Context) (int, error) { return f(10), nil })
 			})
-		}
+			assert.Equal(t, 11, strings.Count(pe.Error(), "TestRecursive.func1("), "one frame per level")
+		})
 	}
+}
+
+// Ported from test_full_traceback_flag: the full stack, the package's
+// frames included, stays available in Stack.
+func TestFullTracebackFlag(t *testing.T) {
+	l := sy.New(sy.Serial())
+	defer l.Close()
+	pe := catchPanic(t, func() {
+		sy.Call(context.Background(), l, func(context.Context) (int, error) { return panicsHere(1), nil })
+	})
+	assert.Contains(t, string(pe.Stack), "synchronicity.newPanicError")
+	assert.Contains(t, string(pe.Stack), "panicsHere")
 }
