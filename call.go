@@ -41,7 +41,7 @@ func callHere[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, 
 	defer l.release()
 	t := l.callCtx(ctx)
 	defer t.cancel()
-	l.track(&t.work, viaCall, fn)
+	l.track(ctx, &t.work, viaCall, fn)
 	defer l.untrack(&t.work)
 	var p *PanicError
 	if s := l.lentTo(); s != nil {
@@ -76,7 +76,7 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	c.loop, c.fn, c.err = l, fn, errGoexit
 	t := l.callCtx(ctx)
 	defer t.cancel()
-	l.track(&t.work, viaCall, fn)
+	l.track(ctx, &t.work, viaCall, fn)
 	defer l.untrack(&t.work)
 	c.ctx = t
 	l.submit(c)
@@ -96,7 +96,7 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 // for it, so it can be reused: one pool of them per result type.
 type serialCall[T any] struct {
 	loop *Loop
-	ctx  context.Context
+	ctx  *task
 	fn   func(context.Context) (T, error)
 	v    T
 	err  error // errGoexit stays if fn calls runtime.Goexit
@@ -132,7 +132,8 @@ type typedPool struct {
 	sync.Pool
 }
 
-func (c *serialCall[T]) run() { c.v, c.p, c.err = runTask(c.loop, c.ctx, c.fn) }
+func (c *serialCall[T]) run()               { c.v, c.p, c.err = runTask(c.loop, c.ctx, c.fn) }
+func (c *serialCall[T]) working() *inflight { return &c.ctx.work }
 
 func (c *serialCall[T]) finish() {
 	c.loop.release()

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -950,4 +953,111 @@ func ExampleIndexed() {
 	// 0 A <nil>
 	// 1  context canceled
 	// -1  context canceled
+}
+
+// Work is known by its function's name, or by the name its context was
+// given: in traces, reports, pprof labels and panics.
+func ExampleWithName() {
+	l := sy.New()
+	defer l.Close()
+	ctx := sy.WithName(context.Background(), "resize thumbnails")
+	defer func() {
+		pe := recover().(*sy.PanicError)
+		fmt.Println(pe.Value, "in", pe.Work)
+	}()
+	sy.Call(ctx, l, func(context.Context) (int, error) { panic("out of memory") })
+	// Output:
+	// out of memory in Call resize thumbnails
+}
+
+// Stats is a snapshot of what a loop is doing and has done; publish it
+// with expvar (expvar.Func(func() any { return l.Stats() })) or read it in
+// a test.
+func ExampleLoop_Stats() {
+	l := sy.New(sy.Limit(2))
+	defer l.Close()
+	ctx := context.Background()
+	fs := make([]*sy.Future[string], 5)
+	for i := range fs {
+		fs[i] = sy.Go(ctx, l, func(ctx context.Context) (string, error) { return fetch(ctx, i) })
+	}
+	sy.Settle(ctx, fs...)
+	sy.Call(ctx, l, func(context.Context) (int, error) { return 0, errors.New("not found") })
+	s := l.Stats()
+	fmt.Printf("started %d, succeeded %d, failed %d, in flight %d\n", s.Started, s.Succeeded, s.Failed, s.InFlight)
+	// Output:
+	// started 6, succeeded 5, failed 1, in flight 0
+}
+
+// A Logger receives the loop's reports as records.
+func ExampleLogger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "stack" {
+				return slog.Attr{} // for an output that reads the same each run
+			}
+			return a
+		},
+	}))
+	l := sy.New(sy.Name("jobs"), sy.Logger(logger))
+	f := sy.Go(sy.WithName(context.Background(), "nightly report"), l, func(context.Context) (int, error) {
+		panic("division by zero")
+	})
+	<-f.Done()
+	l.Close()            // reports the panic nobody observed
+	runtime.KeepAlive(f) // (so that Close, not the garbage collector, finds it)
+	// Output:
+	// level=ERROR msg="synchronicity: a panic nobody observed" loop=jobs panic="division by zero" work="Go nightly report" started=""
+}
+
+// ReportSlow makes a serial loop report the job that holds its goroutine
+// too long: every caller behind it waits.
+func ExampleReportSlow() {
+	reported := make(chan struct{})
+	out := writerFunc(func(p []byte) (int, error) {
+		defer close(reported)
+		return os.Stdout.Write(p)
+	})
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.TimeKey, "held", "started":
+				return slog.Attr{} // for an output that reads the same each run
+			}
+			return a
+		},
+	}))
+	l := sy.New(sy.Serial(), sy.Name("ui"), sy.ReportSlow(20*time.Millisecond), sy.Logger(logger))
+	defer l.Close()
+	sy.Call(sy.WithName(context.Background(), "decode image"), l, func(context.Context) (int, error) {
+		<-reported // a long computation, say, which takes until it is reported
+		return 0, nil
+	})
+	// Output:
+	// level=WARN msg="synchronicity: slow work holds a serial loop" loop=ui work="Call decode image" threshold=20ms queued=0
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// With RecordSites a panic says where its work was started.
+func ExampleRecordSites() {
+	l := sy.New(sy.RecordSites())
+	defer l.Close()
+	f := sy.Go(context.Background(), l, func(context.Context) (int, error) { panic("oops") })
+	defer func() {
+		pe := recover().(*sy.PanicError)
+		fmt.Println(strings.SplitN(pe.Started, "\n", 2)[0])
+	}()
+	f.Result()
+	// Output:
+	// github.com/synchronicity-go/synchronicity_test.ExampleRecordSites
+}
+
+func ExampleHistogram() {
+	h := sy.Histogram{0, 90, 9, 1} // 90 under 10µs, 9 under 100µs, 1 under 1ms
+	fmt.Println(h.Count(), h.Quantile(0.5), h.Quantile(0.99), h.Quantile(1))
+	// Output:
+	// 100 10µs 100µs 1ms
 }

@@ -2,6 +2,7 @@ package synchronicity
 
 import (
 	"context"
+	"runtime/trace"
 	"sync/atomic"
 )
 
@@ -220,21 +221,58 @@ func NewPromise[T any]() (*Future[T], func(T, error) bool) {
 // a turn under Limit, skips fn if ctx is already done, and turns a panic into
 // a *PanicError. A task that calls runtime.Goexit does not return here; its
 // callers preset their results to errGoexit for that case.
-func runTask[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
-	if !l.takeSlot(ctx) {
-		return v, nil, explain(ctx, ctx.Err())
+//
+// It notes how the task ended for Stats, and with runtime/trace on makes it
+// a trace task, with a region for its wait for a turn and one for its run.
+func runTask[T any](l *Loop, t *task, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
+	if trace.IsEnabled() {
+		return runTraced(l, t, fn)
+	}
+	return runIn(l, t, t, fn)
+}
+
+// runTraced is runTask while an execution trace is recorded.
+func runTraced[T any](l *Loop, t *task, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
+	ctx, tt := l.traceTask(t, &t.work)
+	defer tt.End()
+	return runIn(l, t, ctx, func(ctx context.Context) (T, error) {
+		defer trace.StartRegion(ctx, "run").End()
+		return fn(ctx)
+	})
+}
+
+// runIn is runTask with ctx, t or a context made from it, for fn.
+func runIn[T any](l *Loop, t *task, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
+	w := &t.work
+	if l.slots != nil && !l.takeSlot(ctx) {
+		w.end = canceled
+		return v, nil, explain(t, t.Err())
 	}
 	defer l.freeSlot()
-	if err := ctx.Err(); err != nil { // ended while it waited for its turn
-		return v, nil, explain(ctx, err)
+	if err := t.Err(); err != nil { // ended while it waited for its turn
+		w.end = canceled
+		return v, nil, explain(t, err)
+	}
+	if w.timed {
+		w.began = now()
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			p = newPanicError(r)
+			t.work.end = panicked
+			p = workPanic(r, &t.work)
+		}
+		if named := t.work.label; named != nil && named.given {
+			t.loop.wearLabels()
 		}
 	}()
+	if w.label != nil {
+		l.wearName(w)
+	}
 	v, err = fn(ctx)
-	return v, nil, explain(ctx, err)
+	if err != nil {
+		w.end = outcomeOf(err, nil)
+	}
+	return v, nil, explain(t, err)
 }
 
 // Go starts fn as a task of loop l (nil means the default loop) and returns
@@ -260,7 +298,7 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 		return f
 	}
 	f.ctx.init(ctx, l)
-	l.track(&f.ctx.work, viaGo, fn)
+	l.track(ctx, &f.ctx.work, viaGo, fn)
 	// fn travels with the goroutine, not in f, so that it is let go of
 	// when the task ends: one small allocation, the closure with both.
 	if l.serial {
@@ -279,9 +317,10 @@ type futureJob[T any] struct {
 	fn func(context.Context) (T, error)
 }
 
-func (j *futureJob[T]) run()    { j.f.run(j.fn) }
-func (*futureJob[T]) finish()   {}
-func (j *futureJob[T]) of() any { return &j.f.ctx }
+func (j *futureJob[T]) run()               { j.f.run(j.fn) }
+func (*futureJob[T]) finish()              {}
+func (j *futureJob[T]) of() any            { return &j.f.ctx }
+func (j *futureJob[T]) working() *inflight { return &j.f.ctx.work }
 
 func (f *Future[T]) run(fn func(context.Context) (T, error)) {
 	l := f.ctx.loop

@@ -1,11 +1,12 @@
 package synchronicity
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -28,12 +29,15 @@ var stuckAfter = 5 * time.Second
 // state, so tracking it allocates nothing.
 type inflight struct {
 	pc    uintptr   // the code of the function that runs, or 0
-	name  *string   // else what runs, named
+	label *knownAs  // what it is known by beyond that, if anything
 	since int64     // no later than when it started, in nanoseconds after clockBase; see track
+	began int64     // when it got its turn, if timed
 	prev  *inflight // in its list, under the list's lock
 	next  *inflight
-	list  uint8 // which of the loop's lists holds it
-	kind  entry // the entry point it came through
+	list  uint8   // which of the loop's lists holds it
+	kind  entry   // the entry point it came through
+	end   outcome // how it ended, set before untrack
+	timed bool    // since is an exact reading: Stats times it (see clockEvery)
 }
 
 // entry names the entry point a piece of work came through.
@@ -58,9 +62,17 @@ func (e entry) String() string {
 // and a fan-out of any size costs each task the same.
 const tableSize = 64
 
-type workTable [tableSize]struct {
-	mu   sync.Mutex
-	head *inflight
+type workTable [tableSize]shard
+
+// A shard is one list of a loop's work in flight, with the counts Stats
+// adds up, kept under its lock: counting costs no atomic operation of its
+// own, and no cache line is shared between shards.
+type shard struct {
+	mu      sync.Mutex
+	head    *inflight
+	started uint64
+	ended   [outcomes]uint64
+	_       [64 - 8 - 8 - 8 - 8*outcomes]byte
 }
 
 // clockBase is the zero of inflight.since: a monotonic clock reading.
@@ -79,20 +91,24 @@ const clockEvery = 32
 
 // track adds w to l's work in flight.
 //
-// what is the function that runs, or a *string naming what runs. Of a
+// what is the function that runs, or a *knownAs naming what runs. Of a
 // function only its code pointer is kept, so that tracking holds on to
 // nothing the function captured. w's fields other than its links never
 // change once it is listed.
-func (l *Loop) track(w *inflight, kind entry, what any) {
+func (l *Loop) track(ctx context.Context, w *inflight, kind entry, what any) {
 	w.kind = kind
-	if name, ok := what.(*string); ok {
-		w.name = name
+	if lb, ok := what.(*knownAs); ok {
+		w.label = lb
 	} else {
 		w.pc = reflect.ValueOf(what).Pointer()
+	}
+	if l.noting() {
+		l.note(ctx, w)
 	}
 	r := rand.Uint32()
 	if r%clockEvery == 0 {
 		l.clock.Store(now())
+		w.timed = true
 	}
 	w.since = l.clock.Load()
 	t := l.work.Load()
@@ -107,6 +123,7 @@ func (l *Loop) track(w *inflight, kind entry, what any) {
 		w.next.prev = w
 	}
 	s.head = w
+	s.started++
 	s.mu.Unlock()
 }
 
@@ -129,7 +146,11 @@ func (l *Loop) untrack(w *inflight) {
 	if w.next != nil {
 		w.next.prev = w.prev
 	}
+	s.ended[w.end&(outcomes-1)]++
 	s.mu.Unlock()
+	if w.timed {
+		l.timeWork(w)
+	}
 }
 
 // each calls fn for each piece of l's work in flight.
@@ -160,7 +181,7 @@ func (l *Loop) waitDrained(op string, done <-chan struct{}) bool {
 		return false
 	default:
 	}
-	stuck := time.NewTimer(stuckAfter)
+	stuck := time.NewTimer(l.stuckAfter())
 	defer stuck.Stop()
 	for {
 		select {
@@ -174,6 +195,14 @@ func (l *Loop) waitDrained(op string, done <-chan struct{}) bool {
 	}
 }
 
+// stuckAfter is how long Close and Shutdown wait before they report.
+func (l *Loop) stuckAfter() time.Duration {
+	if l.slow > 0 {
+		return l.slow
+	}
+	return stuckAfter
+}
+
 // reportStuck writes which work op has waited for too long.
 func (l *Loop) reportStuck(op string) {
 	now := now()
@@ -184,28 +213,26 @@ func (l *Loop) reportStuck(op string) {
 	var es []line
 	l.each(func(w *inflight) {
 		age := time.Duration(now - w.since)
-		es = append(es, line{fmt.Sprintf("  %v %s, running for at most %v", w.kind, w.describe(), age.Round(time.Millisecond)), age})
+		text := fmt.Sprintf("  %v %s, running for at most %v\n", w.kind, w.describe(), age.Round(time.Millisecond))
+		if site := w.started(); site != "" {
+			text += "  started at:\n" + indent(site, "    ")
+		}
+		es = append(es, line{text, age})
 	})
 	slices.SortStableFunc(es, func(a, b line) int { return int(b.age - a.age) })
-	var b strings.Builder
-	fmt.Fprintf(&b, "synchronicity: %v.%s has waited %v for work that does not end:\n", l, op, stuckAfter)
+	var work strings.Builder
 	for _, e := range es {
-		b.WriteString(e.text)
-		b.WriteByte('\n')
+		work.WriteString(e.text)
 	}
-	b.WriteString("  (work that waits for this loop to close, such as a Close called from the loop's own work, never ends)\n")
-	diagnose(b.String())
+	const hint = "work that waits for this loop to close, such as a Close called from the loop's own work, never ends"
+	text := fmt.Sprintf("synchronicity: %v.%s has waited %v for work that does not end:\n%s  (%s)\n", l, op, l.stuckAfter(), work.String(), hint)
+	l.report(slog.LevelWarn, op+" waits for work that does not end", text,
+		slog.Duration("waited", l.stuckAfter()), slog.Int("pieces", len(es)), slog.String("work", work.String()), slog.String("hint", hint))
 }
 
-// describe names what w runs.
-func (w *inflight) describe() string {
-	if w.name != nil {
-		return *w.name
-	}
-	if f := runtime.FuncForPC(w.pc); f != nil {
-		return f.Name()
-	}
-	return "(unknown)"
+// indent prefixes each line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+prefix) + "\n"
 }
 
 // diagnose writes a report that is not a panic where loops write the panics

@@ -1,6 +1,9 @@
 package synchronicity
 
-import "context"
+import (
+	"context"
+	"runtime/trace"
+)
 
 // takeSlot waits for a turn on a loop with Limit. It reports false if ctx
 // ends first.
@@ -13,6 +16,9 @@ func (l *Loop) takeSlot(ctx context.Context) bool {
 		return true
 	default:
 	}
+	l.waiting.Add(1)
+	defer l.waiting.Add(-1)
+	defer trace.StartRegion(ctx, "wait for a turn").End()
 	select {
 	case l.slots <- struct{}{}:
 		return true

@@ -3,6 +3,7 @@ package synchronicity
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -28,6 +29,9 @@ type Loop struct {
 	lockOS  bool
 	limit   int
 	onPanic func(*PanicError)
+	logger  *slog.Logger  // where reports go, if not standard error
+	sites   bool          // RecordSites
+	slow    time.Duration // ReportSlow's threshold
 
 	ctx     context.Context // the parent of every task's context; carries the pprof labels
 	labels  pprof.LabelSet
@@ -59,8 +63,11 @@ type Loop struct {
 	// goroutine is spinning for them (see idleSpin).
 	pending, spinning atomic.Bool
 
-	work  atomic.Pointer[workTable] // the work in flight, see track
-	clock atomic.Int64              // a recent clock reading, see clockEvery
+	work    atomic.Pointer[workTable] // the work in flight, see track
+	clock   atomic.Int64              // a recent clock reading, see clockEvery
+	waiting atomic.Int64              // calls waiting for a turn, jobs queued
+	timing  timing                    // the durations Stats shows
+	holding holding                   // what the serial goroutine runs, with ReportSlow
 
 	closeOnce sync.Once
 	closeErr  error
@@ -110,6 +117,10 @@ func New(opts ...Option) *Loop {
 		l.wake = make(chan struct{}, 1)
 		l.bg.Add(1)
 		go l.serve()
+		if l.slow > 0 { // see ReportSlow
+			l.bg.Add(1)
+			go l.watchSlow()
+		}
 	}
 	if l.interrupt {
 		l.listen()
@@ -174,9 +185,10 @@ func (l *Loop) Context() context.Context {
 // managers it steps, and range and Map bodies running there — that is told
 // apart exactly, and Close panics at the call, naming the mistake. Elsewhere
 // it cannot be told without reading other goroutines' stacks, which this
-// package does not do: a Close that has waited 5 seconds for work that does
-// not end writes once, to standard error, which work it waits for (the
-// entry point, the function and how long it has run), and goes on waiting.
+// package does not do: a Close that has waited 5 seconds (or [ReportSlow]'s
+// threshold) for work that does not end reports once, to the [Logger] or
+// standard error, which work it waits for (the entry point, the name and
+// how long it has run), and goes on waiting.
 func (l *Loop) Close() error {
 	l.mustBeMadeHere("Loop.Close")
 	l.mustNotBeOwnWork("Loop.Close")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"runtime"
+	"runtime/trace"
 )
 
 // Map calls fn for each value of in, several calls at once (see [Prefetch]),
@@ -106,12 +107,28 @@ func mapSeq[A, R any](op string, ctx context.Context, l *Loop, in iter.Seq[A], f
 		}
 		defer l.release()
 		var work inflight
-		l.track(&work, viaMap, fn)
+		l.track(ctx, &work, viaMap, fn)
 		defer l.untrack(&work)
+		if trace.IsEnabled() {
+			var tt *trace.Task
+			ctx, tt = l.traceTask(ctx, &work)
+			defer tt.End()
+		}
+		// The run's outcome, for Stats: its first error, or a panic (or
+		// Goexit) if it does not return.
+		var first error
+		work.end = panicked // until it returns
+		out := func(r R, err error) bool {
+			if err != nil && first == nil {
+				first = err
+			}
+			return yield(r, err)
+		}
 		tctx, cancel := l.bind(ctx)
 		defer cancel(errStopped)
 		if l.serial && l.onLoop() {
-			mapInline(tctx, in, fn, yield)
+			mapInline(tctx, in, fn, out)
+			work.end = outcomeOf(first, nil)
 			return
 		}
 		m := &mapRun[A, R]{
@@ -119,7 +136,8 @@ func mapSeq[A, R any](op string, ctx context.Context, l *Loop, in iter.Seq[A], f
 			slots: make([]mapSlot[R], n), inputs: make([]mapInput[A], n),
 			cwake: chanFor[struct{}](l, 1), rwake: chanFor[struct{}](l, 1),
 		}
-		m.consume(yield)
+		m.consume(out)
+		work.end = outcomeOf(first, nil)
 	}
 }
 
@@ -148,6 +166,9 @@ func mapInline[A, R any](ctx context.Context, in iter.Seq[A], fn func(context.Co
 
 // mapCall calls fn, catching its panic.
 func mapCall[A, R any](ctx context.Context, fn func(context.Context, A) (R, error), v A) (r R, p *PanicError, err error) {
+	if trace.IsEnabled() {
+		defer trace.StartRegion(ctx, "call").End()
+	}
 	defer func() {
 		if x := recover(); x != nil {
 			p = newPanicError(x)

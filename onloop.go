@@ -3,6 +3,7 @@ package synchronicity
 import (
 	"context"
 	"fmt"
+	"runtime/trace"
 )
 
 // OnLoop returns a manager that runs cm's Enter and Exit as work of loop l
@@ -28,13 +29,13 @@ func OnLoop[T any](l *Loop, cm ContextManager[T]) ContextManager[T] {
 	if cm == nil {
 		panic("synchronicity.OnLoop: nil ContextManager")
 	}
-	return &onLoop[T]{loop: l, cm: cm, name: fmt.Sprintf("%T", cm)}
+	return &onLoop[T]{loop: l, cm: cm, label: knownAs{name: fmt.Sprintf("%T", cm)}}
 }
 
 type onLoop[T any] struct {
-	loop *Loop
-	cm   ContextManager[T]
-	name string // of cm's type, for reports
+	loop  *Loop
+	cm    ContextManager[T]
+	label knownAs // for reports, named after cm's type
 	once
 }
 
@@ -55,7 +56,10 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 		return v, nil, l.closedError("OnLoop")
 	}
 	x := &loopExit{loop: l}
-	l.track(&x.work, viaOnLoop, &m.name)
+	l.track(ctx, &x.work, viaOnLoop, &m.label)
+	if trace.IsEnabled() { // a task from Enter to Exit, with a region for each
+		ctx, x.trace = l.traceTask(ctx, &x.work)
+	}
 	x.ctx, x.cancel = l.bind(ctx)
 	if l.serial {
 		// So that a [Scoped] function knows whose goroutine waits for it.
@@ -68,6 +72,7 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 	}()
 	v, err = Call(x.ctx, l, func(context.Context) (v T, err error) {
 		// The inner manager gets x.ctx, not Call's, which ends with Call.
+		defer trace.StartRegion(x.ctx, "Enter").End()
 		if s, ok := m.cm.(*scoped[T]); ok && l.lockOS {
 			v, x.inner, err = s.onThread(x.ctx)
 		} else {
@@ -76,6 +81,7 @@ func (m *onLoop[T]) open(ctx context.Context) (v T, _ exiter, err error) {
 		return v, err
 	})
 	if err != nil {
+		x.work.end = outcomeOf(err, nil)
 		return v, nil, err
 	}
 	return v, x, nil
@@ -88,11 +94,15 @@ type loopExit struct {
 	ctx    context.Context // the use's, from Enter to Exit
 	cancel context.CancelCauseFunc
 	work   inflight
+	trace  *trace.Task // with runtime/trace on
 }
 
 func (x *loopExit) end() {
 	x.cancel(context.Canceled)
 	x.loop.untrack(&x.work)
+	if x.trace != nil {
+		x.trace.End()
+	}
 	x.loop.release()
 }
 
@@ -106,6 +116,7 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 				p = newPanicError(r)
 			}
 		}()
+		defer trace.StartRegion(x.ctx, "Exit").End()
 		res = x.inner.Exit(ctx, err)
 	}
 	if x.loop.serial && !x.loop.onLoop() {
@@ -123,6 +134,7 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 	} else {
 		exit()
 	}
+	x.work.end = outcomeOf(res, p)
 	if p != nil {
 		panic(p)
 	}

@@ -1,6 +1,10 @@
 package synchronicity
 
-import "strconv"
+import (
+	"log/slog"
+	"strconv"
+	"time"
+)
 
 // An Option configures a Loop made by [New].
 type Option func(*Loop)
@@ -60,6 +64,57 @@ func OnPanic(fn func(*PanicError)) Option {
 	}
 	return func(l *Loop) { l.onPanic = fn }
 }
+
+// Logger sends the loop's reports to lg, as records whose message starts
+// with "synchronicity: " and whose attributes say what they are about
+// ("loop", "work", ...): slow work holding a serial loop ([ReportSlow], at
+// level Warn), a Close or Shutdown waiting for work that does not end
+// (Warn), and panics nobody observed when the loop has no [OnPanic]
+// handler (Error). Without a Logger they are written to standard error as
+// text. A report is never a panic, and never silent: if lg panics, its
+// panic and the report are written to standard error.
+func Logger(lg *slog.Logger) Option {
+	if lg == nil {
+		panic("synchronicity.Logger: nil *slog.Logger")
+	}
+	return func(l *Loop) { l.logger = lg }
+}
+
+// ReportSlow makes the loop report what takes longer than d, once each:
+//
+//   - on a serial loop ([Serial], [LockOSThread]), a job that holds its
+//     goroutine — the one slow call that every caller behind it waits for:
+//     what it is (see [WithName]), how long it has held the loop, how many
+//     jobs wait behind it and, with [RecordSites], where it was started. A
+//     watch goroutine checks the loop every d/4 while it lives;
+//   - on any loop, a Close or Shutdown that waits for work that does not
+//     end (by default after 5 seconds): which work, how old and, with
+//     RecordSites, where it was started.
+//
+// The reports go to the [Logger], or to standard error. A serial loop's
+// lag, how long jobs wait for its goroutine, is in [Loop.Stats] as
+// QueueWait, whether or not ReportSlow is set.
+//
+// A report of slow work does not show the stack the job is in: this
+// package reads no goroutine's stack but the caller's. The loop's goroutine
+// carries the pprof label "synchronicity.loop" with the loop's name, so a
+// goroutine dump (net/http/pprof's /debug/pprof/goroutine?debug=1) finds
+// it. ReportSlow panics if d <= 0.
+func ReportSlow(d time.Duration) Option {
+	if d <= 0 {
+		panic("synchronicity.ReportSlow: d must be positive, got " + d.String())
+	}
+	return func(l *Loop) { l.slow = d }
+}
+
+// RecordSites makes the loop record where each piece of its work was
+// started — the caller's stack at the call of [Call], [Go], [Seq],
+// [Start], [Map] or [OnLoop]'s Enter — and show it in [PanicError] (field
+// Started), in the report of a Close that waits for work that does not
+// end, and in [ReportSlow]'s. It costs a runtime.Callers and an allocation
+// per piece of work, so it is for debugging: switch it on where a panic or
+// a stuck Close has to be traced back to the code that started the work.
+func RecordSites() Option { return func(l *Loop) { l.sites = true } }
 
 // CancelOnInterrupt makes the first interrupt signal (SIGINT, Ctrl-C) that
 // comes while the loop has work in flight cancel that work with cause

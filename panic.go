@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"reflect"
 	"runtime"
@@ -32,6 +33,13 @@ type PanicError struct {
 	// where the panic was recovered, with this package's frames; Error shows
 	// the user's part of it.
 	Stack []byte
+	// Work names the work that panicked, as traces and reports do (see
+	// [WithName]): its entry point and its name, or its function's. It is
+	// empty for a panic in a context manager or in Map's calls.
+	Work string
+	// Started is the stack of the goroutine that started the work, where
+	// it called into this package, if its loop records it ([RecordSites]).
+	Started string
 }
 
 // Error reports the panic value followed by the stack of the goroutine that
@@ -39,7 +47,29 @@ type PanicError struct {
 // work entered this package, without the frames of the package's own
 // machinery above and below. Stack keeps them all.
 func (p *PanicError) Error() string {
-	return fmt.Sprintf("panic: %v\n\ngoroutine that panicked:\n%s", p.Value, userFrames(p.Stack))
+	var b strings.Builder
+	fmt.Fprintf(&b, "panic: %v\n", p.Value)
+	if p.Work != "" {
+		fmt.Fprintf(&b, "in %s\n", p.Work)
+	}
+	fmt.Fprintf(&b, "\ngoroutine that panicked:\n%s", userFrames(p.Stack))
+	if p.Started != "" {
+		fmt.Fprintf(&b, "\nwork started at:\n%s", p.Started)
+	}
+	return b.String()
+}
+
+// workPanic is newPanicError for a panic in the work w tracks, which it
+// names. A *PanicError passing through is another's, and others may be
+// reading it: it is left as it is.
+func workPanic(v any, w *inflight) *PanicError {
+	if p, ok := v.(*PanicError); ok {
+		return p
+	}
+	p := newPanicError(v)
+	p.Work = w.kind.String() + " " + w.describe()
+	p.Started = w.started()
+	return p
 }
 
 // libPrefix starts the names of this package's functions in a stack trace.
@@ -223,9 +253,8 @@ func (r *panicRecord) report() bool {
 func (l *Loop) deliver(p *PanicError) {
 	h := l.onPanic
 	if h == nil {
-		panicOutput.Lock()
-		fmt.Fprintf(panicOutput.w, "synchronicity: %v: a panic nobody observed\n%v\n", l, p)
-		panicOutput.Unlock()
+		l.report(slog.LevelError, "a panic nobody observed", fmt.Sprintf("synchronicity: %v: a panic nobody observed\n%v\n", l, p),
+			slog.Any("panic", p.Value), slog.String("work", p.Work), slog.String("stack", string(userFrames(p.Stack))), slog.String("started", p.Started))
 		return
 	}
 	done := make(chan struct{})

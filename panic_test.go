@@ -22,7 +22,7 @@ func TestPanicErrorMessage(t *testing.T) {
 	p := catch(func() { _, _ = f.Result() })
 	require.NotNil(t, p)
 	msg := p.Error()
-	assert.True(t, strings.HasPrefix(msg, "panic: kaboom\n\ngoroutine that panicked:\n"), msg)
+	assert.True(t, strings.HasPrefix(msg, "panic: kaboom\nin Go github.com/synchronicity-go/synchronicity_test.TestPanicErrorMessage.func1\n\ngoroutine that panicked:\n"), msg)
 	assert.Contains(t, msg, "panicky")
 	assert.Nil(t, p.Unwrap(), "a non-error value unwraps to nil")
 	assert.Same(t, p, catch(func() { _, _ = f.Result() }), "observing again panics again")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // Seq returns a sequence that runs producer p on loop l each time it is
@@ -40,8 +41,14 @@ func Seq[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption) 
 		r.t.init(ctx, l)
 		r.ctx = &r.t
 		defer r.t.stop()
-		l.track(&r.t.work, viaSeq, p)
-		defer l.untrack(&r.t.work)
+		r.work = &r.t.work
+		l.track(ctx, r.work, viaSeq, p)
+		defer l.untrack(r.work)
+		if trace.IsEnabled() {
+			var tt *trace.Task
+			r.ctx, tt = l.traceTask(r.ctx, r.work)
+			defer tt.End()
+		}
 		l.wearLabels()
 		defer pprof.SetGoroutineLabels(ctx)
 		if err := drive(r, l, n, yield); err != nil {
@@ -75,16 +82,19 @@ func drive[T any](r *run[T], l *Loop, n int, body func(T, error) bool) error {
 		broke = r.inline(body)
 	}
 	normal = true
+	var err error
+	switch {
+	case r.pe != nil, broke:
+	case r.err == nil && r.cut:
+		err = explain(ctx, ctx.Err())
+	default:
+		err = explain(ctx, r.err)
+	}
+	r.work.end = outcomeOf(err, r.pe)
 	if r.pe != nil {
 		panic(r.pe)
 	}
-	if broke {
-		return nil
-	}
-	if r.err == nil && r.cut {
-		return explain(ctx, ctx.Err())
-	}
-	return explain(ctx, r.err)
+	return err
 }
 
 // run is one run of a producer.
@@ -93,6 +103,7 @@ type run[T any] struct {
 	cancel context.CancelCauseFunc // ends ctx; nil when ctx is t
 	t      task                    // the producer's context, for Seq
 	p      Producer[T]
+	work   *inflight // the run's, in its loop's work in flight
 	// The producer's side alone reads and writes these three.
 	closed bool        // yield has returned false
 	tick   uint32      // values left to admit before the slow path, which asks ctx
@@ -114,7 +125,7 @@ func (r *run[T]) produce(yield func(T) bool) {
 	defer func() {
 		if !r.inBody {
 			if v := recover(); v != nil {
-				r.pe = newPanicError(v)
+				r.pe = workPanic(v, r.work)
 			}
 		}
 	}()

@@ -47,7 +47,14 @@ func (l *Loop) runQueue(id uint64) {
 			l.batch[l.next] = nil
 			l.next++
 			l.owner.Store(id)
+			l.waiting.Add(-1)
+			if l.slow > 0 {
+				l.hold(cur)
+			}
 			cur.run()
+			if l.slow > 0 {
+				l.hold(nil)
+			}
 			// No longer busy before finish wakes a caller, so that a caller
 			// calling again does not pay for onLoop's goroutine id.
 			l.owner.Store(0)
@@ -141,6 +148,7 @@ func (l *Loop) enqueue(fn func()) { l.submit(jobFunc(fn)) }
 // submit hands a job to a serial loop's goroutine. The queue is unbounded,
 // so a job may submit more work without deadlocking.
 func (l *Loop) submit(j job) {
+	l.waiting.Add(1)
 	l.mu.Lock()
 	l.queue = append(l.queue, j)
 	if l.lockOS {
@@ -220,7 +228,7 @@ func (s *standIn) serve(l *Loop, job func(), rest func()) {
 }
 
 // callStandIn is Call made by a stand-in: fn runs on the loop's thread.
-func callStandIn[T any](s *standIn, l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
+func callStandIn[T any](s *standIn, l *Loop, ctx *task, fn func(context.Context) (T, error)) (v T, p *PanicError, err error) {
 	s.do(func() { v, p, err = runTask(l, ctx, fn) })
 	return v, p, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"runtime/trace"
 	"sync/atomic"
 )
 
@@ -73,7 +74,7 @@ func Start[T any](ctx context.Context, l *Loop, p Producer[T], opts ...SeqOption
 	}
 	tctx, cancel := l.bind(ctx)
 	s.cancel = cancel
-	l.track(&s.work, viaStart, p)
+	l.track(ctx, &s.work, viaStart, p)
 	go s.run(tctx, l, p, size)
 	h := &Stream[T]{s}
 	whenCollected(h, s)
@@ -105,7 +106,12 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	}
 	cut := false
 	s.err = errGoexit // stays if p calls runtime.Goexit
-	r := &run[T]{ctx: ctx, cancel: s.cancel, p: p}
+	if trace.IsEnabled() {
+		var tt *trace.Task
+		ctx, tt = l.traceTask(ctx, &s.work)
+		defer tt.End()
+	}
+	r := &run[T]{ctx: ctx, cancel: s.cancel, p: p, work: &s.work}
 	if s.kick != nil {
 		r.key, r.kick = s, s.kick
 	}
@@ -125,6 +131,7 @@ func (s *stream[T]) run(ctx context.Context, l *Loop, p Producer[T], size int) {
 	})
 	if cut && s.err == nil {
 		s.err = explain(ctx, ctx.Err())
+		s.work.end = canceled
 	}
 }
 
