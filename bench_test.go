@@ -2,7 +2,9 @@ package synchronicity_test
 
 import (
 	"context"
+	"io"
 	"iter"
+	"runtime/trace"
 	"sync"
 	"testing"
 
@@ -287,4 +289,38 @@ func BenchmarkBatchLoop(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkObserved is what observing a loop costs a Call: nothing switched
+// on, a name given with WithName, call sites recorded, and an execution
+// trace being recorded (to io.Discard).
+func BenchmarkObserved(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		ctx   context.Context
+		opts  []sy.Option
+		trace bool
+	}{
+		{"off", ctx, nil, false},
+		{"named", sy.WithName(ctx, "work"), nil, false},
+		{"sites", ctx, []sy.Option{sy.RecordSites()}, false},
+		{"traced", ctx, nil, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.trace {
+				if err := trace.Start(io.Discard); err != nil {
+					b.Skip("a trace is being recorded already")
+				}
+				defer trace.Stop()
+			}
+			l := sy.New(c.opts...)
+			defer l.Close()
+			b.ReportAllocs()
+			for range b.N {
+				v, _ := sy.Call(c.ctx, l, work)
+				sink += v
+			}
+		})
+	}
 }

@@ -48,6 +48,21 @@
 // for a whole type what Wrap does for one function: it writes a façade whose
 // methods run the type's methods on a loop, blocking and async.
 //
+// # Seeing the work
+//
+// A loop shows what it is doing. Work is known by its function's name, or
+// by the one its context was given with [WithName]. [Loop.Stats] counts the
+// work started and ended by outcome, in flight and waiting for a turn, with
+// histograms of queue wait and run time. While an execution trace is
+// recorded (runtime/trace), each piece of work is a trace task named after
+// its loop, entry point and work, with regions for its wait for a turn and
+// its run. The loop's reports — a job holding a serial loop's goroutine
+// ([ReportSlow]), a Close waiting for work that does not end, a panic
+// nobody observed — go to its [Logger], or to standard error; with
+// [RecordSites] they, and [PanicError], say where the work was started.
+// None of it costs more than a few loads of flags while nobody looks, and
+// nothing in it reads another goroutine's stack.
+//
 // # Rules
 //
 // Programs that use this package should follow these rules; the analyzer

@@ -1007,7 +1007,7 @@ func ExampleLogger() {
 	l.Close()            // reports the panic nobody observed
 	runtime.KeepAlive(f) // (so that Close, not the garbage collector, finds it)
 	// Output:
-	// level=ERROR msg="synchronicity: a panic nobody observed" loop=jobs panic="division by zero" work="Go nightly report" started=""
+	// level=ERROR msg="synchronicity: a panic nobody observed" loop=jobs panic="division by zero" work="Go nightly report"
 }
 
 // ReportSlow makes a serial loop report the job that holds its goroutine

@@ -97,9 +97,23 @@ const workLabel = "synchronicity.work"
 // wearName has the calling goroutine, about to run w, wear the labels of l
 // and of w's name, if w has one given by WithName.
 func (l *Loop) wearName(w *inflight) {
-	if w.label.given {
-		pprof.SetGoroutineLabels(pprof.WithLabels(l.labeled, pprof.Labels(workLabel, w.label.name)))
+	lb := w.label
+	if !lb.given {
+		return
 	}
+	c := lb.labeled.Load()
+	if c == nil || c.loop != l {
+		c = &labeledFor{l, pprof.WithLabels(l.labeled, pprof.Labels(workLabel, lb.name))}
+		lb.labeled.Store(c)
+	}
+	pprof.SetGoroutineLabels(c.ctx)
+}
+
+// labeledFor is a context with the pprof labels of a loop and a name, kept
+// with the name for the loop it was last used on.
+type labeledFor struct {
+	loop *Loop
+	ctx  context.Context
 }
 
 // knownAs is what a piece of work is known by beyond its function: a name
@@ -109,6 +123,8 @@ type knownAs struct {
 	name  string
 	given bool  // by WithName: it goes in pprof labels too
 	site  *site // or nil
+
+	labeled atomic.Pointer[labeledFor] // see wearName
 }
 
 // started returns the stack that started w, if recorded, or "".
@@ -142,7 +158,7 @@ func (s *site) String() string {
 	user := false
 	for {
 		f, more := frames.Next()
-		if user = user || !strings.HasPrefix(f.Function, libPrefix); user {
+		if user = user || !strings.HasPrefix(f.Function, libPrefix); user && !strings.HasPrefix(f.Function, "runtime.") {
 			fmt.Fprintf(&b, "%s\n\t%s:%d\n", f.Function, f.File, f.Line)
 		}
 		if !more {
@@ -306,7 +322,8 @@ func (l *Loop) traceTask(ctx context.Context, w *inflight) (context.Context, *tr
 }
 
 // report writes one of the loop's reports: to its Logger, as a record of
-// msg with attrs, or else as text to standard error. A Logger that panics
+// msg with the loop's name and those of attrs that are not empty strings,
+// or else as text to standard error. A Logger that panics
 // has its panic written to standard error with the report: a report never
 // panics.
 func (l *Loop) report(level slog.Level, msg, text string, attrs ...slog.Attr) {
@@ -319,7 +336,13 @@ func (l *Loop) report(level slog.Level, msg, text string, attrs ...slog.Attr) {
 			diagnose(fmt.Sprintf("synchronicity: %v: the Logger panicked: %v\n\nwhile writing:\n%s", l, v, text))
 		}
 	}()
-	l.logger.LogAttrs(context.Background(), level, "synchronicity: "+msg, append([]slog.Attr{slog.String("loop", l.name)}, attrs...)...)
+	kept := []slog.Attr{slog.String("loop", l.name)}
+	for _, a := range attrs {
+		if !a.Value.Equal(slog.StringValue("")) {
+			kept = append(kept, a)
+		}
+	}
+	l.logger.LogAttrs(context.Background(), level, "synchronicity: "+msg, kept...)
 }
 
 // The work a serial loop's goroutine holds, for ReportSlow's watch.
