@@ -122,8 +122,7 @@ func fanOut(ctx context.Context, out io.Writer, api *sy.Loop) {
 		users[i] = sy.Go(sy.WithName(ctx, "fetch user"), api, func(ctx context.Context) (string, error) {
 			time.Sleep(time.Duration(5+i%3*5) * time.Millisecond)
 			if i == 7 {
-				var m map[string]int
-				m["user-7"]++ // a nil map
+				panic("user-7: corrupt record")
 			}
 			return fmt.Sprint("user-", i), nil
 		})

@@ -30,7 +30,7 @@ func TestObserve(t *testing.T) {
 
 	assert.Contains(t, got, `level=WARN msg="synchronicity: slow work holds a serial loop" loop=db work="Go vacuum"`)
 	assert.Contains(t, got, "queued=8")
-	assert.Contains(t, got, "recovered: assignment to entry in nil map\n  in: Go fetch user\n  started at: ")
+	assert.Contains(t, got, "recovered: user-7: corrupt record\n  in: Go fetch user\n  started at: ")
 	assert.Contains(t, got, "observe.fanOut\n\t", "the function that started it, then its file")
 	assert.Contains(t, got, `level=WARN msg="synchronicity: Close waits for work that does not end" loop=jobs`)
 	assert.Contains(t, got, "Go resize images, running for at most")
