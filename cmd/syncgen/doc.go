@@ -54,6 +54,12 @@
 //
 // # Decisions
 //
+//   - The façade's methods keep the names conn's methods give their
+//     parameters (ctx included), and its receiver is named as conn's is, so
+//     that the docs copied from conn read right; the generated code picks
+//     its own locals around them. Only a parameter that would hide
+//     something the generated code refers to (a package, a type of the
+//     package) is renamed, to arg0, arg1, ...
 //   - Every blocking method returns an error, and one whose impl method
 //     returns none gains an error result: a ctx that ends before the
 //     method's turn, or a closed loop, must be reported, and the method is

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"go.mod": []byte("module example.com/shapes\n\ngo 1.23\n"), "shapes.go": src} {
+	for name, data := range map[string][]byte{"go.mod": []byte("module example.com/shapes\n\ngo 1.24\n"), "shapes.go": src} {
 		if err := os.WriteFile(filepath.Join(mod, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +96,16 @@ func TestFlags(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("wrote something other than the golden file:\n%s", got)
+	}
+	// Before go1.24 there is no package weak: the family keeps a plain map.
+	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/shapes\n\ngo 1.23\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"-type=store", "-name=Store", "-unexported"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(out); err != nil || !strings.Contains(string(got), "m  map[*store]*Store\n") || strings.Contains(string(got), "weak.") {
+		t.Errorf("at go1.23 the family is not a plain map (%v):\n%s", err, got)
 	}
 	if _, err := os.Stat("other.go"); !os.IsNotExist(err) {
 		t.Errorf("a failed run left other.go behind: %v", err)

@@ -8,8 +8,8 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"go/version"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +69,9 @@ type method struct {
 	name    string
 	doc     []string // the impl's doc comment, line by line
 	shape   shape
-	ctx     bool // takes a context.Context first
+	ctx     bool   // takes a context.Context first
+	ctxName string // what the impl calls it, if anything
+	recv    string // what the impl calls its receiver, if anything
 	params  []param
 	results []value // non-error results
 	err     bool    // ends in an error result
@@ -133,6 +135,9 @@ func generate(c config) (*result, error) {
 		unexported: c.unexported,
 		imports:    map[string]string{},
 		byName:     map[string]string{},
+		// A family holds its façades weakly where the package's module
+		// allows package weak; before go1.24 it keeps them all.
+		weak: pkg.Module != nil && pkg.Module.GoVersion != "" && version.Compare("go"+pkg.Module.GoVersion, "go1.24") >= 0,
 	}
 	if err := g.methods(); err != nil {
 		return nil, err
@@ -155,7 +160,7 @@ func generate(c config) (*result, error) {
 func load(c config) (*packages.Package, string, error) {
 	cfg := &packages.Config{
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
-			packages.NeedTypes | packages.NeedTypesInfo,
+			packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule,
 	}
 	// A first, light load finds the package's directory.
 	light := *cfg
@@ -237,6 +242,8 @@ type gen struct {
 	warnings   []string
 	imports    map[string]string // path → name in the generated file
 	byName     map[string]string // name → path
+	recv       string            // the façade's receiver, see receiver
+	weak       bool              // the family may use package weak
 }
 
 // methods classifies the impl's declared methods, in name order.
@@ -388,8 +395,11 @@ func (g *gen) classify(name string, sig *types.Signature) (*method, string) {
 	n := ps.Len()
 	first := 0
 	if n > 0 && isContext(ps.At(0).Type()) {
-		m.ctx = true
+		m.ctx, m.ctxName = true, ps.At(0).Name()
 		first = 1
+	}
+	if r := sig.Recv(); r != nil {
+		m.recv = r.Name()
 	}
 	for i := first; i < n; i++ {
 		if isContext(ps.At(i).Type()) {
@@ -630,13 +640,11 @@ func (g *gen) typeStr(t types.Type, self bool) string {
 	return types.TypeString(t, g.qualify)
 }
 
-var localRE = regexp.MustCompile(`^[rv][0-9]+$`)
-
-// paramNames picks names for a method's parameters that clash with
-// nothing the generated code uses.
-func (g *gen) paramNames(m *method) []string {
-	used := map[string]bool{"f": true, "a": true, "ctx": true, "err": true, "yield": true, "v": true, "r": true}
-	for _, n := range g.byName {
+// taken returns the names a name in a façade's method must not be: the
+// packages and declarations the generated code refers to.
+func (g *gen) taken() map[string]bool {
+	used := map[string]bool{}
+	for n := range g.byName {
 		used[n] = true
 	}
 	for _, n := range []string{"context", "iter", "synchronicity", "sync", "atomic", "errors"} {
@@ -645,20 +653,91 @@ func (g *gen) paramNames(m *method) []string {
 	for _, n := range g.declared() { // the closures name the façade's types
 		used[n] = true
 	}
-	names := make([]string, len(m.params))
-	for i, p := range m.params {
-		n := p.name
-		if n == "" || n == "_" || used[n] || localRE.MatchString(n) ||
-			g.pkg.Types.Scope().Lookup(n) != nil || types.Universe.Lookup(n) != nil {
-			n = "arg" + strconv.Itoa(i)
-			for used[n] {
-				n += "_"
-			}
+	return used
+}
+
+// free reports whether n can name a local of a façade's method.
+func (g *gen) free(n string, used map[string]bool) bool {
+	return n != "" && n != "_" && !used[n] && g.pkg.Types.Scope().Lookup(n) == nil && types.Universe.Lookup(n) == nil
+}
+
+// fresh returns the first free name of names, or else the first with a
+// number after it, and marks it used.
+func (g *gen) fresh(used map[string]bool, names ...string) string {
+	n := ""
+	for _, c := range names {
+		if g.free(c, used) {
+			n = c
+			break
 		}
-		used[n] = true
-		names[i] = n
 	}
-	return names
+	for i := 2; n == ""; i++ {
+		if c := names[0] + strconv.Itoa(i); g.free(c, used) {
+			n = c
+		}
+	}
+	used[n] = true
+	return n
+}
+
+// receiver picks the name of the façade's receiver: the impl's, so that
+// the docs copied from the impl read right, unless a parameter or
+// something the generated code names has it.
+func (g *gen) receiver() string {
+	used := g.taken()
+	for _, m := range g.ms {
+		used[m.ctxName] = true
+		for _, p := range m.params {
+			used[p.name] = true
+		}
+	}
+	for _, m := range g.ms {
+		if m.recv != "" && m.recv != "_" && g.free(m.recv, used) {
+			return m.recv
+		}
+	}
+	return g.fresh(used, "f")
+}
+
+// locals are the names a façade's method uses besides the receiver: its
+// parameters, the impl's where they are free, and the generated code's
+// own, picked so as not to clash with them.
+type locals struct {
+	params                   []string
+	ctx, err, v, r, yield, u string
+	rs                       []string // r0, r1, ... for several results
+}
+
+// localsOf picks m's names.
+func (g *gen) localsOf(m *method) locals {
+	used := g.taken()
+	used[g.recv] = true
+	var l locals
+	l.params = make([]string, len(m.params))
+	for i, p := range m.params { // the impl's names first: they are the API
+		if g.free(p.name, used) {
+			l.params[i] = p.name
+			used[p.name] = true
+		}
+	}
+	for i := range l.params {
+		if l.params[i] == "" {
+			l.params[i] = g.fresh(used, "arg"+strconv.Itoa(i))
+		}
+	}
+	l.ctx = "ctx"
+	if g.free(m.ctxName, used) {
+		l.ctx = m.ctxName
+		used[l.ctx] = true
+	} else {
+		l.ctx = g.fresh(used, "ctx")
+	}
+	for i := range m.results {
+		l.rs = append(l.rs, g.fresh(used, "r"+strconv.Itoa(i)))
+	}
+	l.err, l.v, l.r = g.fresh(used, "err", "e"), g.fresh(used, "v", "val"), g.fresh(used, "r", "res")
+	l.yield, l.u = g.fresh(used, "yield", "emit"), g.fresh(used, "u", "use")
+	return l
 }
 
 // file writes the whole generated file.

@@ -37,6 +37,7 @@ var goldens = []struct {
 	{dir: "plain", typ: "Counter", name: "SyncCounter", golden: "counter_syncgen.go", unexported: true},
 	{dir: "tx", typ: "ledger", name: "Ledger", golden: "ledger_syncgen.go"},
 	{dir: "tx", typ: "tally", name: "Tally", golden: "tally_syncgen.go"},
+	{dir: "names", typ: "kv", name: "KV", golden: "kv_syncgen.go"},
 }
 
 func TestGolden(t *testing.T) {

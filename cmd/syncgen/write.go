@@ -16,10 +16,12 @@ type writer struct {
 	sync    string // package sync's name, if the family or the hold needs it
 	atomic  string // package sync/atomic's name, if the hold needs it
 	errors  string // package errors' name, if the hold needs it
+	weak    string // package weak's name, if the family holds façades weakly
+	runtime string // package runtime's name, with weak
 	cm      bool   // the impl is a context manager, so the façade has a hold
 	fam     bool   // results are translated, so façades keep a family
 	unwrap  bool   // arguments are translated
-	names   map[*method][]string
+	locals  map[*method]locals
 }
 
 func (w *writer) p(format string, args ...any) { fmt.Fprintf(w.b, format+"\n", args...) }
@@ -57,9 +59,14 @@ func (w *writer) prepare() {
 	if w.fam || w.cm {
 		w.sync = g.importName("sync", "sync")
 	}
-	w.names = map[*method][]string{}
+	if w.fam && g.weak {
+		w.weak = g.importName("weak", "weak")
+		w.runtime = g.importName("runtime", "runtime")
+	}
+	g.recv = g.receiver()
+	w.locals = map[*method]locals{}
 	for _, m := range g.ms {
-		w.names[m] = g.paramNames(m)
+		w.locals[m] = g.localsOf(m)
 	}
 }
 
@@ -113,31 +120,7 @@ func (w *writer) facade() {
 	w.p("panic(%q)", "New"+F+": nil *"+T)
 	w.p("}")
 	if w.fam {
-		w.p("return (&%s{m: map[*%s]*%s{}}).facade(l, impl)", g.familyType(), T, F)
-		w.p("}\n")
-		w.p("// %s keeps one façade per *%s among the façades that one New%s", g.familyType(), T, F)
-		w.p("// and the results of their methods make, so that a *%s handed out twice", T)
-		w.p("// comes back as the same *%s.", F)
-		w.p("type %s struct {", g.familyType())
-		w.p("mu %s.Mutex", w.sync)
-		w.p("m map[*%s]*%s", T, F)
-		w.p("}\n")
-		w.p("// facade returns impl's façade in the family, made on loop l the first")
-		w.p("// time; nil stays nil.")
-		w.p("func (fam *%s) facade(l *%s.Loop, impl *%s) *%s {", g.familyType(), w.sy, T, F)
-		w.p("if impl == nil {\nreturn nil\n}")
-		w.p("fam.mu.Lock()\ndefer fam.mu.Unlock()")
-		w.p("f, ok := fam.m[impl]")
-		w.p("if !ok {")
-		if w.cm {
-			w.p("f = &%s{loop: l, impl: impl, fam: fam, hold: &%s{}}", F, g.local("Hold"))
-		} else {
-			w.p("f = &%s{loop: l, impl: impl, fam: fam}", F)
-		}
-		w.p("fam.m[impl] = f")
-		w.p("}")
-		w.p("return f")
-		w.p("}\n")
+		w.family()
 	} else {
 		if w.cm {
 			w.p("return &%s{loop: l, impl: impl, hold: &%s{}}", F, g.local("Hold"))
@@ -158,6 +141,71 @@ func (w *writer) facade() {
 	}
 }
 
+// family writes the end of the constructor and the family, which keeps
+// one façade per *T.
+func (w *writer) family() {
+	g := w.g
+	F, T, fam := g.name, g.typ, g.familyType()
+	made := fmt.Sprintf("&%s{loop: l, impl: impl, fam: fam}", F)
+	if w.cm {
+		made = fmt.Sprintf("&%s{loop: l, impl: impl, fam: fam, hold: &%s{}}", F, g.local("Hold"))
+	}
+	if w.weak == "" {
+		w.p("return (&%s{m: map[*%s]*%s{}}).facade(l, impl)", fam, T, F)
+		w.p("}\n")
+		w.p("// %s keeps one façade per *%s among the façades that one New%s", fam, T, F)
+		w.p("// and the results of their methods make, so that a *%s handed out twice", T)
+		w.p("// comes back as the same *%s. It keeps every façade it made while any", F)
+		w.p("// of them lives (a module at go1.24 or later gets a family that lets")
+		w.p("// go of the façades nobody holds).")
+		w.p("type %s struct {", fam)
+		w.p("mu %s.Mutex", w.sync)
+		w.p("m map[*%s]*%s", T, F)
+		w.p("}\n")
+		w.p("// facade returns impl's façade in the family, made on loop l the first")
+		w.p("// time; nil stays nil.")
+		w.p("func (fam *%s) facade(l *%s.Loop, impl *%s) *%s {", fam, w.sy, T, F)
+		w.p("if impl == nil {\nreturn nil\n}")
+		w.p("fam.mu.Lock()\ndefer fam.mu.Unlock()")
+		w.p("f, ok := fam.m[impl]")
+		w.p("if !ok {")
+		w.p("f = %s", made)
+		w.p("fam.m[impl] = f")
+		w.p("}")
+		w.p("return f")
+		w.p("}\n")
+		return
+	}
+	w.p("return (&%s{m: map[%s.Pointer[%s]]%s.Pointer[%s]{}}).facade(l, impl)", fam, w.weak, T, w.weak, F)
+	w.p("}\n")
+	w.p("// %s keeps one façade per *%s among the façades that one New%s", fam, T, F)
+	w.p("// and the results of their methods make, so that a *%s handed out twice", T)
+	w.p("// comes back as the same *%s while the first is held. It holds both", F)
+	w.p("// weakly, so a façade nobody holds any more leaves it.")
+	w.p("type %s struct {", fam)
+	w.p("mu %s.Mutex", w.sync)
+	w.p("m map[%s.Pointer[%s]]%s.Pointer[%s]", w.weak, T, w.weak, F)
+	w.p("}\n")
+	w.p("// facade returns impl's façade in the family, made on loop l if it has")
+	w.p("// none; nil stays nil.")
+	w.p("func (fam *%s) facade(l *%s.Loop, impl *%s) *%s {", fam, w.sy, T, F)
+	w.p("if impl == nil {\nreturn nil\n}")
+	w.p("key := %s.Make(impl)", w.weak)
+	w.p("fam.mu.Lock()\ndefer fam.mu.Unlock()")
+	w.p("if f := fam.m[key].Value(); f != nil {\nreturn f\n}")
+	w.p("f := %s", made)
+	w.p("fam.m[key] = %s.Make(f)", w.weak)
+	w.p("%s.AddCleanup(f, fam.forget, key)", w.runtime)
+	w.p("return f")
+	w.p("}\n")
+	w.p("// forget drops the entry of a façade that has been collected, unless")
+	w.p("// another took its place.")
+	w.p("func (fam *%s) forget(key %s.Pointer[%s]) {", fam, w.weak, T)
+	w.p("fam.mu.Lock()\ndefer fam.mu.Unlock()")
+	w.p("if fam.m[key].Value() == nil {\ndelete(fam.m, key)\n}")
+	w.p("}\n")
+}
+
 // doc writes a method's doc comment: the impl's, or a line saying what it
 // runs.
 func (w *writer) doc(m *method) {
@@ -170,18 +218,31 @@ func (w *writer) doc(m *method) {
 	w.p("// %s runs (*%s).%s as a task of the loop.", m.name, w.g.typ, m.name)
 }
 
-// params writes a method's parameter list as the façade declares it.
+// params writes a method's parameter list as the façade declares it, with
+// the parameters of one type in a row sharing it, as written by hand.
 func (w *writer) params(m *method, ctx bool) string {
-	var ps []string
+	type group struct{ names, typ string }
+	var gs []group
+	add := func(name, typ string) {
+		if k := len(gs) - 1; k >= 0 && gs[k].typ == typ {
+			gs[k].names += ", " + name
+			return
+		}
+		gs = append(gs, group{name, typ})
+	}
 	if ctx {
-		ps = append(ps, "ctx "+w.ctx+".Context")
+		add(w.locals[m].ctx, w.ctx+".Context")
 	}
 	for i, p := range m.params {
 		t := w.g.typeStr(p.typ, p.self)
 		if p.variadic {
 			t = "..." + w.g.typeStr(p.typ.(*types.Slice).Elem(), false)
 		}
-		ps = append(ps, w.names[m][i]+" "+t)
+		add(w.locals[m].params[i], t)
+	}
+	ps := make([]string, len(gs))
+	for i, g := range gs {
+		ps[i] = g.names + " " + g.typ
 	}
 	return strings.Join(ps, ", ")
 }
@@ -190,10 +251,10 @@ func (w *writer) params(m *method, ctx bool) string {
 func (w *writer) args(m *method) string {
 	var as []string
 	if m.ctx {
-		as = append(as, "ctx")
+		as = append(as, w.locals[m].ctx)
 	}
 	for i, p := range m.params {
-		a := w.names[m][i]
+		a := w.locals[m].params[i]
 		switch {
 		case p.self:
 			a = w.g.unwrapFunc() + "(" + a + ")"
@@ -210,7 +271,8 @@ func (w *writer) facadeOf(x string, self bool) string {
 	if !self {
 		return x
 	}
-	return "f.fam.facade(f.loop, " + x + ")"
+	f := w.g.recv
+	return f + ".fam.facade(" + f + ".loop, " + x + ")"
 }
 
 // valueType is what a call's task returns besides the error.
@@ -227,15 +289,16 @@ func (w *writer) valueType(m *method) string {
 // task writes the function a call runs on the loop.
 func (w *writer) task(m *method) string {
 	var b strings.Builder
+	l := w.locals[m]
 	ctx := ""
 	if m.ctx {
-		ctx = "ctx "
+		ctx = l.ctx + " "
 	}
 	fmt.Fprintf(&b, "func(%s%s.Context) (%s, error) {\n", ctx, w.ctx, w.valueType(m))
-	call := "f.impl." + m.name + "(" + w.args(m) + ")"
+	call := w.g.recv + ".impl." + m.name + "(" + w.args(m) + ")"
 	errOrNil := "nil"
 	if m.err {
-		errOrNil = "err"
+		errOrNil = l.err
 	}
 	switch n := len(m.results); {
 	case n == 0 && m.err:
@@ -245,18 +308,17 @@ func (w *writer) task(m *method) string {
 	case n == 1 && !m.results[0].self && m.err:
 		fmt.Fprintf(&b, "return %s\n", call)
 	case n == 1 && m.err:
-		fmt.Fprintf(&b, "v, err := %s\nreturn %s, err\n", call, w.facadeOf("v", true))
+		fmt.Fprintf(&b, "%[1]s, %[2]s := %[3]s\nreturn %[4]s, %[2]s\n", l.v, l.err, call, w.facadeOf(l.v, true))
 	case n == 1:
 		fmt.Fprintf(&b, "return %s, nil\n", w.facadeOf(call, m.results[0].self))
 	default:
 		var vars, fields []string
 		for i, r := range m.results {
-			v := fmt.Sprintf("r%d", i)
-			vars = append(vars, v)
-			fields = append(fields, r.field+": "+w.facadeOf(v, r.self))
+			vars = append(vars, l.rs[i])
+			fields = append(fields, r.field+": "+w.facadeOf(l.rs[i], r.self))
 		}
 		if m.err {
-			vars = append(vars, "err")
+			vars = append(vars, l.err)
 		}
 		fmt.Fprintf(&b, "%s := %s\nreturn %s{%s}, %s\n", strings.Join(vars, ", "), call, m.result, strings.Join(fields, ", "), errOrNil)
 	}
@@ -267,31 +329,33 @@ func (w *writer) task(m *method) string {
 // producer writes the producer a producer method runs on the loop.
 func (w *writer) producer(m *method) string {
 	elem := w.g.typeStr(m.elem.typ, m.elem.self)
-	yield := "yield"
+	l := w.locals[m]
+	yield := l.yield
 	if m.elem.self {
-		yield = fmt.Sprintf("func(v *%s) bool {\nreturn yield(%s)\n}", w.g.typ, w.facadeOf("v", true))
+		yield = fmt.Sprintf("func(%s *%s) bool {\nreturn %s(%s)\n}", l.v, w.g.typ, l.yield, w.facadeOf(l.v, true))
 	}
 	args := w.args(m)
-	return fmt.Sprintf("func(ctx %s.Context, yield func(%s) bool) error {\nreturn f.impl.%s(%s, %s)\n}", w.ctx, elem, m.name, args, yield)
+	return fmt.Sprintf("func(%s %s.Context, %s func(%s) bool) error {\nreturn %s.impl.%s(%s, %s)\n}", l.ctx, w.ctx, l.yield, elem, w.g.recv, m.name, args, yield)
 }
 
 // blocking writes the façade's method for m.
 func (w *writer) blocking(m *method) {
 	g := w.g
+	f, l := g.recv, w.locals[m]
 	w.doc(m)
 	switch m.shape {
 	case shapeEnter:
 		w.enter(m)
 		return
 	case shapeExit:
-		w.exit()
+		w.exit(m)
 		return
 	case shapeProducer:
-		w.p("func (f *%s) %s(%s) %s.Seq2[%s, error] {", g.name, m.name, w.params(m, true), w.iter, g.typeStr(m.elem.typ, m.elem.self))
+		w.p("func (%s *%s) %s(%s) %s.Seq2[%s, error] {", f, g.name, m.name, w.params(m, true), w.iter, g.typeStr(m.elem.typ, m.elem.self))
 		if w.cm {
-			w.p("return %s(ctx, f, %s)", g.local("Seq"), w.producer(m))
+			w.p("return %s(%s, %s, %s)", g.local("Seq"), l.ctx, f, w.producer(m))
 		} else {
-			w.p("return %s.Seq(ctx, f.loop, %s)", w.sy, w.producer(m))
+			w.p("return %s.Seq(%s, %s.loop, %s)", w.sy, l.ctx, f, w.producer(m))
 		}
 		w.p("}\n")
 		return
@@ -313,34 +377,34 @@ func (w *writer) blocking(m *method) {
 	if len(rs) > 1 {
 		results = "(" + results + ")"
 	}
-	w.p("func (f *%s) %s(%s) %s {", g.name, m.name, w.params(m, m.ctx), results)
-	ctx := "ctx"
+	w.p("func (%s *%s) %s(%s) %s {", f, g.name, m.name, w.params(m, m.ctx), results)
+	ctx := l.ctx
 	if !m.ctx {
 		ctx = w.ctx + ".Background()"
 	}
-	call := fmt.Sprintf("%s.Call(%s, f.loop, %s)", w.sy, ctx, w.task(m))
+	call := fmt.Sprintf("%s.Call(%s, %s.loop, %s)", w.sy, ctx, f, w.task(m))
 	if w.cm {
-		call = fmt.Sprintf("%s(%s, f, %s)", g.local("Call"), ctx, w.task(m))
+		call = fmt.Sprintf("%s(%s, %s, %s)", g.local("Call"), ctx, f, w.task(m))
 	}
 	var fields []string
 	for _, r := range m.results {
-		fields = append(fields, "r."+r.field)
+		fields = append(fields, l.r+"."+r.field)
 	}
 	switch n := len(m.results); {
 	case isCloser(m):
 		// Once the loop has closed, nothing else can use the impl: Close
 		// closes it here, after the loop's work has ended.
-		w.p("_, err := %s", call)
-		w.p("if %s.Is(err, %s.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {", w.errors, w.sy)
-		w.p("f.loop.Close() // waits for the loop's work; idempotent")
-		w.p("return f.impl.Close()\n}")
-		w.p("return err")
+		w.p("_, %s := %s", l.err, call)
+		w.p("if %s.Is(%s, %s.ErrClosed) && %s.loop != nil && %s.loop.Context().Err() != nil {", w.errors, l.err, w.sy, f, f)
+		w.p("%s.loop.Close() // waits for the loop's work; idempotent", f)
+		w.p("return %s.impl.Close()\n}", f)
+		w.p("return %s", l.err)
 	case n == 0:
-		w.p("_, err := %s\nreturn err", call)
+		w.p("_, %[1]s := %[2]s\nreturn %[1]s", l.err, call)
 	case n == 1:
 		w.p("return %s", call)
 	default:
-		w.p("r, err := %s\nreturn %s, err", call, strings.Join(fields, ", "))
+		w.p("%s, %s := %s\nreturn %s, %s", l.r, l.err, call, strings.Join(fields, ", "), l.err)
 	}
 	w.p("}\n")
 }
@@ -365,37 +429,38 @@ func (w *writer) async() {
 		w.p("// returned start it at once.")
 	}
 	w.p("type %sAsync %s\n", F, F)
-	w.p("// Async returns the async forms of f's methods.")
-	w.p("func (f *%s) Async() *%sAsync {\nreturn (*%sAsync)(f)\n}\n", F, F, F)
+	f := w.g.recv
+	w.p("// Async returns the async forms of %s's methods.", f)
+	w.p("func (%s *%s) Async() *%sAsync {\nreturn (*%sAsync)(%s)\n}\n", f, F, F, F, f)
 }
 
 // asyncMethod writes the async form of m; a context manager's Enter and
 // Exit have none.
 func (w *writer) asyncMethod(m *method) {
 	g := w.g
-	F := g.name
+	F, f, l := g.name, g.recv, w.locals[m]
 	switch m.shape {
 	case shapeEnter, shapeExit:
 		return
 	case shapeProducer:
 		w.p("// %s is the async form of [%s.%s]: it starts the producer as a task", m.name, F, m.name)
 		w.p("// of the loop and returns the stream of its values at once.")
-		w.p("func (f *%sAsync) %s(%s) *%s.Stream[%s] {", F, m.name, w.params(m, true), w.sy, g.typeStr(m.elem.typ, m.elem.self))
+		w.p("func (%s *%sAsync) %s(%s) *%s.Stream[%s] {", f, F, m.name, w.params(m, true), w.sy, g.typeStr(m.elem.typ, m.elem.self))
 		if w.cm {
-			w.p("return %s(ctx, (*%s)(f), %s)", g.local("Start"), F, w.producer(m))
+			w.p("return %s(%s, (*%s)(%s), %s)", g.local("Start"), l.ctx, F, f, w.producer(m))
 		} else {
-			w.p("return %s.Start(ctx, f.loop, %s)", w.sy, w.producer(m))
+			w.p("return %s.Start(%s, %s.loop, %s)", w.sy, l.ctx, f, w.producer(m))
 		}
 		w.p("}\n")
 		return
 	}
 	w.p("// %s is the async form of [%s.%s]: it starts the call as a task of", m.name, F, m.name)
 	w.p("// the loop and returns its future at once.")
-	w.p("func (f *%sAsync) %s(%s) *%s.Future[%s] {", F, m.name, w.params(m, true), w.sy, w.valueType(m))
+	w.p("func (%s *%sAsync) %s(%s) *%s.Future[%s] {", f, F, m.name, w.params(m, true), w.sy, w.valueType(m))
 	if w.cm {
-		w.p("return %s(ctx, (*%s)(f), %s)", g.local("Go"), F, w.task(m))
+		w.p("return %s(%s, (*%s)(%s), %s)", g.local("Go"), l.ctx, F, f, w.task(m))
 	} else {
-		w.p("return %s.Go(ctx, f.loop, %s)", w.sy, w.task(m))
+		w.p("return %s.Go(%s, %s.loop, %s)", w.sy, l.ctx, f, w.task(m))
 	}
 	w.p("}\n")
 }
@@ -434,24 +499,27 @@ func (w *writer) enter(m *method) {
 		w.p("// own Exit. Enter waits for calls under way, and for an open use to")
 		w.p("// end, or until ctx ends.")
 	}
-	w.p("func (f *%s) Enter(ctx %s.Context) (%s, error) {", F, w.ctx, g.typeStr(r.typ, r.self))
+	f, l := g.recv, w.locals[m]
+	w.p("func (%s *%s) Enter(%s %s.Context) (%s, error) {", f, F, l.ctx, w.ctx, g.typeStr(r.typ, r.self))
 	if r.self {
-		w.p("if f.use != nil {")
+		w.p("if %s.use != nil {", f)
 		w.p("return nil, %s.New(%q)", w.errors, F+".Enter: called on the "+F+" that Enter returned; uses do not nest")
 		w.p("}")
-		w.p("u, v, err := f.hold.enter(ctx, f.loop, f.impl)")
-		w.p("if err != nil {\nreturn nil, err\n}")
-		w.p("return &%s{loop: f.loop, impl: v, fam: f.fam, use: u}, nil", F)
+		w.p("%s, %s, %s := %s.hold.enter(%s, %s.loop, %s.impl)", l.u, l.v, l.err, f, l.ctx, f, f)
+		w.p("if %[1]s != nil {\nreturn nil, %[1]s\n}", l.err)
+		w.p("return &%s{loop: %s.loop, impl: %s, fam: %s.fam, use: %s}, nil", F, f, l.v, f, l.u)
 	} else {
-		w.p("_, v, err := f.hold.enter(ctx, f.loop, f.impl)")
-		w.p("return v, err")
+		w.p("_, %s, %s := %s.hold.enter(%s, %s.loop, %s.impl)", l.v, l.err, f, l.ctx, f, f)
+		w.p("return %s, %s", l.v, l.err)
 	}
 	w.p("}\n")
 }
 
 // exit writes the façade's Exit, which ends the use that holds the impl.
-func (w *writer) exit() {
+func (w *writer) exit(m *method) {
 	g := w.g
+	f, l := g.recv, w.locals[m]
+	err := l.params[0]
 	w.p("//")
 	if g.cmSelf {
 		w.p("// Exit ends the use that holds the *%s, called on the %s that Enter", g.typ, g.name)
@@ -459,13 +527,13 @@ func (w *writer) exit() {
 	} else {
 		w.p("// Exit ends the use that holds the *%s and lets the next caller in.", g.typ)
 	}
-	w.p("func (f *%s) Exit(ctx %s.Context, err error) error {", g.name, w.ctx)
+	w.p("func (%s *%s) Exit(%s %s.Context, %s error) error {", f, g.name, l.ctx, w.ctx, err)
 	if g.cmSelf {
-		w.p("u := f.use")
-		w.p("if u == nil {\nu = f.hold.entered()\n}")
-		w.p("return u.exit(ctx, err)")
+		w.p("%s := %s.use", l.u, f)
+		w.p("if %[1]s == nil {\n%[1]s = %[2]s.hold.entered()\n}", l.u, f)
+		w.p("return %s.exit(%s, %s)", l.u, l.ctx, err)
 	} else {
-		w.p("return f.hold.entered().exit(ctx, err)")
+		w.p("return %s.hold.entered().exit(%s, %s)", f, l.ctx, err)
 	}
 	w.p("}\n")
 }

@@ -46,7 +46,8 @@ func NewDB(l *synchronicity.Loop, impl *conn) *DB {
 
 // dbFamily keeps one façade per *conn among the façades that one NewDB and the
 // results of their methods make, so that a *conn handed out twice comes back as
-// the same *DB.
+// the same *DB. It keeps every façade it made while any of them lives (a module
+// at go1.24 or later gets a family that lets go of the façades nobody holds).
 type dbFamily struct {
 	mu sync.Mutex
 	m  map[*conn]*DB
@@ -288,21 +289,21 @@ func dbStart[T any](ctx context.Context, f *DB, p synchronicity.Producer[T]) *sy
 }
 
 // Close closes the connection.
-func (f *DB) Close() error {
-	_, err := dbCall(context.Background(), f, func(context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Close()
+func (c *DB) Close() error {
+	_, err := dbCall(context.Background(), c, func(context.Context) (struct{}, error) {
+		return struct{}{}, c.impl.Close()
 	})
-	if errors.Is(err, synchronicity.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {
-		f.loop.Close() // waits for the loop's work; idempotent
-		return f.impl.Close()
+	if errors.Is(err, synchronicity.ErrClosed) && c.loop != nil && c.loop.Context().Err() != nil {
+		c.loop.Close() // waits for the loop's work; idempotent
+		return c.impl.Close()
 	}
 	return err
 }
 
 // Connect opens the connection to dsn.
-func (f *DB) Connect(ctx context.Context, dsn string) error {
-	_, err := dbCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Connect(ctx, dsn)
+func (c *DB) Connect(ctx context.Context, dsn string) error {
+	_, err := dbCall(ctx, c, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.impl.Connect(ctx, dsn)
 	})
 	return err
 }
@@ -315,15 +316,15 @@ func (f *DB) Connect(ctx context.Context, dsn string) error {
 // has run. A call through this DB from the body would wait for its own Exit.
 // Enter waits for calls under way, and for an open use to end, or until ctx
 // ends.
-func (f *DB) Enter(ctx context.Context) (*DB, error) {
-	if f.use != nil {
+func (c *DB) Enter(ctx context.Context) (*DB, error) {
+	if c.use != nil {
 		return nil, errors.New("DB.Enter: called on the DB that Enter returned; uses do not nest")
 	}
-	u, v, err := f.hold.enter(ctx, f.loop, f.impl)
+	u, v, err := c.hold.enter(ctx, c.loop, c.impl)
 	if err != nil {
 		return nil, err
 	}
-	return &DB{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
+	return &DB{loop: c.loop, impl: v, fam: c.fam, use: u}, nil
 }
 
 // Exit commits the transaction Enter began, or rolls it back if the body failed
@@ -331,34 +332,34 @@ func (f *DB) Enter(ctx context.Context) (*DB, error) {
 //
 // Exit ends the use that holds the *conn, called on the DB that Enter was
 // called on or on the one it returned, and lets the next caller in.
-func (f *DB) Exit(ctx context.Context, err error) error {
-	u := f.use
+func (c *DB) Exit(ctx context.Context, err error) error {
+	u := c.use
 	if u == nil {
-		u = f.hold.entered()
+		u = c.hold.entered()
 	}
 	return u.exit(ctx, err)
 }
 
 // Insert adds a row named name and returns its ID. In a transaction the row is
 // committed with it.
-func (f *DB) Insert(ctx context.Context, name string) (int, error) {
-	return dbCall(ctx, f, func(ctx context.Context) (int, error) {
-		return f.impl.Insert(ctx, name)
+func (c *DB) Insert(ctx context.Context, name string) (int, error) {
+	return dbCall(ctx, c, func(ctx context.Context) (int, error) {
+		return c.impl.Insert(ctx, name)
 	})
 }
 
 // Query returns the committed row with the given ID.
-func (f *DB) Query(ctx context.Context, id int) (Row, error) {
-	return dbCall(ctx, f, func(ctx context.Context) (Row, error) {
-		return f.impl.Query(ctx, id)
+func (c *DB) Query(ctx context.Context, id int) (Row, error) {
+	return dbCall(ctx, c, func(ctx context.Context) (Row, error) {
+		return c.impl.Query(ctx, id)
 	})
 }
 
 // Scan yields every committed row in ID order, fetching them a page of pageSize
 // rows per round trip, as a cursor does.
-func (f *DB) Scan(ctx context.Context, pageSize int) iter.Seq2[Row, error] {
-	return dbSeq(ctx, f, func(ctx context.Context, yield func(Row) bool) error {
-		return f.impl.Scan(ctx, pageSize, yield)
+func (c *DB) Scan(ctx context.Context, pageSize int) iter.Seq2[Row, error] {
+	return dbSeq(ctx, c, func(ctx context.Context, yield func(Row) bool) error {
+		return c.impl.Scan(ctx, pageSize, yield)
 	})
 }
 
@@ -366,9 +367,9 @@ func (f *DB) Scan(ctx context.Context, pageSize int) iter.Seq2[Row, error] {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *DB) Stats() (Stats, error) {
-	return dbCall(context.Background(), f, func(context.Context) (Stats, error) {
-		return f.impl.Stats(), nil
+func (c *DB) Stats() (Stats, error) {
+	return dbCall(context.Background(), c, func(context.Context) (Stats, error) {
+		return c.impl.Stats(), nil
 	})
 }
 
@@ -381,55 +382,55 @@ func (f *DB) Stats() (Stats, error) {
 // start their task; those of the DB that Enter returned start it at once.
 type DBAsync DB
 
-// Async returns the async forms of f's methods.
-func (f *DB) Async() *DBAsync {
-	return (*DBAsync)(f)
+// Async returns the async forms of c's methods.
+func (c *DB) Async() *DBAsync {
+	return (*DBAsync)(c)
 }
 
 // Close is the async form of [DB.Close]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
-	return dbGo(ctx, (*DB)(f), func(context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Close()
+func (c *DBAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
+	return dbGo(ctx, (*DB)(c), func(context.Context) (struct{}, error) {
+		return struct{}{}, c.impl.Close()
 	})
 }
 
 // Connect is the async form of [DB.Connect]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future[struct{}] {
-	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Connect(ctx, dsn)
+func (c *DBAsync) Connect(ctx context.Context, dsn string) *synchronicity.Future[struct{}] {
+	return dbGo(ctx, (*DB)(c), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.impl.Connect(ctx, dsn)
 	})
 }
 
 // Insert is the async form of [DB.Insert]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int] {
-	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (int, error) {
-		return f.impl.Insert(ctx, name)
+func (c *DBAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int] {
+	return dbGo(ctx, (*DB)(c), func(ctx context.Context) (int, error) {
+		return c.impl.Insert(ctx, name)
 	})
 }
 
 // Query is the async form of [DB.Query]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
-	return dbGo(ctx, (*DB)(f), func(ctx context.Context) (Row, error) {
-		return f.impl.Query(ctx, id)
+func (c *DBAsync) Query(ctx context.Context, id int) *synchronicity.Future[Row] {
+	return dbGo(ctx, (*DB)(c), func(ctx context.Context) (Row, error) {
+		return c.impl.Query(ctx, id)
 	})
 }
 
 // Scan is the async form of [DB.Scan]: it starts the producer as a task of the
 // loop and returns the stream of its values at once.
-func (f *DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[Row] {
-	return dbStart(ctx, (*DB)(f), func(ctx context.Context, yield func(Row) bool) error {
-		return f.impl.Scan(ctx, pageSize, yield)
+func (c *DBAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[Row] {
+	return dbStart(ctx, (*DB)(c), func(ctx context.Context, yield func(Row) bool) error {
+		return c.impl.Scan(ctx, pageSize, yield)
 	})
 }
 
 // Stats is the async form of [DB.Stats]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *DBAsync) Stats(ctx context.Context) *synchronicity.Future[Stats] {
-	return dbGo(ctx, (*DB)(f), func(context.Context) (Stats, error) {
-		return f.impl.Stats(), nil
+func (c *DBAsync) Stats(ctx context.Context) *synchronicity.Future[Stats] {
+	return dbGo(ctx, (*DB)(c), func(context.Context) (Stats, error) {
+		return c.impl.Stats(), nil
 	})
 }

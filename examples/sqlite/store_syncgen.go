@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/synchronicity-go/synchronicity"
 )
@@ -42,31 +44,44 @@ func NewStore(l *synchronicity.Loop, impl *store) *Store {
 	if impl == nil {
 		panic("NewStore: nil *store")
 	}
-	return (&storeFamily{m: map[*store]*Store{}}).facade(l, impl)
+	return (&storeFamily{m: map[weak.Pointer[store]]weak.Pointer[Store]{}}).facade(l, impl)
 }
 
 // storeFamily keeps one façade per *store among the façades that one NewStore
 // and the results of their methods make, so that a *store handed out twice
-// comes back as the same *Store.
+// comes back as the same *Store while the first is held. It holds both weakly,
+// so a façade nobody holds any more leaves it.
 type storeFamily struct {
 	mu sync.Mutex
-	m  map[*store]*Store
+	m  map[weak.Pointer[store]]weak.Pointer[Store]
 }
 
-// facade returns impl's façade in the family, made on loop l the first time;
+// facade returns impl's façade in the family, made on loop l if it has none;
 // nil stays nil.
 func (fam *storeFamily) facade(l *synchronicity.Loop, impl *store) *Store {
 	if impl == nil {
 		return nil
 	}
+	key := weak.Make(impl)
 	fam.mu.Lock()
 	defer fam.mu.Unlock()
-	f, ok := fam.m[impl]
-	if !ok {
-		f = &Store{loop: l, impl: impl, fam: fam, hold: &storeHold{}}
-		fam.m[impl] = f
+	if f := fam.m[key].Value(); f != nil {
+		return f
 	}
+	f := &Store{loop: l, impl: impl, fam: fam, hold: &storeHold{}}
+	fam.m[key] = weak.Make(f)
+	runtime.AddCleanup(f, fam.forget, key)
 	return f
+}
+
+// forget drops the entry of a façade that has been collected, unless another
+// took its place.
+func (fam *storeFamily) forget(key weak.Pointer[store]) {
+	fam.mu.Lock()
+	defer fam.mu.Unlock()
+	if fam.m[key].Value() == nil {
+		delete(fam.m, key)
+	}
 }
 
 // storeHold lets one use of a *store as a context manager hold it at a time.
@@ -291,21 +306,21 @@ func storeStart[T any](ctx context.Context, f *Store, p synchronicity.Producer[T
 }
 
 // Close closes the connection.
-func (f *Store) Close() error {
-	_, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Close()
+func (s *Store) Close() error {
+	_, err := storeCall(context.Background(), s, func(context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Close()
 	})
-	if errors.Is(err, synchronicity.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {
-		f.loop.Close() // waits for the loop's work; idempotent
-		return f.impl.Close()
+	if errors.Is(err, synchronicity.ErrClosed) && s.loop != nil && s.loop.Context().Err() != nil {
+		s.loop.Close() // waits for the loop's work; idempotent
+		return s.impl.Close()
 	}
 	return err
 }
 
 // Count returns how many users there are.
-func (f *Store) Count(ctx context.Context) (int, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (int, error) {
-		return f.impl.Count(ctx)
+func (s *Store) Count(ctx context.Context) (int, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (int, error) {
+		return s.impl.Count(ctx)
 	})
 }
 
@@ -317,15 +332,15 @@ func (f *Store) Count(ctx context.Context) (int, error) {
 // Exit has run. A call through this Store from the body would wait for its own
 // Exit. Enter waits for calls under way, and for an open use to end, or until
 // ctx ends.
-func (f *Store) Enter(ctx context.Context) (*Store, error) {
-	if f.use != nil {
+func (s *Store) Enter(ctx context.Context) (*Store, error) {
+	if s.use != nil {
 		return nil, errors.New("Store.Enter: called on the Store that Enter returned; uses do not nest")
 	}
-	u, v, err := f.hold.enter(ctx, f.loop, f.impl)
+	u, v, err := s.hold.enter(ctx, s.loop, s.impl)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
+	return &Store{loop: s.loop, impl: v, fam: s.fam, use: u}, nil
 }
 
 // Exit commits the transaction Enter began, or rolls it back if the body failed
@@ -333,42 +348,42 @@ func (f *Store) Enter(ctx context.Context) (*Store, error) {
 //
 // Exit ends the use that holds the *store, called on the Store that Enter was
 // called on or on the one it returned, and lets the next caller in.
-func (f *Store) Exit(ctx context.Context, err error) error {
-	u := f.use
+func (s *Store) Exit(ctx context.Context, err error) error {
+	u := s.use
 	if u == nil {
-		u = f.hold.entered()
+		u = s.hold.entered()
 	}
 	return u.exit(ctx, err)
 }
 
 // Get returns the user with the given ID.
-func (f *Store) Get(ctx context.Context, id int64) (User, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (User, error) {
-		return f.impl.Get(ctx, id)
+func (s *Store) Get(ctx context.Context, id int64) (User, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (User, error) {
+		return s.impl.Get(ctx, id)
 	})
 }
 
 // Init creates the users table.
-func (f *Store) Init(ctx context.Context) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Init(ctx)
+func (s *Store) Init(ctx context.Context) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Init(ctx)
 	})
 	return err
 }
 
 // Insert adds a user named name and returns its ID. In a transaction the row is
 // committed with it.
-func (f *Store) Insert(ctx context.Context, name string) (int64, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (int64, error) {
-		return f.impl.Insert(ctx, name)
+func (s *Store) Insert(ctx context.Context, name string) (int64, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (int64, error) {
+		return s.impl.Insert(ctx, name)
 	})
 }
 
 // Scan yields every user in ID order, a page of pageSize per query, so that no
 // cursor stays open on the connection between two values.
-func (f *Store) Scan(ctx context.Context, pageSize int) iter.Seq2[User, error] {
-	return storeSeq(ctx, f, func(ctx context.Context, yield func(User) bool) error {
-		return f.impl.Scan(ctx, pageSize, yield)
+func (s *Store) Scan(ctx context.Context, pageSize int) iter.Seq2[User, error] {
+	return storeSeq(ctx, s, func(ctx context.Context, yield func(User) bool) error {
+		return s.impl.Scan(ctx, pageSize, yield)
 	})
 }
 
@@ -382,55 +397,55 @@ func (f *Store) Scan(ctx context.Context, pageSize int) iter.Seq2[User, error] {
 // at once.
 type StoreAsync Store
 
-// Async returns the async forms of f's methods.
-func (f *Store) Async() *StoreAsync {
-	return (*StoreAsync)(f)
+// Async returns the async forms of s's methods.
+func (s *Store) Async() *StoreAsync {
+	return (*StoreAsync)(s)
 }
 
 // Close is the async form of [Store.Close]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Close()
+func (s *StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Close()
 	})
 }
 
 // Count is the async form of [Store.Count]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Count(ctx context.Context) *synchronicity.Future[int] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (int, error) {
-		return f.impl.Count(ctx)
+func (s *StoreAsync) Count(ctx context.Context) *synchronicity.Future[int] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (int, error) {
+		return s.impl.Count(ctx)
 	})
 }
 
 // Get is the async form of [Store.Get]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Get(ctx context.Context, id int64) *synchronicity.Future[User] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (User, error) {
-		return f.impl.Get(ctx, id)
+func (s *StoreAsync) Get(ctx context.Context, id int64) *synchronicity.Future[User] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (User, error) {
+		return s.impl.Get(ctx, id)
 	})
 }
 
 // Init is the async form of [Store.Init]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Init(ctx context.Context) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Init(ctx)
+func (s *StoreAsync) Init(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Init(ctx)
 	})
 }
 
 // Insert is the async form of [Store.Insert]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *StoreAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int64] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (int64, error) {
-		return f.impl.Insert(ctx, name)
+func (s *StoreAsync) Insert(ctx context.Context, name string) *synchronicity.Future[int64] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (int64, error) {
+		return s.impl.Insert(ctx, name)
 	})
 }
 
 // Scan is the async form of [Store.Scan]: it starts the producer as a task of
 // the loop and returns the stream of its values at once.
-func (f *StoreAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[User] {
-	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(User) bool) error {
-		return f.impl.Scan(ctx, pageSize, yield)
+func (s *StoreAsync) Scan(ctx context.Context, pageSize int) *synchronicity.Stream[User] {
+	return storeStart(ctx, (*Store)(s), func(ctx context.Context, yield func(User) bool) error {
+		return s.impl.Scan(ctx, pageSize, yield)
 	})
 }

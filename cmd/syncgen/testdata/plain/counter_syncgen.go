@@ -40,31 +40,31 @@ func unwrapSyncCounter(f *SyncCounter) *Counter {
 }
 
 // Add adds d and returns the new count.
-func (f *SyncCounter) Add(ctx context.Context, d int) (int, error) {
-	return synchronicity.Call(ctx, f.loop, func(ctx context.Context) (int, error) {
-		return f.impl.Add(ctx, d)
+func (c *SyncCounter) Add(ctx context.Context, d int) (int, error) {
+	return synchronicity.Call(ctx, c.loop, func(ctx context.Context) (int, error) {
+		return c.impl.Add(ctx, d)
 	})
 }
 
 // Merge adds other's count to c.
-func (f *SyncCounter) Merge(ctx context.Context, other *SyncCounter) error {
-	_, err := synchronicity.Call(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Merge(ctx, unwrapSyncCounter(other))
+func (c *SyncCounter) Merge(ctx context.Context, other *SyncCounter) error {
+	_, err := synchronicity.Call(ctx, c.loop, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.impl.Merge(ctx, unwrapSyncCounter(other))
 	})
 	return err
 }
 
 // Write appends p.
-func (f *SyncCounter) Write(p []byte) (int, error) {
-	return synchronicity.Call(context.Background(), f.loop, func(context.Context) (int, error) {
-		return f.impl.Write(p)
+func (c *SyncCounter) Write(p []byte) (int, error) {
+	return synchronicity.Call(context.Background(), c.loop, func(context.Context) (int, error) {
+		return c.impl.Write(p)
 	})
 }
 
 // WriteTo writes what was written to w.
-func (f *SyncCounter) WriteTo(w io.Writer) (int64, error) {
-	return synchronicity.Call(context.Background(), f.loop, func(context.Context) (int64, error) {
-		return f.impl.WriteTo(w)
+func (c *SyncCounter) WriteTo(w io.Writer) (int64, error) {
+	return synchronicity.Call(context.Background(), c.loop, func(context.Context) (int64, error) {
+		return c.impl.WriteTo(w)
 	})
 }
 
@@ -72,9 +72,9 @@ func (f *SyncCounter) WriteTo(w io.Writer) (int64, error) {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *SyncCounter) count() (int, error) {
-	return synchronicity.Call(context.Background(), f.loop, func(context.Context) (int, error) {
-		return f.impl.count(), nil
+func (c *SyncCounter) count() (int, error) {
+	return synchronicity.Call(context.Background(), c.loop, func(context.Context) (int, error) {
+		return c.impl.count(), nil
 	})
 }
 
@@ -83,47 +83,47 @@ func (f *SyncCounter) count() (int, error) {
 // and a stream for a producer. Get one from [SyncCounter.Async].
 type SyncCounterAsync SyncCounter
 
-// Async returns the async forms of f's methods.
-func (f *SyncCounter) Async() *SyncCounterAsync {
-	return (*SyncCounterAsync)(f)
+// Async returns the async forms of c's methods.
+func (c *SyncCounter) Async() *SyncCounterAsync {
+	return (*SyncCounterAsync)(c)
 }
 
 // Add is the async form of [SyncCounter.Add]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *SyncCounterAsync) Add(ctx context.Context, d int) *synchronicity.Future[int] {
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (int, error) {
-		return f.impl.Add(ctx, d)
+func (c *SyncCounterAsync) Add(ctx context.Context, d int) *synchronicity.Future[int] {
+	return synchronicity.Go(ctx, c.loop, func(ctx context.Context) (int, error) {
+		return c.impl.Add(ctx, d)
 	})
 }
 
 // Merge is the async form of [SyncCounter.Merge]: it starts the call as a task
 // of the loop and returns its future at once.
-func (f *SyncCounterAsync) Merge(ctx context.Context, other *SyncCounter) *synchronicity.Future[struct{}] {
-	return synchronicity.Go(ctx, f.loop, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Merge(ctx, unwrapSyncCounter(other))
+func (c *SyncCounterAsync) Merge(ctx context.Context, other *SyncCounter) *synchronicity.Future[struct{}] {
+	return synchronicity.Go(ctx, c.loop, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, c.impl.Merge(ctx, unwrapSyncCounter(other))
 	})
 }
 
 // Write is the async form of [SyncCounter.Write]: it starts the call as a task
 // of the loop and returns its future at once.
-func (f *SyncCounterAsync) Write(ctx context.Context, p []byte) *synchronicity.Future[int] {
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
-		return f.impl.Write(p)
+func (c *SyncCounterAsync) Write(ctx context.Context, p []byte) *synchronicity.Future[int] {
+	return synchronicity.Go(ctx, c.loop, func(context.Context) (int, error) {
+		return c.impl.Write(p)
 	})
 }
 
 // WriteTo is the async form of [SyncCounter.WriteTo]: it starts the call as a
 // task of the loop and returns its future at once.
-func (f *SyncCounterAsync) WriteTo(ctx context.Context, w io.Writer) *synchronicity.Future[int64] {
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (int64, error) {
-		return f.impl.WriteTo(w)
+func (c *SyncCounterAsync) WriteTo(ctx context.Context, w io.Writer) *synchronicity.Future[int64] {
+	return synchronicity.Go(ctx, c.loop, func(context.Context) (int64, error) {
+		return c.impl.WriteTo(w)
 	})
 }
 
 // count is the async form of [SyncCounter.count]: it starts the call as a task
 // of the loop and returns its future at once.
-func (f *SyncCounterAsync) count(ctx context.Context) *synchronicity.Future[int] {
-	return synchronicity.Go(ctx, f.loop, func(context.Context) (int, error) {
-		return f.impl.count(), nil
+func (c *SyncCounterAsync) count(ctx context.Context) *synchronicity.Future[int] {
+	return synchronicity.Go(ctx, c.loop, func(context.Context) (int, error) {
+		return c.impl.count(), nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -317,4 +318,46 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// The family lets go of the façades nobody holds: translating 10,000
+// results and dropping them leaves it as small as before, and a façade
+// still held comes back as itself.
+func TestFamilyLetsGoOfDroppedFacades(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore(serial(t), newStore("root"))
+	kept, err := s.Child(ctx, "kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10_000 {
+		if _, err := s.Child(ctx, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	size := func() int {
+		s.fam.mu.Lock()
+		defer s.fam.mu.Unlock()
+		return len(s.fam.m)
+	}
+	// Cleanups run on a goroutine of the runtime's after a collection.
+	for i := 0; size() > 2 && i < 10_000; i++ {
+		if i%100 == 0 {
+			runtime.GC()
+		}
+		runtime.Gosched()
+	}
+	if n := size(); n > 2 {
+		t.Errorf("the family holds %d façades after 10,000 were dropped; want the root's and kept's", n)
+	}
+	first := true
+	for c, err := range s.Children(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first && c != kept {
+			t.Errorf("the façade still held came back as another")
+		}
+		first = false
+	}
 }

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/synchronicity-go/synchronicity"
 )
@@ -40,31 +42,44 @@ func NewStore(l *synchronicity.Loop, impl *store) *Store {
 	if impl == nil {
 		panic("NewStore: nil *store")
 	}
-	return (&storeFamily{m: map[*store]*Store{}}).facade(l, impl)
+	return (&storeFamily{m: map[weak.Pointer[store]]weak.Pointer[Store]{}}).facade(l, impl)
 }
 
 // storeFamily keeps one façade per *store among the façades that one NewStore
 // and the results of their methods make, so that a *store handed out twice
-// comes back as the same *Store.
+// comes back as the same *Store while the first is held. It holds both weakly,
+// so a façade nobody holds any more leaves it.
 type storeFamily struct {
 	mu sync.Mutex
-	m  map[*store]*Store
+	m  map[weak.Pointer[store]]weak.Pointer[Store]
 }
 
-// facade returns impl's façade in the family, made on loop l the first time;
+// facade returns impl's façade in the family, made on loop l if it has none;
 // nil stays nil.
 func (fam *storeFamily) facade(l *synchronicity.Loop, impl *store) *Store {
 	if impl == nil {
 		return nil
 	}
+	key := weak.Make(impl)
 	fam.mu.Lock()
 	defer fam.mu.Unlock()
-	f, ok := fam.m[impl]
-	if !ok {
-		f = &Store{loop: l, impl: impl, fam: fam, hold: &storeHold{}}
-		fam.m[impl] = f
+	if f := fam.m[key].Value(); f != nil {
+		return f
 	}
+	f := &Store{loop: l, impl: impl, fam: fam, hold: &storeHold{}}
+	fam.m[key] = weak.Make(f)
+	runtime.AddCleanup(f, fam.forget, key)
 	return f
+}
+
+// forget drops the entry of a façade that has been collected, unless another
+// took its place.
+func (fam *storeFamily) forget(key weak.Pointer[store]) {
+	fam.mu.Lock()
+	defer fam.mu.Unlock()
+	if fam.m[key].Value() == nil {
+		delete(fam.m, key)
+	}
 }
 
 // unwrapStore returns the *store behind façade f; nil stays nil.
@@ -297,37 +312,37 @@ func storeStart[T any](ctx context.Context, f *Store, p synchronicity.Producer[T
 }
 
 // Adopt copies other's data into this store.
-func (f *Store) Adopt(ctx context.Context, other *Store) (int, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (int, error) {
-		return f.impl.Adopt(ctx, unwrapStore(other))
+func (s *Store) Adopt(ctx context.Context, other *Store) (int, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (int, error) {
+		return s.impl.Adopt(ctx, unwrapStore(other))
 	})
 }
 
 // Child makes a store under this one.
-func (f *Store) Child(ctx context.Context, name string) (*Store, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (*Store, error) {
-		v, err := f.impl.Child(ctx, name)
-		return f.fam.facade(f.loop, v), err
+func (s *Store) Child(ctx context.Context, name string) (*Store, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (*Store, error) {
+		v, err := s.impl.Child(ctx, name)
+		return s.fam.facade(s.loop, v), err
 	})
 }
 
 // Children yields the stores made by Child.
-func (f *Store) Children(ctx context.Context) iter.Seq2[*Store, error] {
-	return storeSeq(ctx, f, func(ctx context.Context, yield func(*Store) bool) error {
-		return f.impl.Children(ctx, func(v *store) bool {
-			return yield(f.fam.facade(f.loop, v))
+func (s *Store) Children(ctx context.Context) iter.Seq2[*Store, error] {
+	return storeSeq(ctx, s, func(ctx context.Context, yield func(*Store) bool) error {
+		return s.impl.Children(ctx, func(v *store) bool {
+			return yield(s.fam.facade(s.loop, v))
 		})
 	})
 }
 
 // Close fails if the store is in a transaction.
-func (f *Store) Close() error {
-	_, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Close()
+func (s *Store) Close() error {
+	_, err := storeCall(context.Background(), s, func(context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Close()
 	})
-	if errors.Is(err, synchronicity.ErrClosed) && f.loop != nil && f.loop.Context().Err() != nil {
-		f.loop.Close() // waits for the loop's work; idempotent
-		return f.impl.Close()
+	if errors.Is(err, synchronicity.ErrClosed) && s.loop != nil && s.loop.Context().Err() != nil {
+		s.loop.Close() // waits for the loop's work; idempotent
+		return s.impl.Close()
 	}
 	return err
 }
@@ -336,9 +351,9 @@ func (f *Store) Close() error {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Store) Dims() (int, int, error) {
-	r, err := storeCall(context.Background(), f, func(context.Context) (StoreDimsResult, error) {
-		r0, r1 := f.impl.Dims()
+func (s *Store) Dims() (int, int, error) {
+	r, err := storeCall(context.Background(), s, func(context.Context) (StoreDimsResult, error) {
+		r0, r1 := s.impl.Dims()
 		return StoreDimsResult{V0: r0, V1: r1}, nil
 	})
 	return r.V0, r.V1, err
@@ -352,47 +367,47 @@ func (f *Store) Dims() (int, int, error) {
 // Exit has run. A call through this Store from the body would wait for its own
 // Exit. Enter waits for calls under way, and for an open use to end, or until
 // ctx ends.
-func (f *Store) Enter(ctx context.Context) (*Store, error) {
-	if f.use != nil {
+func (s *Store) Enter(ctx context.Context) (*Store, error) {
+	if s.use != nil {
 		return nil, errors.New("Store.Enter: called on the Store that Enter returned; uses do not nest")
 	}
-	u, v, err := f.hold.enter(ctx, f.loop, f.impl)
+	u, v, err := s.hold.enter(ctx, s.loop, s.impl)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
+	return &Store{loop: s.loop, impl: v, fam: s.fam, use: u}, nil
 }
 
 // Exit commits the transaction, or rolls it back if err is not nil.
 //
 // Exit ends the use that holds the *store, called on the Store that Enter was
 // called on or on the one it returned, and lets the next caller in.
-func (f *Store) Exit(ctx context.Context, err error) error {
-	u := f.use
+func (s *Store) Exit(ctx context.Context, err error) error {
+	u := s.use
 	if u == nil {
-		u = f.hold.entered()
+		u = s.hold.entered()
 	}
 	return u.exit(ctx, err)
 }
 
 // Get returns the value of key.
-func (f *Store) Get(ctx context.Context, key string) (string, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (string, error) {
-		return f.impl.Get(ctx, key)
+func (s *Store) Get(ctx context.Context, key string) (string, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (string, error) {
+		return s.impl.Get(ctx, key)
 	})
 }
 
 // Has reports whether key is there.
-func (f *Store) Has(ctx context.Context, key string) (bool, error) {
-	return storeCall(ctx, f, func(ctx context.Context) (bool, error) {
-		return f.impl.Has(ctx, key), nil
+func (s *Store) Has(ctx context.Context, key string) (bool, error) {
+	return storeCall(ctx, s, func(ctx context.Context) (bool, error) {
+		return s.impl.Has(ctx, key), nil
 	})
 }
 
 // Keys yields the keys that start with prefix, in order.
-func (f *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error] {
-	return storeSeq(ctx, f, func(ctx context.Context, yield func(string) bool) error {
-		return f.impl.Keys(ctx, prefix, yield)
+func (s *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	return storeSeq(ctx, s, func(ctx context.Context, yield func(string) bool) error {
+		return s.impl.Keys(ctx, prefix, yield)
 	})
 }
 
@@ -400,9 +415,9 @@ func (f *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Store) Len() (int, error) {
-	return storeCall(context.Background(), f, func(context.Context) (int, error) {
-		return f.impl.Len(), nil
+func (s *Store) Len() (int, error) {
+	return storeCall(context.Background(), s, func(context.Context) (int, error) {
+		return s.impl.Len(), nil
 	})
 }
 
@@ -410,9 +425,9 @@ func (f *Store) Len() (int, error) {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Store) Log() ([]string, error) {
-	return storeCall(context.Background(), f, func(context.Context) ([]string, error) {
-		return f.impl.Log(), nil
+func (s *Store) Log() ([]string, error) {
+	return storeCall(context.Background(), s, func(context.Context) ([]string, error) {
+		return s.impl.Log(), nil
 	})
 }
 
@@ -420,16 +435,16 @@ func (f *Store) Log() ([]string, error) {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Store) Name() (string, error) {
-	return storeCall(context.Background(), f, func(context.Context) (string, error) {
-		return f.impl.Name(), nil
+func (s *Store) Name() (string, error) {
+	return storeCall(context.Background(), s, func(context.Context) (string, error) {
+		return s.impl.Name(), nil
 	})
 }
 
 // Pair returns the store's name and size.
-func (f *Store) Pair(ctx context.Context) (string, int, error) {
-	r, err := storeCall(ctx, f, func(ctx context.Context) (StorePairResult, error) {
-		r0, r1 := f.impl.Pair(ctx)
+func (s *Store) Pair(ctx context.Context) (string, int, error) {
+	r, err := storeCall(ctx, s, func(ctx context.Context) (StorePairResult, error) {
+		r0, r1 := s.impl.Pair(ctx)
 		return StorePairResult{V0: r0, V1: r1}, nil
 	})
 	return r.V0, r.V1, err
@@ -439,32 +454,32 @@ func (f *Store) Pair(ctx context.Context) (string, int, error) {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Store) Parent() (*Store, error) {
-	return storeCall(context.Background(), f, func(context.Context) (*Store, error) {
-		return f.fam.facade(f.loop, f.impl.Parent()), nil
+func (s *Store) Parent() (*Store, error) {
+	return storeCall(context.Background(), s, func(context.Context) (*Store, error) {
+		return s.fam.facade(s.loop, s.impl.Parent()), nil
 	})
 }
 
 // Put sets key to val.
-func (f *Store) Put(ctx context.Context, key string, val string) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Put(ctx, key, val)
+func (s *Store) Put(ctx context.Context, key, val string) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Put(ctx, key, val)
 	})
 	return err
 }
 
 // PutAll sets keys and values given in turn.
-func (f *Store) PutAll(ctx context.Context, kv ...string) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.PutAll(ctx, kv...)
+func (s *Store) PutAll(ctx context.Context, kv ...string) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.PutAll(ctx, kv...)
 	})
 	return err
 }
 
 // Rename has parameters whose names the generated code must not reuse.
-func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
+func (s *Store) Rename(ctx context.Context, f string, arg1 int, arg2, arg3 bool) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Rename(ctx, f, arg1, arg2, arg3)
 	})
 	return err
 }
@@ -473,44 +488,44 @@ func (f *Store) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, ar
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Store) Reset() error {
-	_, err := storeCall(context.Background(), f, func(context.Context) (struct{}, error) {
-		f.impl.Reset()
+func (s *Store) Reset() error {
+	_, err := storeCall(context.Background(), s, func(context.Context) (struct{}, error) {
+		s.impl.Reset()
 		return struct{}{}, nil
 	})
 	return err
 }
 
 // Stats returns the counts of reads and writes.
-func (f *Store) Stats(ctx context.Context) (int, int, error) {
-	r, err := storeCall(ctx, f, func(ctx context.Context) (StoreStatsResult, error) {
-		r0, r1, err := f.impl.Stats(ctx)
+func (s *Store) Stats(ctx context.Context) (int, int, error) {
+	r, err := storeCall(ctx, s, func(ctx context.Context) (StoreStatsResult, error) {
+		r0, r1, err := s.impl.Stats(ctx)
 		return StoreStatsResult{Reads: r0, Writes: r1}, err
 	})
 	return r.Reads, r.Writes, err
 }
 
 // Touch counts a write without writing.
-func (f *Store) Touch(ctx context.Context) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		f.impl.Touch(ctx)
+func (s *Store) Touch(ctx context.Context) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		s.impl.Touch(ctx)
 		return struct{}{}, nil
 	})
 	return err
 }
 
 // Wait waits for d or until ctx ends.
-func (f *Store) Wait(ctx context.Context, d time.Duration) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Wait(ctx, d)
+func (s *Store) Wait(ctx context.Context, d time.Duration) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Wait(ctx, d)
 	})
 	return err
 }
 
 // panicky panics with v.
-func (f *Store) panicky(ctx context.Context, arg0 string) error {
-	_, err := storeCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.panicky(ctx, arg0)
+func (s *Store) panicky(ctx context.Context, v string) error {
+	_, err := storeCall(ctx, s, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.panicky(ctx, v)
 	})
 	return err
 }
@@ -525,184 +540,184 @@ func (f *Store) panicky(ctx context.Context, arg0 string) error {
 // at once.
 type StoreAsync Store
 
-// Async returns the async forms of f's methods.
-func (f *Store) Async() *StoreAsync {
-	return (*StoreAsync)(f)
+// Async returns the async forms of s's methods.
+func (s *Store) Async() *StoreAsync {
+	return (*StoreAsync)(s)
 }
 
 // Adopt is the async form of [Store.Adopt]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Future[int] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (int, error) {
-		return f.impl.Adopt(ctx, unwrapStore(other))
+func (s *StoreAsync) Adopt(ctx context.Context, other *Store) *synchronicity.Future[int] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (int, error) {
+		return s.impl.Adopt(ctx, unwrapStore(other))
 	})
 }
 
 // Child is the async form of [Store.Child]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Child(ctx context.Context, name string) *synchronicity.Future[*Store] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (*Store, error) {
-		v, err := f.impl.Child(ctx, name)
-		return f.fam.facade(f.loop, v), err
+func (s *StoreAsync) Child(ctx context.Context, name string) *synchronicity.Future[*Store] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (*Store, error) {
+		v, err := s.impl.Child(ctx, name)
+		return s.fam.facade(s.loop, v), err
 	})
 }
 
 // Children is the async form of [Store.Children]: it starts the producer as a
 // task of the loop and returns the stream of its values at once.
-func (f *StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] {
-	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(*Store) bool) error {
-		return f.impl.Children(ctx, func(v *store) bool {
-			return yield(f.fam.facade(f.loop, v))
+func (s *StoreAsync) Children(ctx context.Context) *synchronicity.Stream[*Store] {
+	return storeStart(ctx, (*Store)(s), func(ctx context.Context, yield func(*Store) bool) error {
+		return s.impl.Children(ctx, func(v *store) bool {
+			return yield(s.fam.facade(s.loop, v))
 		})
 	})
 }
 
 // Close is the async form of [Store.Close]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Close()
+func (s *StoreAsync) Close(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Close()
 	})
 }
 
 // Dims is the async form of [Store.Dims]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsResult] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (StoreDimsResult, error) {
-		r0, r1 := f.impl.Dims()
+func (s *StoreAsync) Dims(ctx context.Context) *synchronicity.Future[StoreDimsResult] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (StoreDimsResult, error) {
+		r0, r1 := s.impl.Dims()
 		return StoreDimsResult{V0: r0, V1: r1}, nil
 	})
 }
 
 // Get is the async form of [Store.Get]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[string] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (string, error) {
-		return f.impl.Get(ctx, key)
+func (s *StoreAsync) Get(ctx context.Context, key string) *synchronicity.Future[string] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (string, error) {
+		return s.impl.Get(ctx, key)
 	})
 }
 
 // Has is the async form of [Store.Has]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[bool] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (bool, error) {
-		return f.impl.Has(ctx, key), nil
+func (s *StoreAsync) Has(ctx context.Context, key string) *synchronicity.Future[bool] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (bool, error) {
+		return s.impl.Has(ctx, key), nil
 	})
 }
 
 // Keys is the async form of [Store.Keys]: it starts the producer as a task of
 // the loop and returns the stream of its values at once.
-func (f *StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stream[string] {
-	return storeStart(ctx, (*Store)(f), func(ctx context.Context, yield func(string) bool) error {
-		return f.impl.Keys(ctx, prefix, yield)
+func (s *StoreAsync) Keys(ctx context.Context, prefix string) *synchronicity.Stream[string] {
+	return storeStart(ctx, (*Store)(s), func(ctx context.Context, yield func(string) bool) error {
+		return s.impl.Keys(ctx, prefix, yield)
 	})
 }
 
 // Len is the async form of [Store.Len]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (int, error) {
-		return f.impl.Len(), nil
+func (s *StoreAsync) Len(ctx context.Context) *synchronicity.Future[int] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (int, error) {
+		return s.impl.Len(), nil
 	})
 }
 
 // Log is the async form of [Store.Log]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) ([]string, error) {
-		return f.impl.Log(), nil
+func (s *StoreAsync) Log(ctx context.Context) *synchronicity.Future[[]string] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) ([]string, error) {
+		return s.impl.Log(), nil
 	})
 }
 
 // Name is the async form of [Store.Name]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (string, error) {
-		return f.impl.Name(), nil
+func (s *StoreAsync) Name(ctx context.Context) *synchronicity.Future[string] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (string, error) {
+		return s.impl.Name(), nil
 	})
 }
 
 // Pair is the async form of [Store.Pair]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairResult] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (StorePairResult, error) {
-		r0, r1 := f.impl.Pair(ctx)
+func (s *StoreAsync) Pair(ctx context.Context) *synchronicity.Future[StorePairResult] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (StorePairResult, error) {
+		r0, r1 := s.impl.Pair(ctx)
 		return StorePairResult{V0: r0, V1: r1}, nil
 	})
 }
 
 // Parent is the async form of [Store.Parent]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (*Store, error) {
-		return f.fam.facade(f.loop, f.impl.Parent()), nil
+func (s *StoreAsync) Parent(ctx context.Context) *synchronicity.Future[*Store] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (*Store, error) {
+		return s.fam.facade(s.loop, s.impl.Parent()), nil
 	})
 }
 
 // Put is the async form of [Store.Put]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Put(ctx context.Context, key string, val string) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Put(ctx, key, val)
+func (s *StoreAsync) Put(ctx context.Context, key, val string) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Put(ctx, key, val)
 	})
 }
 
 // PutAll is the async form of [Store.PutAll]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.PutAll(ctx, kv...)
+func (s *StoreAsync) PutAll(ctx context.Context, kv ...string) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.PutAll(ctx, kv...)
 	})
 }
 
 // Rename is the async form of [Store.Rename]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *StoreAsync) Rename(ctx context.Context, arg0 string, arg1 int, arg2 bool, arg3 bool) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Rename(ctx, arg0, arg1, arg2, arg3)
+func (s *StoreAsync) Rename(ctx context.Context, f string, arg1 int, arg2, arg3 bool) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Rename(ctx, f, arg1, arg2, arg3)
 	})
 }
 
 // Reset is the async form of [Store.Reset]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(context.Context) (struct{}, error) {
-		f.impl.Reset()
+func (s *StoreAsync) Reset(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(context.Context) (struct{}, error) {
+		s.impl.Reset()
 		return struct{}{}, nil
 	})
 }
 
 // Stats is the async form of [Store.Stats]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsResult] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (StoreStatsResult, error) {
-		r0, r1, err := f.impl.Stats(ctx)
+func (s *StoreAsync) Stats(ctx context.Context) *synchronicity.Future[StoreStatsResult] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (StoreStatsResult, error) {
+		r0, r1, err := s.impl.Stats(ctx)
 		return StoreStatsResult{Reads: r0, Writes: r1}, err
 	})
 }
 
 // Touch is the async form of [Store.Touch]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		f.impl.Touch(ctx)
+func (s *StoreAsync) Touch(ctx context.Context) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		s.impl.Touch(ctx)
 		return struct{}{}, nil
 	})
 }
 
 // Wait is the async form of [Store.Wait]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Wait(ctx, d)
+func (s *StoreAsync) Wait(ctx context.Context, d time.Duration) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.Wait(ctx, d)
 	})
 }
 
 // panicky is the async form of [Store.panicky]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *StoreAsync) panicky(ctx context.Context, arg0 string) *synchronicity.Future[struct{}] {
-	return storeGo(ctx, (*Store)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.panicky(ctx, arg0)
+func (s *StoreAsync) panicky(ctx context.Context, v string) *synchronicity.Future[struct{}] {
+	return storeGo(ctx, (*Store)(s), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.impl.panicky(ctx, v)
 	})
 }
 

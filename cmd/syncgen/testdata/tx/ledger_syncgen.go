@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/synchronicity-go/synchronicity"
 )
@@ -40,31 +42,44 @@ func NewLedger(l *synchronicity.Loop, impl *ledger) *Ledger {
 	if impl == nil {
 		panic("NewLedger: nil *ledger")
 	}
-	return (&ledgerFamily{m: map[*ledger]*Ledger{}}).facade(l, impl)
+	return (&ledgerFamily{m: map[weak.Pointer[ledger]]weak.Pointer[Ledger]{}}).facade(l, impl)
 }
 
 // ledgerFamily keeps one façade per *ledger among the façades that one
 // NewLedger and the results of their methods make, so that a *ledger handed out
-// twice comes back as the same *Ledger.
+// twice comes back as the same *Ledger while the first is held. It holds both
+// weakly, so a façade nobody holds any more leaves it.
 type ledgerFamily struct {
 	mu sync.Mutex
-	m  map[*ledger]*Ledger
+	m  map[weak.Pointer[ledger]]weak.Pointer[Ledger]
 }
 
-// facade returns impl's façade in the family, made on loop l the first time;
+// facade returns impl's façade in the family, made on loop l if it has none;
 // nil stays nil.
 func (fam *ledgerFamily) facade(l *synchronicity.Loop, impl *ledger) *Ledger {
 	if impl == nil {
 		return nil
 	}
+	key := weak.Make(impl)
 	fam.mu.Lock()
 	defer fam.mu.Unlock()
-	f, ok := fam.m[impl]
-	if !ok {
-		f = &Ledger{loop: l, impl: impl, fam: fam, hold: &ledgerHold{}}
-		fam.m[impl] = f
+	if f := fam.m[key].Value(); f != nil {
+		return f
 	}
+	f := &Ledger{loop: l, impl: impl, fam: fam, hold: &ledgerHold{}}
+	fam.m[key] = weak.Make(f)
+	runtime.AddCleanup(f, fam.forget, key)
 	return f
+}
+
+// forget drops the entry of a façade that has been collected, unless another
+// took its place.
+func (fam *ledgerFamily) forget(key weak.Pointer[ledger]) {
+	fam.mu.Lock()
+	defer fam.mu.Unlock()
+	if fam.m[key].Value() == nil {
+		delete(fam.m, key)
+	}
 }
 
 // ledgerHold lets one use of a *ledger as a context manager hold it at a time.
@@ -289,9 +304,9 @@ func ledgerStart[T any](ctx context.Context, f *Ledger, p synchronicity.Producer
 }
 
 // Count returns the number of committed rows.
-func (f *Ledger) Count(ctx context.Context) (int, error) {
-	return ledgerCall(ctx, f, func(ctx context.Context) (int, error) {
-		return f.impl.Count(ctx)
+func (l *Ledger) Count(ctx context.Context) (int, error) {
+	return ledgerCall(ctx, l, func(ctx context.Context) (int, error) {
+		return l.impl.Count(ctx)
 	})
 }
 
@@ -303,33 +318,33 @@ func (f *Ledger) Count(ctx context.Context) (int, error) {
 // once Exit has run. A call through this Ledger from the body would wait for
 // its own Exit. Enter waits for calls under way, and for an open use to end,
 // or until ctx ends.
-func (f *Ledger) Enter(ctx context.Context) (*Ledger, error) {
-	if f.use != nil {
+func (l *Ledger) Enter(ctx context.Context) (*Ledger, error) {
+	if l.use != nil {
 		return nil, errors.New("Ledger.Enter: called on the Ledger that Enter returned; uses do not nest")
 	}
-	u, v, err := f.hold.enter(ctx, f.loop, f.impl)
+	u, v, err := l.hold.enter(ctx, l.loop, l.impl)
 	if err != nil {
 		return nil, err
 	}
-	return &Ledger{loop: f.loop, impl: v, fam: f.fam, use: u}, nil
+	return &Ledger{loop: l.loop, impl: v, fam: l.fam, use: u}, nil
 }
 
 // Exit commits the transaction, or rolls it back if err is not nil.
 //
 // Exit ends the use that holds the *ledger, called on the Ledger that Enter was
 // called on or on the one it returned, and lets the next caller in.
-func (f *Ledger) Exit(ctx context.Context, err error) error {
-	u := f.use
+func (l *Ledger) Exit(ctx context.Context, err error) error {
+	u := l.use
 	if u == nil {
-		u = f.hold.entered()
+		u = l.hold.entered()
 	}
 	return u.exit(ctx, err)
 }
 
 // Insert adds a row; in a transaction, it is committed with it.
-func (f *Ledger) Insert(ctx context.Context, name string) error {
-	_, err := ledgerCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Insert(ctx, name)
+func (l *Ledger) Insert(ctx context.Context, name string) error {
+	_, err := ledgerCall(ctx, l, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, l.impl.Insert(ctx, name)
 	})
 	return err
 }
@@ -338,17 +353,17 @@ func (f *Ledger) Insert(ctx context.Context, name string) error {
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Ledger) Rows() ([]string, error) {
-	return ledgerCall(context.Background(), f, func(context.Context) ([]string, error) {
-		return f.impl.Rows(), nil
+func (l *Ledger) Rows() ([]string, error) {
+	return ledgerCall(context.Background(), l, func(context.Context) ([]string, error) {
+		return l.impl.Rows(), nil
 	})
 }
 
 // Scan yields the committed rows. A step taken while a transaction is open
 // fails: a scan outside the transaction must not run inside it.
-func (f *Ledger) Scan(ctx context.Context) iter.Seq2[string, error] {
-	return ledgerSeq(ctx, f, func(ctx context.Context, yield func(string) bool) error {
-		return f.impl.Scan(ctx, yield)
+func (l *Ledger) Scan(ctx context.Context) iter.Seq2[string, error] {
+	return ledgerSeq(ctx, l, func(ctx context.Context, yield func(string) bool) error {
+		return l.impl.Scan(ctx, yield)
 	})
 }
 
@@ -362,39 +377,39 @@ func (f *Ledger) Scan(ctx context.Context) iter.Seq2[string, error] {
 // it at once.
 type LedgerAsync Ledger
 
-// Async returns the async forms of f's methods.
-func (f *Ledger) Async() *LedgerAsync {
-	return (*LedgerAsync)(f)
+// Async returns the async forms of l's methods.
+func (l *Ledger) Async() *LedgerAsync {
+	return (*LedgerAsync)(l)
 }
 
 // Count is the async form of [Ledger.Count]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *LedgerAsync) Count(ctx context.Context) *synchronicity.Future[int] {
-	return ledgerGo(ctx, (*Ledger)(f), func(ctx context.Context) (int, error) {
-		return f.impl.Count(ctx)
+func (l *LedgerAsync) Count(ctx context.Context) *synchronicity.Future[int] {
+	return ledgerGo(ctx, (*Ledger)(l), func(ctx context.Context) (int, error) {
+		return l.impl.Count(ctx)
 	})
 }
 
 // Insert is the async form of [Ledger.Insert]: it starts the call as a task of
 // the loop and returns its future at once.
-func (f *LedgerAsync) Insert(ctx context.Context, name string) *synchronicity.Future[struct{}] {
-	return ledgerGo(ctx, (*Ledger)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Insert(ctx, name)
+func (l *LedgerAsync) Insert(ctx context.Context, name string) *synchronicity.Future[struct{}] {
+	return ledgerGo(ctx, (*Ledger)(l), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, l.impl.Insert(ctx, name)
 	})
 }
 
 // Rows is the async form of [Ledger.Rows]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *LedgerAsync) Rows(ctx context.Context) *synchronicity.Future[[]string] {
-	return ledgerGo(ctx, (*Ledger)(f), func(context.Context) ([]string, error) {
-		return f.impl.Rows(), nil
+func (l *LedgerAsync) Rows(ctx context.Context) *synchronicity.Future[[]string] {
+	return ledgerGo(ctx, (*Ledger)(l), func(context.Context) ([]string, error) {
+		return l.impl.Rows(), nil
 	})
 }
 
 // Scan is the async form of [Ledger.Scan]: it starts the producer as a task of
 // the loop and returns the stream of its values at once.
-func (f *LedgerAsync) Scan(ctx context.Context) *synchronicity.Stream[string] {
-	return ledgerStart(ctx, (*Ledger)(f), func(ctx context.Context, yield func(string) bool) error {
-		return f.impl.Scan(ctx, yield)
+func (l *LedgerAsync) Scan(ctx context.Context) *synchronicity.Stream[string] {
+	return ledgerStart(ctx, (*Ledger)(l), func(ctx context.Context, yield func(string) bool) error {
+		return l.impl.Scan(ctx, yield)
 	})
 }

@@ -184,9 +184,9 @@ func tallyGo[T any](ctx context.Context, f *Tally, fn func(context.Context) (T, 
 }
 
 // Add adds d.
-func (f *Tally) Add(ctx context.Context, d int) error {
-	_, err := tallyCall(ctx, f, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Add(ctx, d)
+func (t *Tally) Add(ctx context.Context, d int) error {
+	_, err := tallyCall(ctx, t, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.impl.Add(ctx, d)
 	})
 	return err
 }
@@ -197,25 +197,25 @@ func (f *Tally) Add(ctx context.Context, d int) error {
 // Tally, and other uses of it, wait for their turn, or until their ctx ends,
 // so the body must not call it: it would wait for its own Exit. Enter waits for
 // calls under way, and for an open use to end, or until ctx ends.
-func (f *Tally) Enter(ctx context.Context) (int, error) {
-	_, v, err := f.hold.enter(ctx, f.loop, f.impl)
+func (t *Tally) Enter(ctx context.Context) (int, error) {
+	_, v, err := t.hold.enter(ctx, t.loop, t.impl)
 	return v, err
 }
 
 // Exit commits the batch, or drops it if err is not nil.
 //
 // Exit ends the use that holds the *tally and lets the next caller in.
-func (f *Tally) Exit(ctx context.Context, err error) error {
-	return f.hold.entered().exit(ctx, err)
+func (t *Tally) Exit(ctx context.Context, err error) error {
+	return t.hold.entered().exit(ctx, err)
 }
 
 // Total returns the committed count.
 //
 // Its error says why the call could not run on the loop:
 // [synchronicity.ErrClosed] once the loop has closed.
-func (f *Tally) Total() (int, error) {
-	return tallyCall(context.Background(), f, func(context.Context) (int, error) {
-		return f.impl.Total(), nil
+func (t *Tally) Total() (int, error) {
+	return tallyCall(context.Background(), t, func(context.Context) (int, error) {
+		return t.impl.Total(), nil
 	})
 }
 
@@ -229,23 +229,23 @@ func (f *Tally) Total() (int, error) {
 // at once.
 type TallyAsync Tally
 
-// Async returns the async forms of f's methods.
-func (f *Tally) Async() *TallyAsync {
-	return (*TallyAsync)(f)
+// Async returns the async forms of t's methods.
+func (t *Tally) Async() *TallyAsync {
+	return (*TallyAsync)(t)
 }
 
 // Add is the async form of [Tally.Add]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *TallyAsync) Add(ctx context.Context, d int) *synchronicity.Future[struct{}] {
-	return tallyGo(ctx, (*Tally)(f), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, f.impl.Add(ctx, d)
+func (t *TallyAsync) Add(ctx context.Context, d int) *synchronicity.Future[struct{}] {
+	return tallyGo(ctx, (*Tally)(t), func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.impl.Add(ctx, d)
 	})
 }
 
 // Total is the async form of [Tally.Total]: it starts the call as a task of the
 // loop and returns its future at once.
-func (f *TallyAsync) Total(ctx context.Context) *synchronicity.Future[int] {
-	return tallyGo(ctx, (*Tally)(f), func(context.Context) (int, error) {
-		return f.impl.Total(), nil
+func (t *TallyAsync) Total(ctx context.Context) *synchronicity.Future[int] {
+	return tallyGo(ctx, (*Tally)(t), func(context.Context) (int, error) {
+		return t.impl.Total(), nil
 	})
 }
