@@ -84,10 +84,17 @@
 //     whose method was called. A *conn result is wrapped in a façade on the
 //     same loop, and the façades that one NewConn and the results of their
 //     methods make keep one façade per *conn, so a *conn handed out twice
-//     comes back as the same *Conn. They hold each other for as long as
-//     any of them is reachable; each NewConn starts afresh. conn anywhere
-//     else in a signature (conn by value, []*conn, func(*conn)) would hand
-//     out the impl unwrapped: such a method is left out with a warning.
+//     comes back as the same *Conn while the first is held. In a module at
+//     go1.24 or later the family holds its façades weakly and lets go of
+//     those nobody holds; before, it keeps them all while any is reachable.
+//     Each NewConn starts afresh. conn anywhere else in a signature (conn by
+//     value, []*conn, func(*conn)) would hand out the impl unwrapped: such a
+//     method is left out with a warning.
+//   - Only *conn is translated. A method that takes or returns a pointer to
+//     another type of the package that has a façade of its own (a *tx
+//     beside a generated Tx) is generated, with a warning: that value goes
+//     over unwrapped, and calls on it would run off the loop. Take or
+//     return the other façade instead.
 //   - Methods come out in name order, with their doc comments copied.
 //     Methods promoted from embedded fields are not wrapped: declare the
 //     ones the façade should have on the type.

@@ -106,3 +106,41 @@ func TestUnexportedMethodsNeedTheFlag(t *testing.T) {
 		}
 	}
 }
+
+// A method that hands over another type with a façade of its own gets a
+// warning: the value goes unwrapped, and calls on it would run off the
+// loop.
+func TestWarnsOfOtherFacades(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/two/two.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "two.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/two\n\ngo 1.24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir) // outside the repository's workspace
+	gen := func(typ, name string) *result {
+		t.Helper()
+		res, err := generate(config{pattern: ".", typ: typ, name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(res.path, res.src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := gen("db", "DB"); len(res.warnings) != 0 {
+		t.Errorf("before Tx exists: warnings %q", res.warnings)
+	}
+	gen("tx", "Tx")
+	res := gen("db", "DB")
+	want := "(*db).Begin hands over *tx unwrapped, though the package has its façade Tx"
+	if len(res.warnings) != 1 || !strings.HasPrefix(res.warnings[0], want) {
+		t.Errorf("warnings %q, want one starting %q", res.warnings, want)
+	}
+}
