@@ -175,9 +175,10 @@ func BenchmarkCall(b *testing.B) {
 			sink += v
 		}
 	})
-	conc, serial := sy.New(), sy.New(sy.Serial())
+	conc, serial, locked := sy.New(), sy.New(sy.Serial()), sy.New(sy.LockOSThread())
 	defer conc.Close()
 	defer serial.Close()
+	defer locked.Close()
 	for _, c := range []struct {
 		name string
 		ctx  context.Context
@@ -187,11 +188,25 @@ func BenchmarkCall(b *testing.B) {
 		{"concurrent-cancellable", cctx, conc},
 		{"serial", ctx, serial},
 		{"serial-cancellable", cctx, serial},
+		{"locked", ctx, locked},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
 				v, _ := sy.Call(c.ctx, c.loop, work)
+				sink += v
+			}
+		})
+	}
+	// The async form, a future waited for at once, per hop as a Call is.
+	for _, c := range []struct {
+		name string
+		loop *sy.Loop
+	}{{"serial-go", serial}, {"locked-go", locked}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				v, _ := sy.Go(ctx, c.loop, work).Result()
 				sink += v
 			}
 		})

@@ -2,7 +2,6 @@ package synchronicity
 
 import (
 	"context"
-	"runtime"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -157,10 +156,7 @@ func (c *callWait) ready() {
 
 // wait waits for ready, spinning first if spin is set.
 func (c *callWait) wait(spin bool) {
-	// With one P, the loop's thread needs the caller's: yield it between
-	// polls. With more, keep it, as yielding goes through the scheduler's
-	// global lock.
-	if spin && spinUntil(func() bool { return c.state.Load() == callReady }, runtime.GOMAXPROCS(0) == 1) {
+	if spin && spinUntil(func() bool { return c.state.Load() == callReady }) {
 		return
 	}
 	if c.state.CompareAndSwap(callRunning, callBlocked) {

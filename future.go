@@ -133,10 +133,19 @@ func (f *Future[T]) Done() <-chan struct{} {
 // has reported that panic already (see [OnPanic]), in which case Result
 // returns it as the error: a panic has one observer.
 func (f *Future[T]) Result() (T, error) {
-	if f.state.Load() != settled && !f.ranHere("Future.Result") {
+	if f.state.Load() != settled && !f.ranHere("Future.Result") && !f.spun() {
 		<-f.Done()
 	}
 	return f.outcome()
+}
+
+// spun reports whether the future settled while the caller spun for it, as
+// a blocking Call to a LockOSThread loop does (see spinUntil): blocking
+// would put the caller's thread to sleep, and waking it costs more than
+// the task a thread-locked loop runs for a call.
+func (f *Future[T]) spun() bool {
+	l := f.ctx.loop
+	return l != nil && l.lockOS && spinUntil(func() bool { return f.state.Load() == settled })
 }
 
 // ranHere runs the future's task on the spot, if the caller is the goroutine
@@ -165,7 +174,7 @@ func (f *Future[T]) mustBeMade() {
 // It does not cancel the task; [Future.Cancel] does.
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 	mustArgs("Future.Wait", ctx, false)
-	if f.state.Load() != settled && !f.ranHere("Future.Wait") {
+	if f.state.Load() != settled && !f.ranHere("Future.Wait") && !f.spun() {
 		select {
 		case <-f.Done():
 		case <-ctx.Done():

@@ -55,21 +55,22 @@ func spin(ready func() bool) bool {
 const spinBudget = 20 * time.Microsecond
 
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
-// whether it holds. With yield it gives the processor to other goroutines
-// between polls, which one locked to a thread must not do: its thread would
-// sleep until the scheduler hands the goroutine back. The number of polls is
-// bounded too, since inside a testing/synctest bubble the clock stands still
-// while anything runs.
-func spinUntil(cond func() bool, yield bool) bool {
+// whether it holds. The spinner keeps its processor: a goroutine locked to
+// a thread must not yield it, or its thread would sleep until the
+// scheduler hands the goroutine back. So with one processor (GOMAXPROCS=1)
+// it does not spin at all: it would hold the only processor the other side
+// needs to make cond true, and every call would pay the whole budget. The
+// number of polls is bounded too, since inside a testing/synctest bubble
+// the clock stands still while anything runs.
+func spinUntil(cond func() bool) bool {
+	if runtime.GOMAXPROCS(0) == 1 {
+		return cond()
+	}
 	const maxPolls = 1 << 14
 	var start time.Time
 	for i := 1; i <= maxPolls; i++ {
 		if cond() {
 			return true
-		}
-		if yield {
-			runtime.Gosched()
-			i += 63 // a yield costs as much as a clock read: look at it each time
 		}
 		if i%64 == 0 { // the clock costs more than a poll
 			if start.IsZero() {

@@ -238,7 +238,7 @@ func callStandIn[T any](s *standIn, l *Loop, ctx *task, fn func(context.Context)
 // submit need not wake it.
 func (l *Loop) idleSpin() {
 	l.spinning.Store(true)
-	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 }, false)
+	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 })
 	// Once spinning is false, a submit that did not poke has set pending
 	// before, and the queue check that follows sees its job.
 	l.spinning.Store(false)

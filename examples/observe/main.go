@@ -149,13 +149,14 @@ func firstFrame(stack string) string {
 func stuckClose(ctx context.Context, logger *slog.Logger) {
 	l := sy.New(sy.Name("jobs"), sy.Logger(logger), sy.ReportSlow(100*time.Millisecond))
 	started := make(chan struct{})
-	sy.Go(sy.WithName(ctx, "resize images"), l, func(context.Context) (int, error) {
+	resize := sy.Go(sy.WithName(ctx, "resize images"), l, func(context.Context) (int, error) {
 		close(started)
 		time.Sleep(300 * time.Millisecond) // does not look at its context
 		return 0, nil
 	})
 	<-started
 	l.Close()
+	resize.Result() // settled before Close returned
 }
 
 // serveStats publishes the loops' Stats through expvar on a local port,
