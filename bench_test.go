@@ -211,6 +211,25 @@ func BenchmarkCall(b *testing.B) {
 			}
 		})
 	}
+	// A range over a producer of two values, beside the Call on the same
+	// loop: setup, two values and the end, in lockstep.
+	two := func(ctx context.Context, yield func(int) bool) error {
+		_ = yield(1) && yield(2)
+		return nil
+	}
+	for _, c := range []struct {
+		name string
+		loop *sy.Loop
+	}{{"serial-seq2", serial}, {"locked-seq2", locked}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				for v := range sy.Seq(ctx, c.loop, two) {
+					sink += v
+				}
+			}
+		})
+	}
 	// The hand-written serial call: a request and a reply channel to one
 	// dedicated goroutine. The reply channel is reused, its cheapest form.
 	b.Run("roundtrip", func(b *testing.B) {

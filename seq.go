@@ -273,7 +273,14 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 		}
 		batch, more = next()
 	})
-	defer onLoop(func() { stop() })() // p's cleanup runs on the loop too
+	defer func() {
+		// A producer that has returned is done with: only one stopped at a
+		// yield (a break, a panic in the body) has cleanup left to run,
+		// and it runs on the loop too.
+		if more {
+			onLoop(func() { stop() })()
+		}
+	}()
 	for {
 		step()
 		if !more {
