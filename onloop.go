@@ -128,7 +128,7 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 			defer close(done)
 			exit()
 		})
-		<-done
+		x.loop.await(done)
 	} else if s := x.loop.lentTo(); s != nil {
 		s.do(exit) // on the loop's thread
 	} else {

@@ -54,6 +54,22 @@ func spin(ready func() bool) bool {
 // again within it, and an idle loop, which ran nothing, does not spin.
 const spinBudget = 20 * time.Microsecond
 
+// await receives from ch, a reply from l's goroutine; on a LockOSThread
+// loop it spins for it first, as a blocking Call does (see spinUntil).
+func (l *Loop) await(ch chan struct{}) {
+	if l.lockOS && spinUntil(func() bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}) {
+		return
+	}
+	<-ch
+}
+
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
 // whether it holds. The spinner keeps its processor: a goroutine locked to
 // a thread must not yield it, or its thread would sleep until the

@@ -240,31 +240,12 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 	}
 	var (
 		next  func() ([]T, bool)
-		stop  = func() {}
+		stop  func()
 		batch []T
 		more  = true
-		reply = chanFor[struct{}](l, 1)
 	)
-	onLoop := func(job func()) func() {
-		return func() {
-			fn := func() {
-				defer func() { reply <- struct{}{} }()
-				defer l.owner.Store(l.owner.Load())
-				job()
-			}
-			if r.kick == nil {
-				l.enqueue(fn)
-			} else {
-				l.submit(&keyedJob{r.key, fn})
-				select {
-				case r.kick <- struct{}{}:
-				default:
-				}
-			}
-			<-reply
-		}
-	}
-	step := onLoop(func() {
+	h := &hop{loop: l, key: r.key, kick: r.kick, reply: chanFor[struct{}](l, 1)}
+	step := func() {
 		batch, more = nil, false // as they stay if p calls runtime.Goexit
 		if next == nil {
 			// The coroutine must start on the loop's goroutine, whose
@@ -272,17 +253,17 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 			next, stop = iter.Pull(steps)
 		}
 		batch, more = next()
-	})
+	}
 	defer func() {
 		// A producer that has returned is done with: only one stopped at a
 		// yield (a break, a panic in the body) has cleanup left to run,
 		// and it runs on the loop too.
-		if more {
-			onLoop(func() { stop() })()
+		if more && stop != nil {
+			h.do(stop)
 		}
 	}()
 	for {
-		step()
+		h.do(step)
 		if !more {
 			return false
 		}
@@ -292,6 +273,40 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 			}
 		}
 	}
+}
+
+// A hop is the job that runs one step of a lockstep range on a serial
+// loop's goroutine and waits for it: one per range, submitted again for
+// each step. A stream's steps carry its key, so that a wait for the
+// stream on the loop's own goroutine can run them (see stream.pump).
+type hop struct {
+	loop  *Loop
+	fn    func()
+	key   any           // nil: not a stream's
+	kick  chan struct{} // told of each step of a stream's
+	reply chan struct{}
+}
+
+func (h *hop) run() {
+	defer func() { h.reply <- struct{}{} }()
+	defer h.loop.owner.Store(h.loop.owner.Load())
+	h.fn()
+}
+
+func (*hop) finish()   {}
+func (h *hop) of() any { return h.key }
+
+// do runs fn on the loop's goroutine and returns once it has.
+func (h *hop) do(fn func()) {
+	h.fn = fn
+	h.loop.submit(h)
+	if h.kick != nil {
+		select {
+		case h.kick <- struct{}{}:
+		default:
+		}
+	}
+	h.loop.await(h.reply)
 }
 
 // prefetch runs p on a goroutine of its own, up to n values ahead, handing

@@ -94,16 +94,6 @@ type taskJob interface {
 	of() any
 }
 
-// keyedJob is a taskJob made of a function.
-type keyedJob struct {
-	key any
-	fn  func()
-}
-
-func (j *keyedJob) run()    { j.fn() }
-func (*keyedJob) finish()   {}
-func (j *keyedJob) of() any { return j.key }
-
 // noJob takes the place in the queue of a job that ran ahead of its turn.
 var noJob = jobFunc(func() {})
 
