@@ -5,6 +5,7 @@ import (
 	"io"
 	"iter"
 	"runtime/trace"
+	"slices"
 	"sync"
 	"testing"
 
@@ -225,6 +226,22 @@ func BenchmarkCall(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
 				for v := range sy.Seq(ctx, c.loop, two) {
+					sink += v
+				}
+			}
+		})
+	}
+	// A Map of four inputs on the same loops: its calls run there one by one.
+	four := []int{1, 2, 3, 4}
+	double := func(_ context.Context, v int) (int, error) { return 2 * v, nil }
+	for _, c := range []struct {
+		name string
+		loop *sy.Loop
+	}{{"serial-map4", serial}, {"locked-map4", locked}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				for v := range sy.Map(ctx, c.loop, slices.Values(four), double) {
 					sink += v
 				}
 			}

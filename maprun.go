@@ -415,7 +415,7 @@ func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, p *PanicError, err error) {
 	l := m.loop
 	if l.serial {
-		<-w.reply
+		l.await(w.reply)
 		return w.r, w.p, w.err
 	}
 	if l.slots != nil {
