@@ -81,6 +81,14 @@ func (t *task) Err() error {
 // stays so when its parent's deadline passes later.
 func (t *task) ended() uint32 {
 	if s := t.state.Load(); s != live {
+		if t.w.Load() != nil {
+			// An ender may be between setting the state and closing Done,
+			// which it does under mu: wait for it, so that a caller told
+			// the task has ended (Err) finds Done closed too.
+			t.mu.Lock()
+			//lint:ignore SA2001 the empty critical section is the wait
+			t.mu.Unlock()
+		}
 		return s
 	}
 	switch {
@@ -201,12 +209,12 @@ func (t *task) end(how uint32) {
 	if w != nil {
 		hooks, afters = w.hooks, w.afters
 		w.hooks, w.afters = nil, nil
+		close(w.done) // under mu: see ended
 	}
 	t.mu.Unlock()
 	if w == nil {
 		return
 	}
-	close(w.done)
 	for _, stop := range hooks {
 		stop()
 	}

@@ -1,0 +1,30 @@
+package synchronicity
+
+import (
+	"context"
+	"sync"
+	"testing"
+)
+
+// A task whose Err reports its end has its Done closed already, as the
+// context package promises, even while another goroutine is ending it.
+func TestTaskErrImpliesDone(t *testing.T) {
+	l := New()
+	defer l.Close()
+	for range 20_000 {
+		var tk task
+		tk.init(context.Background(), l)
+		tk.Done() // a watch, whose channel the ender closes
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); tk.cancel() }()
+		for tk.Err() == nil {
+		}
+		select {
+		case <-tk.Done():
+		default:
+			t.Fatal("Err reports the end, but Done is not closed")
+		}
+		wg.Wait()
+	}
+}
