@@ -33,8 +33,8 @@ var named atomic.Bool
 
 // WithName returns a copy of ctx that names the work started with it: a
 // [Call], [Go], [Seq], [Start], [Map] or [OnLoop] use given that context is
-// known by name in execution traces, [Loop.Stats]-side reports, pprof
-// labels (key "synchronicity.work") and [PanicError] messages. Work is
+// known by name in execution traces, the loop's reports, pprof labels (key
+// "synchronicity.work") and [PanicError] messages. Work is
 // otherwise known by the name of its function, which for a function literal
 // is that of the function around it with a suffix such as ".func1". Like a
 // pprof label, the name reaches the work's work too, unless that is named
