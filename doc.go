@@ -73,8 +73,8 @@
 // is made. Never close a loop from its own work — a function or producer it
 // runs, or the body of a range over its sequences — for Close waits for that
 // work. On a serial loop's goroutine that mistake panics at the call;
-// elsewhere a Close that has waited 5 seconds writes which work it waits for
-// to standard error.
+// elsewhere a Close that has waited 5 seconds reports which work it waits
+// for, to the loop's [Logger] or standard error.
 //
 // Range over a sequence with two variables and check the error: it comes
 // last, after the values. Breaking out of the loop stops the producer, and
@@ -92,7 +92,8 @@
 // A panic in work that runs on another goroutine reaches the goroutine that
 // observes the work's outcome as a *[PanicError], which keeps the stack
 // where it happened; a panic nobody observes goes to the loop's [OnPanic]
-// handler, or to standard error, as soon as it is known that nobody will.
+// handler, or else its [Logger] or standard error, as soon as it is known
+// that nobody will.
 // Every panic reaches exactly one of them.
 //
 // On a serial loop's goroutine, a blocking [Call] to the same loop runs

@@ -295,8 +295,9 @@ func runIn[T any](l *Loop, t *task, ctx context.Context, fn func(context.Context
 // errgroup chose otherwise (its Wait does not carry panics, since a panic
 // could then be delayed indefinitely and hidden from crash monitors); here a
 // panic that nobody observes is not delayed for ever nor hidden: it goes to
-// the loop's [OnPanic] handler, or to standard error, once the future is
-// garbage collected unobserved or the loop closes, whichever comes first.
+// the loop's [OnPanic] handler, or else its [Logger] or standard error, once
+// the future is garbage collected unobserved or the loop closes, whichever
+// comes first.
 func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)) *Future[T] {
 	mustArgs("Go", ctx, fn == nil)
 	l = orDefault(l)

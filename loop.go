@@ -177,8 +177,8 @@ func (l *Loop) Context() context.Context {
 // their cleanup runs. Close returns once every goroutine the loop started has
 // returned, with the panics of its futures and streams that nobody observed
 // and that were not reported before (joined, each a *PanicError); they also
-// go to the OnPanic handler, or to standard error. Close is idempotent:
-// later calls wait the same way and return the same error.
+// go to the OnPanic handler, or else the Logger or standard error. Close is
+// idempotent: later calls wait the same way and return the same error.
 //
 // Close must not be called from the loop's own work, which it would wait
 // for for ever. On a serial loop's goroutine — its tasks, the producers and

@@ -79,3 +79,19 @@ func TestStatsLag(t *testing.T) {
 		assert.Positive(t, s.QueueWait[6]+slowest, "at least one waited about a second: %v", s.QueueWait)
 	})
 }
+
+// Stats counts the calls waiting for a turn under Limit.
+func TestStatsWaitingUnderLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		l := sy.New(sy.Limit(1))
+		defer l.Close()
+		release := make(chan struct{})
+		held := func(context.Context) (int, error) { <-release; return 1, nil }
+		first, second, third := sy.Go(ctx, l, held), sy.Go(ctx, l, held), sy.Go(ctx, l, held)
+		synctest.Wait() // one has the turn, whichever came first, and two wait for it
+		assert.Equal(t, 2, l.Stats().Waiting)
+		assert.Equal(t, 3, l.Stats().InFlight)
+		releaseAndDrain(t, l, release, first, second, third)
+	})
+}

@@ -56,8 +56,8 @@ func Name(name string) Option { return func(l *Loop) { l.name = name } }
 // error with the report it was handling, and later reports still come. A
 // panic reported this way has had its observer: Result, Wait, Err and the
 // combinators return it afterwards as the error instead of panicking again.
-// Without a handler, the loop writes them to standard error, so a panic is
-// never silent.
+// Without a handler, the loop reports them to its [Logger], or to standard
+// error, so a panic is never silent.
 func OnPanic(fn func(*PanicError)) Option {
 	if fn == nil {
 		panic("synchronicity.OnPanic: nil function")
