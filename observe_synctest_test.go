@@ -5,6 +5,7 @@ package synchronicity_test
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -93,5 +94,21 @@ func TestStatsWaitingUnderLimit(t *testing.T) {
 		assert.Equal(t, 2, l.Stats().Waiting)
 		assert.Equal(t, 3, l.Stats().InFlight)
 		releaseAndDrain(t, l, release, first, second, third)
+	})
+}
+
+// A job that ends in runtime.Goexit no longer holds the loop: ReportSlow
+// does not report it afterwards.
+func TestReportSlowAfterGoexit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		recs := newRecords()
+		l := sy.New(sy.Serial(), sy.ReportSlow(100*time.Millisecond), sy.Logger(slog.New(recs)))
+		f := sy.Go(context.Background(), l, func(context.Context) (int, error) { runtime.Goexit(); return 0, nil })
+		_, err := f.Result()
+		require.Error(t, err)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Empty(t, recs.all(), "a job that has ended is not reported")
+		require.NoError(t, l.Close())
 	})
 }

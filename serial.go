@@ -29,6 +29,9 @@ func (l *Loop) runQueue(id uint64) {
 		}
 		// cur called runtime.Goexit: finish it, and carry on.
 		l.owner.Store(0)
+		if l.slow > 0 {
+			l.hold(nil) // no longer held: ReportSlow's watch must not report it
+		}
 		cur.finish()
 		if l.lockOS {
 			// Here, inside the Goexit, which waits for this deferred call:
