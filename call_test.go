@@ -98,7 +98,9 @@ func catch(fn func()) (p *sy.PanicError) {
 
 // A blocking call from a serial loop's own goroutine runs inline rather than
 // waiting behind the job that made it.
-func TestCallReentrantOnSerialLoop(t *testing.T) {
+func TestCallReentrantOnSerialLoop(t *testing.T) { goidsRead(t, testCallReentrantOnSerialLoop) }
+
+func testCallReentrantOnSerialLoop(t *testing.T) {
 	for _, name := range []string{"serial", "locked"} {
 		l := loops(t)[name]
 		t.Run(name, func(t *testing.T) {

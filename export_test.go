@@ -31,10 +31,25 @@ func ForceContextFallback() (restore func()) {
 // ForceGoidFallback makes goroutine ids unreadable until restore is called,
 // as when the start-up check of internals.go fails.
 func ForceGoidFallback() (restore func()) {
-	goidUnknown = true
-	return func() { goidUnknown = false }
+	off := goidOffset
+	goidUnknown, goidOffset = true, 0
+	return func() { goidUnknown, goidOffset = false, off }
+}
+
+// ForceGoidFromStack makes goroutine ids come from the stack header until
+// restore is called, as when the start-up search of internals.go finds no
+// offset.
+func ForceGoidFromStack() (restore func()) {
+	off := goidOffset
+	goidOffset = 0
+	return func() { goidOffset = off }
 }
 
 // ContextsWork and GoidWorks report what the start-up checks found.
 func ContextsWork() bool { return !plainContexts }
 func GoidWorks() bool    { return !goidUnknown }
+
+// GoidRead reports whether goroutine ids are read from the runtime's
+// record, and Goid returns the current one.
+func GoidRead() bool { return goidOffset != 0 }
+func Goid() uint64   { return goid() }

@@ -3,8 +3,11 @@ package synchronicity
 import (
 	"context"
 	"errors"
+	"iter"
+	"math/bits"
 	"runtime"
 	"runtime/pprof"
+	"unsafe"
 )
 
 // What the library relies on beyond the standard library's documented API
@@ -26,7 +29,13 @@ import (
 //     a goroutine while both live.
 //   - The header of runtime.Stack ("goroutine 18 [running]:") holds the
 //     calling goroutine's id: how a serial loop recognises its own
-//     goroutine.
+//     goroutine. Reading it formats a traceback, a microsecond or more,
+//     so on amd64 and arm64 the id is read where the runtime keeps it: a
+//     word of the goroutine's runtime record (getg_$GOARCH.s returns the
+//     record, as the runtime's own getg does). Its offset is found at
+//     start-up by looking for the id the stack header gives, and kept
+//     only if the same offset holds the id of two other goroutines, one
+//     of them a coroutine of iter.Pull, and nothing else there does.
 //
 // Both keys are learned by probing, and the package's init checks that a
 // task ended by its loop reports ErrClosed, that contexts derived from a
@@ -37,13 +46,15 @@ import (
 // told of that parent's end (and then of its loop's) by the context
 // package's goroutine, a moment after it happens.
 //
-// If goroutine ids cannot be read, goid returns 0 and no goroutine counts
+// If the offset is not found, goid reads the stack header; if that
+// cannot be read either, goid returns 0 and no goroutine counts
 // as a serial loop's own (goidUnknown): a blocking call from a serial
 // loop's own work then waits behind that work for ever, and Close and
 // Shutdown called there are reported as stuck instead of panicking.
 var (
 	plainContexts bool
 	goidUnknown   bool
+	goidOffset    uintptr // of the id in a goroutine's runtime record; 0: unknown
 )
 
 func init() {
@@ -51,6 +62,9 @@ func init() {
 		useContextFallback()
 	}
 	goidUnknown = !goidWorks()
+	if !goidUnknown {
+		goidOffset = findGoidOffset()
+	}
 }
 
 // useContextFallback gives up both probed keys: no lookup matches them.
@@ -105,9 +119,52 @@ func goidWorks() bool {
 	return mine != 0 && theirs != 0 && mine != theirs && goid() == mine
 }
 
-// goid returns the current goroutine's id, parsed from its stack header
-// ("goroutine 18 [running]:"), or 0 if it cannot be read.
+// goid returns the current goroutine's id, or 0 if it cannot be read.
 func goid() uint64 {
+	if goidOffset != 0 {
+		return *(*uint64)(unsafe.Add(getg(), goidOffset))
+	}
+	return stackGoid()
+}
+
+// findGoidOffset returns the offset of the id in a goroutine's runtime
+// record (see goid), or 0 if it cannot be told.
+func findGoidOffset() uintptr {
+	if getg() == nil {
+		return 0
+	}
+	// Where the id is on this goroutine, on another and on a coroutine, as
+	// a producer runs in: each looks at its own record while it runs, since
+	// an ended goroutine's record is reused.
+	found := make(chan uint32, 1)
+	go func() { found <- goidOffsets() }()
+	next, stop := iter.Pull(func(yield func(uint32) bool) { yield(goidOffsets()) })
+	coro, _ := next()
+	stop()
+	at := goidOffsets() & <-found & coro
+	if bits.OnesCount32(at) != 1 {
+		return 0 // none, or more than one: none is trusted
+	}
+	return uintptr(bits.TrailingZeros32(at)) * 8
+}
+
+// goidOffsets returns the set of offsets, as bits of their number of words,
+// at which the running goroutine's record holds its id, among its first 32
+// words but the first (the record is larger).
+func goidOffsets() uint32 {
+	g, id := getg(), stackGoid()
+	var set uint32
+	for i := 1; i < 32; i++ {
+		if *(*uint64)(unsafe.Add(g, i*8)) == id {
+			set |= 1 << i
+		}
+	}
+	return set
+}
+
+// stackGoid returns the current goroutine's id, parsed from its stack
+// header ("goroutine 18 [running]:"), or 0 if it cannot be read.
+func stackGoid() uint64 {
 	if goidUnknown {
 		return 0
 	}

@@ -2,9 +2,11 @@ package synchronicity_test
 
 import (
 	"context"
+	"iter"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -53,6 +55,34 @@ func TestNoIntrospection(t *testing.T) {
 func TestStartupChecksPass(t *testing.T) {
 	assert.True(t, sy.ContextsWork(), "tasks answer the context package's and runtime/pprof's lookups")
 	assert.True(t, sy.GoidWorks(), "goroutine ids can be read")
+	if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
+		assert.True(t, sy.GoidRead(), "goroutine ids are read from the runtime's record")
+	}
+}
+
+// The id read from the runtime's record is the one the stack header gives,
+// on goroutines and on coroutines alike.
+func TestGoidMatchesStack(t *testing.T) {
+	fromStack := func() uint64 {
+		defer sy.ForceGoidFromStack()()
+		return sy.Goid()
+	}
+	check := func() {
+		assert.Equal(t, fromStack(), sy.Goid())
+	}
+	check()
+	done := make(chan struct{})
+	go func() { defer close(done); check() }()
+	<-done
+	next, stop := iter.Pull(func(yield func(struct{}) bool) { check(); yield(struct{}{}) })
+	defer stop()
+	next()
+	assert.NotEqual(t, sy.Goid(), func() (id uint64) {
+		done := make(chan struct{})
+		go func() { defer close(done); id = sy.Goid() }()
+		<-done
+		return id
+	}())
 }
 
 // bothContexts runs test with tasks as the library makes them and with the
@@ -65,10 +95,20 @@ func bothContexts(t *testing.T, test func(*testing.T)) {
 	})
 }
 
-// bothGoids runs test with goroutine ids read and with the fallback for
-// when they cannot be.
-func bothGoids(t *testing.T, test func(*testing.T)) {
+// goidsRead runs test with goroutine ids read from the runtime's record and
+// from the stack header, its fallback.
+func goidsRead(t *testing.T, test func(*testing.T)) {
 	t.Run("goid", test)
+	t.Run("stack-goid", func(t *testing.T) {
+		defer sy.ForceGoidFromStack()()
+		test(t)
+	})
+}
+
+// bothGoids runs test as goidsRead does, and with the fallback for when
+// goroutine ids cannot be read at all.
+func bothGoids(t *testing.T, test func(*testing.T)) {
+	goidsRead(t, test)
 	t.Run("no-goid", func(t *testing.T) {
 		defer sy.ForceGoidFallback()()
 		test(t)

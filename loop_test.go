@@ -268,7 +268,9 @@ func panicText(f func()) (s string) {
 // Close and Shutdown called from the loop's own work fail loudly at the
 // call, naming the mistake, instead of waiting for ever; the loop can
 // still be closed from outside afterwards.
-func TestCloseFromOwnWorkPanics(t *testing.T) {
+func TestCloseFromOwnWorkPanics(t *testing.T) { goidsRead(t, testCloseFromOwnWorkPanics) }
+
+func testCloseFromOwnWorkPanics(t *testing.T) {
 	closers := map[string]func(l *sy.Loop){
 		"Close":    func(l *sy.Loop) { l.Close() },
 		"Shutdown": func(l *sy.Loop) { l.Shutdown(context.Background()) },
