@@ -52,20 +52,23 @@ type Loop struct {
 	// Serial loops: a queue the runner goroutine drains in order.
 	mu        sync.Mutex
 	queue     []job
+	queued    int64 // jobs ever queued, under mu; see queuedJobs
 	wake      chan struct{}
-	batch     []job // jobs taken from queue, run from next on; owned by the runner
+	idle      waiter // the loop's goroutine waits for a job on wake
+	batch     []job  // jobs taken from queue, run from next on; owned by the runner
 	next      int
 	owner     atomic.Uint64             // id of the goroutine running a job, 0 when idle
 	standIn   atomic.Pointer[standIn]   // with LockOSThread, see standIn
 	callPools sync.Map                  // see callPool
 	lastPool  atomic.Pointer[typedPool] // see callPool
-	// With LockOSThread: the queue has jobs (set under mu), and the loop's
-	// goroutine is spinning for them (see idleSpin).
-	pending, spinning atomic.Bool
+	replies   sync.Pool                 // see replyChan
+	// With LockOSThread: the queue has jobs (set under mu); see idleSpin.
+	pending atomic.Bool
 
 	work    atomic.Pointer[workTable] // the work in flight, see track
 	clock   atomic.Int64              // a recent clock reading, see clockEvery
-	waiting atomic.Int64              // calls waiting for a turn, jobs queued
+	waiting atomic.Int64              // calls waiting for a turn under Limit
+	ran     atomic.Int64              // jobs a serial loop has taken from its queue
 	timing  timing                    // the durations Stats shows
 	holding holding                   // what the serial goroutine runs, with ReportSlow
 

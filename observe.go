@@ -280,6 +280,9 @@ func (l *Loop) Stats() Stats {
 	}
 	s.InFlight = int(s.Started - ended)
 	s.Waiting = int(l.waiting.Load())
+	if l.serial {
+		s.Waiting += int(l.queuedJobs())
+	}
 	l.timing.mu.Lock()
 	s.QueueWait, s.RunTime = l.timing.wait, l.timing.run
 	l.timing.mu.Unlock()
@@ -405,7 +408,7 @@ func (l *Loop) reportSlow(w *inflight, held time.Duration) {
 		what, site = w.kind.String()+" "+w.describe(), w.started()
 	}
 	held = held.Round(time.Millisecond)
-	queued := int(l.waiting.Load())
+	queued := int(l.queuedJobs())
 	var b strings.Builder
 	fmt.Fprintf(&b, "synchronicity: %v: %s has held the loop's goroutine for %v (ReportSlow %v); %d jobs wait behind it\n", l, what, held, l.slow, queued)
 	if site != "" {

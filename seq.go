@@ -214,60 +214,28 @@ func (r *run[T]) inline(body func(T, error) bool) (broke bool) {
 // produced n values (or ends); the values are batched inside the coroutine,
 // so a step costs one coroutine switch pair however large n is.
 func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
-	n = max(n, 1)
-	steps := func(yield func([]T) bool) {
-		id := goid()
-		l.owner.Store(id) // blocking calls p makes to the loop run inline
-		batch := make([]T, 0, n)
-		r.produce(func(v T) bool {
-			if !r.admit() {
-				return false
-			}
-			if batch = append(batch, v); len(batch) < n {
-				return true
-			}
-			ok := yield(batch)
-			batch = batch[:0] // the consumer is done with it by the time we resume
-			l.owner.Store(id)
-			if !ok {
-				r.close()
-			}
-			return ok
-		})
-		if len(batch) > 0 && !r.closed {
-			yield(batch)
-		}
-	}
-	var (
-		next  func() ([]T, bool)
-		stop  func()
-		batch []T
-		more  = true
-	)
-	h := &hop{loop: l, key: r.key, kick: r.kick, reply: chanFor[struct{}](l, 1)}
-	step := func() {
-		batch, more = nil, false // as they stay if p calls runtime.Goexit
-		if next == nil {
-			// The coroutine must start on the loop's goroutine, whose
-			// thread lock it shares.
-			next, stop = iter.Pull(steps)
-		}
-		batch, more = next()
+	s := &stepper[T]{r: r, loop: l, reply: l.replyChan()}
+	if n = max(n, 1); n == 1 {
+		s.buf = s.one[:0]
+	} else {
+		s.buf = make([]T, 0, n)
 	}
 	defer func() {
 		// A producer that has returned is done with: only one stopped at a
 		// yield (a break, a panic in the body) has cleanup left to run,
 		// and it runs on the loop too.
-		if more && stop != nil {
-			h.do(stop)
+		if s.more && s.stop != nil {
+			s.stopping = true
+			s.do()
 		}
+		l.replies.Put(s.reply) // every step's reply was received: empty
 	}()
 	for {
-		h.do(step)
-		if !more {
+		s.do()
+		if !s.more {
 			return false
 		}
-		for _, v := range batch {
+		for _, v := range s.buf {
 			if !body(v, nil) {
 				return true
 			}
@@ -275,38 +243,92 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 	}
 }
 
-// A hop is the job that runs one step of a lockstep range on a serial
-// loop's goroutine and waits for it: one per range, submitted again for
-// each step. A stream's steps carry its key, so that a wait for the
-// stream on the loop's own goroutine can run them (see stream.pump).
-type hop struct {
-	loop  *Loop
-	fn    func()
-	key   any           // nil: not a stream's
-	kick  chan struct{} // told of each step of a stream's
-	reply chan struct{}
+// A stepper is the job that runs one step of a lockstep range on a serial
+// loop's goroutine: one per range, submitted again for each step, and the
+// state the steps share. A stream's steps carry its key, so that a wait
+// for the stream on the loop's own goroutine can run them (see
+// stream.pump).
+type stepper[T any] struct {
+	r        *run[T]
+	loop     *Loop
+	next     func() ([]T, bool) // the coroutine, from the first step on
+	stop     func()
+	stopping bool // the next step stops the coroutine
+	more     bool // the last step found values, and p has not returned
+	buf      []T  // the last step's values
+	one      [1]T // buf's array in lockstep
+	yield    func([]T) bool
+	id       uint64 // the coroutine's goroutine
+	reply    chan struct{}
 }
 
-func (h *hop) run() {
-	defer func() { h.reply <- struct{}{} }()
-	defer h.loop.owner.Store(h.loop.owner.Load())
-	h.fn()
+func (s *stepper[T]) run() {
+	defer func() { s.reply <- struct{}{} }()
+	defer s.loop.owner.Store(s.loop.owner.Load())
+	if s.stopping {
+		s.stop()
+		return
+	}
+	s.more = false // as it stays if p calls runtime.Goexit
+	if s.next == nil {
+		// The coroutine must start on the loop's goroutine, whose thread
+		// lock it shares.
+		s.next, s.stop = iter.Pull(s.steps)
+	}
+	_, s.more = s.next()
 }
 
-func (*hop) finish()   {}
-func (h *hop) of() any { return h.key }
+func (*stepper[T]) finish()   {}
+func (s *stepper[T]) of() any { return s.r.key }
 
-// do runs fn on the loop's goroutine and returns once it has.
-func (h *hop) do(fn func()) {
-	h.fn = fn
-	h.loop.submit(h)
-	if h.kick != nil {
+// steps is the coroutine: it runs p, handing over buf each time it fills.
+func (s *stepper[T]) steps(yield func([]T) bool) {
+	s.id, s.yield = goid(), yield
+	s.loop.owner.Store(s.id) // blocking calls p makes to the loop run inline
+	s.buf = s.buf[:0]
+	s.r.produce(s.put)
+	if len(s.buf) > 0 && !s.r.closed {
+		yield(s.buf)
+	}
+}
+
+// put is p's yield inside the coroutine.
+func (s *stepper[T]) put(v T) bool {
+	if !s.r.admit() {
+		return false
+	}
+	if s.buf = append(s.buf, v); len(s.buf) < cap(s.buf) {
+		return true
+	}
+	ok := s.yield(s.buf)
+	s.buf = s.buf[:0] // the consumer is done with it by the time we resume
+	s.loop.owner.Store(s.id)
+	if !ok {
+		s.r.close()
+	}
+	return ok
+}
+
+// do runs the next step on the loop's goroutine and returns once it has.
+func (s *stepper[T]) do() {
+	s.loop.submit(s)
+	if k := s.r.kick; k != nil {
 		select {
-		case h.kick <- struct{}{}:
+		case k <- struct{}{}:
 		default:
 		}
 	}
-	h.loop.await(h.reply)
+	s.loop.await(s.reply)
+}
+
+// replyChan returns a channel of capacity one, empty, for a serial loop's
+// goroutine to tell a waiter that a job has run; put it back into
+// l.replies once empty again.
+func (l *Loop) replyChan() chan struct{} {
+	if ch, ok := l.replies.Get().(chan struct{}); ok {
+		return ch
+	}
+	return chanFor[struct{}](l, 1)
 }
 
 // prefetch runs p on a goroutine of its own, up to n values ahead, handing

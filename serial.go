@@ -44,13 +44,22 @@ func (l *Loop) runQueue(id uint64) {
 		l.bg.Add(1)
 		go l.serve()
 	}()
+	// The loop's goroutine is its owner all along when ids are cheap to
+	// read; when they come from the stack header, only while a job runs,
+	// so that a call to an idle loop does not read one (see onLoop).
+	always := goidOffset != 0
+	if always {
+		l.owner.Store(id)
+	}
 	for {
 		for l.next < len(l.batch) {
 			cur = l.batch[l.next]
 			l.batch[l.next] = nil
 			l.next++
-			l.owner.Store(id)
-			l.waiting.Add(-1)
+			l.ran.Add(1)
+			if !always {
+				l.owner.Store(id)
+			}
 			if l.slow > 0 {
 				l.hold(cur)
 			}
@@ -58,18 +67,14 @@ func (l *Loop) runQueue(id uint64) {
 			if l.slow > 0 {
 				l.hold(nil)
 			}
-			// No longer busy before finish wakes a caller, so that a caller
-			// calling again does not pay for onLoop's goroutine id.
-			l.owner.Store(0)
+			if !always {
+				l.owner.Store(0)
+			}
 			cur.finish()
 		}
 		ran := cur != nil
 		cur = nil
-		l.mu.Lock()
-		l.batch, l.queue, l.next = l.queue, l.batch[:0], 0
-		l.pending.Store(false)
-		l.mu.Unlock()
-		if len(l.batch) > 0 {
+		if l.take() {
 			continue
 		}
 		if l.state.Load()&drainedBit != 0 {
@@ -79,8 +84,35 @@ func (l *Loop) runQueue(id uint64) {
 			l.idleSpin()
 			continue
 		}
-		<-l.wake // a plain receive is cheaper than a select with drained
+		l.idle.park(l.wake, func() bool { return l.hasQueued() || l.state.Load()&drainedBit != 0 })
 	}
+}
+
+// take makes the queued jobs the batch to run, and reports whether there
+// are any.
+func (l *Loop) take() bool {
+	l.mu.Lock()
+	l.batch, l.queue, l.next = l.queue, l.batch[:0], 0
+	if l.lockOS {
+		l.pending.Store(false)
+	}
+	l.mu.Unlock()
+	return len(l.batch) > 0
+}
+
+// hasQueued reports whether jobs are queued.
+func (l *Loop) hasQueued() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue) > 0
+}
+
+// queuedJobs returns how many jobs are queued and have not started.
+func (l *Loop) queuedJobs() int64 {
+	ran := l.ran.Load() // first: ran never passes queued
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.queued - ran
 }
 
 // A job is a piece of a serial loop's work: run runs on the loop goroutine,
@@ -141,28 +173,22 @@ func (l *Loop) enqueue(fn func()) { l.submit(jobFunc(fn)) }
 // submit hands a job to a serial loop's goroutine. The queue is unbounded,
 // so a job may submit more work without deadlocking.
 func (l *Loop) submit(j job) {
-	l.waiting.Add(1)
 	l.mu.Lock()
 	l.queue = append(l.queue, j)
+	l.queued++
 	if l.lockOS {
 		l.pending.Store(true)
 	}
 	l.mu.Unlock()
-	if !l.spinning.Load() {
-		l.poke()
-	}
+	l.poke()
 }
 
-// poke wakes a serial loop's goroutine, unless a wake-up is pending already.
-func (l *Loop) poke() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-}
+// poke wakes a serial loop's goroutine if it is parked: a busy loop, or
+// one spinning for work, costs its callers a look at one flag.
+func (l *Loop) poke() { l.idle.wake(l.wake) }
 
 // onLoop reports whether the caller is the goroutine running the serial
-// loop's current job. Only a busy loop pays for the goroutine id.
+// loop's current job.
 func (l *Loop) onLoop() bool {
 	o := l.owner.Load()
 	return o != 0 && o == goid()
@@ -227,12 +253,8 @@ func callStandIn[T any](s *standIn, l *Loop, ctx *task, fn func(context.Context)
 }
 
 // idleSpin is what a thread-locked loop does when its queue is empty, before
-// it blocks: it spins for new work or the loop's end. While it spins,
-// submit need not wake it.
+// it blocks: it spins for new work or the loop's end. It has not parked, so
+// submit does not wake it.
 func (l *Loop) idleSpin() {
-	l.spinning.Store(true)
 	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 })
-	// Once spinning is false, a submit that did not poke has set pending
-	// before, and the queue check that follows sees its job.
-	l.spinning.Store(false)
 }
