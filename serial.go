@@ -84,6 +84,14 @@ func (l *Loop) runQueue(id uint64) {
 			l.idleSpin()
 			continue
 		}
+		if ran {
+			// Let the goroutines it has just answered run before it
+			// parks: most call again at once, and their jobs then wait
+			// for it here, to be taken together, instead of each waking
+			// it, which would run it ahead of the others.
+			runtime.Gosched()
+			continue
+		}
 		l.idle.park(l.wake, func() bool { return l.hasQueued() || l.state.Load()&drainedBit != 0 })
 	}
 }
