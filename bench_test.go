@@ -247,6 +247,19 @@ func BenchmarkCall(b *testing.B) {
 			}
 		})
 	}
+	// Enter and exit of a manager run on the same loops: two hops.
+	for _, c := range []struct {
+		name string
+		loop *sy.Loop
+	}{{"serial-enter", serial}, {"locked-enter", locked}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cm := sy.OnLoop[int](c.loop, &benchCM{})
+			for range b.N {
+				_ = useManager(ctx, cm)
+			}
+		})
+	}
 	// The hand-written serial call: a request and a reply channel to one
 	// dedicated goroutine. The reply channel is reused, its cheapest form.
 	b.Run("roundtrip", func(b *testing.B) {

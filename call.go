@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime/pprof"
 	"sync"
-	"sync/atomic"
 )
 
 // Call runs fn as a task of loop l and returns its result: the blocking form.
@@ -79,11 +78,11 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	defer l.untrack(&t.work)
 	c.ctx = t
 	l.submit(c)
-	c.wait.wait(l.lockOS)
+	c.reply.wait(l)
 	v, err, p := c.v, c.err, c.p
 	var zero T
 	c.loop, c.ctx, c.fn, c.v, c.err, c.p = nil, nil, nil, zero, nil, nil // empty again, so reusable
-	c.wait.reset()
+	c.reply.reset()
 	pool.Put(c)
 	if p != nil {
 		panic(p)
@@ -94,13 +93,13 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 // serialCall is a blocking call's job on a serial loop. The caller waits
 // for it, so it can be reused: one pool of them per result type.
 type serialCall[T any] struct {
-	loop *Loop
-	ctx  *task
-	fn   func(context.Context) (T, error)
-	v    T
-	err  error // errGoexit stays if fn calls runtime.Goexit
-	p    *PanicError
-	wait callWait
+	loop  *Loop
+	ctx   *task
+	fn    func(context.Context) (T, error)
+	v     T
+	err   error // errGoexit stays if fn calls runtime.Goexit
+	p     *PanicError
+	reply reply
 }
 
 // callPool returns l's pool of serialCall[T]. A loop has a pool for each T
@@ -117,7 +116,7 @@ func callPool[T any](l *Loop) *sync.Pool {
 	p, ok := l.callPools.Load(key)
 	if !ok {
 		p, _ = l.callPools.LoadOrStore(key, &typedPool{key: key, Pool: sync.Pool{New: func() any {
-			return &serialCall[T]{wait: callWait{done: chanFor[struct{}](l, 1)}}
+			return &serialCall[T]{reply: reply{done: chanFor[struct{}](l, 1)}}
 		}}})
 	}
 	l.lastPool.Store(p.(*typedPool))
@@ -136,39 +135,5 @@ func (c *serialCall[T]) working() *inflight { return &c.ctx.work }
 
 func (c *serialCall[T]) finish() {
 	c.loop.release()
-	c.wait.ready()
+	c.reply.ready()
 }
-
-// A caller's wait for a serial call: the loop sets the call ready, and
-// wakes the caller through its channel only if the caller blocked.
-const (
-	callRunning uint32 = iota
-	callBlocked
-	callReady
-)
-
-// ready marks the call done, and wakes the caller if it blocked.
-func (c *callWait) ready() {
-	if c.state.Swap(callReady) == callBlocked {
-		c.done <- struct{}{}
-	}
-}
-
-// wait waits for ready, spinning first if spin is set.
-func (c *callWait) wait(spin bool) {
-	if spin && spinUntil(func() bool { return c.state.Load() == callReady }) {
-		return
-	}
-	if c.state.CompareAndSwap(callRunning, callBlocked) {
-		<-c.done
-	}
-}
-
-// callWait is a reusable one-shot wait of a caller for a serial loop.
-type callWait struct {
-	state atomic.Uint32
-	done  chan struct{} // carries the wake-up of a caller that blocked
-}
-
-// reset makes the wait reusable for the next call.
-func (c *callWait) reset() { c.state.Store(callRunning) }

@@ -97,7 +97,7 @@ type mapWorker[R any] struct {
 	wake chan struct{}
 
 	// Serial loops: the call's outcome, and a signal that it has run.
-	reply chan struct{}
+	reply reply
 	r     R
 	err   error
 	p     *PanicError

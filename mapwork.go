@@ -15,7 +15,7 @@ func (m *mapRun[A, R]) work() {
 	m.loop.wearLabels()
 	w := &mapWorker[R]{wake: chanFor[struct{}](m.loop, 1)}
 	if m.loop.serial {
-		w.reply = chanFor[struct{}](m.loop, 1)
+		w.reply.done = chanFor[struct{}](m.loop, 1)
 	}
 	var (
 		t       uint64
@@ -145,7 +145,8 @@ func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, p *PanicError, err error) {
 	l := m.loop
 	if l.serial {
-		l.await(w.reply)
+		w.reply.wait(l)
+		w.reply.reset()
 		return w.r, w.p, w.err
 	}
 	if l.slots != nil {
@@ -170,7 +171,7 @@ func (m *mapRun[A, R]) enqueue(w *mapWorker[R], v A) {
 	// What stays if fn calls runtime.Goexit; w holds the previous call's.
 	w.r, w.p, w.err = m.exitedResult(v), nil, errGoexit
 	m.loop.enqueue(func() {
-		defer func() { w.reply <- struct{}{} }()
+		defer w.reply.ready()
 		w.r, w.p, w.err = mapCall(m.ctx, m.fn, v)
 	})
 }

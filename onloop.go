@@ -123,12 +123,13 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 		// Not through Call: teardown must run even on a closing loop and
 		// with a done ctx. The count held since Enter keeps the loop's
 		// goroutine serving.
-		done := chanFor[struct{}](x.loop, 0)
+		done := reply{done: x.loop.replyChan()}
 		x.loop.enqueue(func() {
-			defer close(done)
+			defer done.ready()
 			exit()
 		})
-		x.loop.await(done)
+		done.wait(x.loop)
+		x.loop.replies.Put(done.done)
 	} else if s := x.loop.lentTo(); s != nil {
 		s.do(exit) // on the loop's thread
 	} else {

@@ -54,21 +54,40 @@ func spin(ready func() bool) bool {
 // again within it, and an idle loop, which ran nothing, does not spin.
 const spinBudget = 20 * time.Microsecond
 
-// await receives from ch, a reply from l's goroutine; on a LockOSThread
-// loop it spins for it first, as a blocking Call does (see spinUntil).
-func (l *Loop) await(ch chan struct{}) {
-	if l.lockOS && spinUntil(func() bool {
-		select {
-		case <-ch:
-			return true
-		default:
-			return false
-		}
-	}) {
+// A reply is a caller's wait for a job it queued on a serial loop, reusable
+// once reset: the loop's goroutine marks it ready, and wakes the caller
+// through its channel only if the caller blocked. On a LockOSThread loop
+// the caller spins first (see spinUntil).
+type reply struct {
+	state atomic.Uint32
+	done  chan struct{} // capacity one: carries the wake-up of a caller that blocked
+}
+
+const (
+	replyPending uint32 = iota
+	replyBlocked
+	replyReady
+)
+
+// ready marks the job done, and wakes the caller if it blocked.
+func (r *reply) ready() {
+	if r.state.Swap(replyReady) == replyBlocked {
+		r.done <- struct{}{}
+	}
+}
+
+// wait waits for ready.
+func (r *reply) wait(l *Loop) {
+	if l.lockOS && spinUntil(func() bool { return r.state.Load() == replyReady }) {
 		return
 	}
-	<-ch
+	if r.state.CompareAndSwap(replyPending, replyBlocked) {
+		<-r.done
+	}
 }
+
+// reset makes the reply reusable for the next job.
+func (r *reply) reset() { r.state.Store(replyPending) }
 
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
 // whether it holds. The spinner keeps its processor: a goroutine locked to

@@ -214,7 +214,7 @@ func (r *run[T]) inline(body func(T, error) bool) (broke bool) {
 // produced n values (or ends); the values are batched inside the coroutine,
 // so a step costs one coroutine switch pair however large n is.
 func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
-	s := &stepper[T]{r: r, loop: l, reply: l.replyChan()}
+	s := &stepper[T]{r: r, loop: l, reply: reply{done: l.replyChan()}}
 	if n = max(n, 1); n == 1 {
 		s.buf = s.one[:0]
 	} else {
@@ -228,7 +228,7 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 			s.stopping = true
 			s.do()
 		}
-		l.replies.Put(s.reply) // every step's reply was received: empty
+		l.replies.Put(s.reply.done) // every step's wake-up was received: empty
 	}()
 	for {
 		s.do()
@@ -259,11 +259,11 @@ type stepper[T any] struct {
 	one      [1]T // buf's array in lockstep
 	yield    func([]T) bool
 	id       uint64 // the coroutine's goroutine
-	reply    chan struct{}
+	reply    reply
 }
 
 func (s *stepper[T]) run() {
-	defer func() { s.reply <- struct{}{} }()
+	defer s.reply.ready()
 	defer s.loop.owner.Store(s.loop.owner.Load())
 	if s.stopping {
 		s.stop()
@@ -318,12 +318,12 @@ func (s *stepper[T]) do() {
 		default:
 		}
 	}
-	s.loop.await(s.reply)
+	s.reply.wait(s.loop)
+	s.reply.reset()
 }
 
-// replyChan returns a channel of capacity one, empty, for a serial loop's
-// goroutine to tell a waiter that a job has run; put it back into
-// l.replies once empty again.
+// replyChan returns a channel of capacity one, empty, for a reply; put it
+// back into l.replies once empty again.
 func (l *Loop) replyChan() chan struct{} {
 	if ch, ok := l.replies.Get().(chan struct{}); ok {
 		return ch
