@@ -77,8 +77,7 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	l.track(ctx, &t.work, viaCall, fn)
 	defer l.untrack(&t.work)
 	c.ctx = t
-	l.submit(c)
-	c.reply.wait(l)
+	c.reply.wait(l, l.submit(c))
 	v, err, p := c.v, c.err, c.p
 	var zero T
 	c.loop, c.ctx, c.fn, c.v, c.err, c.p = nil, nil, nil, zero, nil, nil // empty again, so reusable

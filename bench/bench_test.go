@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -79,6 +81,102 @@ func BenchmarkRoundTrip(b *testing.B) {
 			if cpu1, ok1 := cpuTime(); ok && ok1 {
 				b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
+		})
+	}
+}
+
+// BenchmarkRoundTripLoaded is BenchmarkRoundTrip with a CPU-bound goroutine
+// per processor running beside the calls, as in a busy service: a waiter
+// that spins competes with them for the processors.
+func BenchmarkRoundTripLoaded(b *testing.B) {
+	for _, im := range RoundTrip {
+		b.Run(im.Name, func(b *testing.B) {
+			call, stop := im.Run()
+			defer stop()
+			defer loadProcessors()()
+			b.ResetTimer()
+			for i := range b.N {
+				sink = call(i)
+			}
+		})
+	}
+}
+
+// loadProcessors starts a CPU-bound goroutine per processor, and returns a
+// function that stops them and waits for them.
+func loadProcessors() (stop func()) {
+	var halt atomic.Bool
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 0
+			for !halt.Load() {
+				for i := range 1000 {
+					x ^= i * x
+				}
+			}
+			spent.Add(int64(x))
+		}()
+	}
+	return func() {
+		halt.Store(true)
+		wg.Wait()
+	}
+}
+
+var spent atomic.Int64 // what the load computed, so that it is computed
+
+// BenchmarkSparseCalls makes one call a millisecond and reports the CPU time
+// the process burned per call (cpu-ns/op) on all threads, the time between
+// calls included: a dedicated thread that spins long after each call, or
+// wakes without work, shows there. At a thousand calls a second, cpu-ns/op
+// is also the CPU microseconds burned per second.
+func BenchmarkSparseCalls(b *testing.B) {
+	for _, im := range RoundTrip {
+		b.Run(im.Name, func(b *testing.B) {
+			call, stop := im.Run()
+			defer stop()
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			b.ResetTimer()
+			cpu0, ok := cpuTime()
+			for i := range b.N {
+				<-tick.C
+				sink = call(i)
+			}
+			if cpu1, ok1 := cpuTime(); ok && ok1 {
+				b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
+		})
+	}
+}
+
+// BenchmarkIdle has each dedicated goroutine answer a burst of 100 calls and
+// then sit idle for 100 ms, and reports the CPU the process burned while it
+// sat idle, per second of idling (idle-cpu-ns/s): the runtime's own upkeep,
+// the same for all, and whatever the goroutine burns once its calls stop.
+func BenchmarkIdle(b *testing.B) {
+	const idle = 100 * time.Millisecond
+	for _, im := range RoundTrip {
+		b.Run(im.Name, func(b *testing.B) {
+			call, stop := im.Run()
+			defer stop()
+			var burned time.Duration
+			for i := range b.N {
+				for j := range 100 {
+					sink = call(i + j)
+				}
+				cpu0, ok := cpuTime()
+				time.Sleep(idle)
+				cpu1, ok1 := cpuTime()
+				if !ok || !ok1 {
+					return
+				}
+				burned += cpu1 - cpu0
+			}
+			b.ReportMetric(float64(burned)/float64(b.N)*float64(time.Second/idle), "idle-cpu-ns/s")
 		})
 	}
 }

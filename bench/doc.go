@@ -71,9 +71,22 @@ var Jobs = []Job{
 		},
 		Apart: map[string]bool{"errgroup": true, "conc-iter.Map": true}},
 	{Bench: "RoundTrip", Title: "Call round trip to one dedicated goroutine", Unit: "ns/op", Also: "cpu-ns/op", Sizing: "one call",
-		Notes: map[string]string{"synchronicity-serial": "not locked to a thread"},
-		Apart: map[string]bool{"synchronicity-serial": true}},
+		Notes: notLocked, Apart: apart},
+	{Bench: "RoundTripLoaded", Title: "Call round trip under load", Unit: "ns/op", Sizing: "one call, a CPU-bound goroutine per processor beside it",
+		Notes: notLocked, Apart: apart},
+	{Bench: "SparseCalls", Title: "One call a millisecond: CPU burned per call, the wait between calls included", Unit: "cpu-ns/op", Sizing: "one call",
+		Notes: notLocked, Apart: apart},
+	{Bench: "Idle", Title: "CPU burned per second while idle, after a burst of calls", Unit: "idle-cpu-ns/s", Sizing: "100 calls, then 100 ms idle",
+		Notes: notLocked, Apart: apart},
+	{Bench: "SharedResource", Title: "A resource not safe for concurrent use, shared by 64 goroutines", Unit: "ns/op", Also: "p99-ns", Sizing: "one call"},
 }
+
+// notLocked marks the serial loop among the round trips to a locked thread:
+// a different job, shown beside them.
+var (
+	notLocked = map[string]string{"synchronicity-serial": "not locked to a thread"}
+	apart     = map[string]bool{"synchronicity-serial": true}
+)
 
 // loop is the concurrent loop the library's implementations run on. It starts
 // no goroutine of its own, so it can live as long as the process.

@@ -86,6 +86,8 @@ func TestJobs(t *testing.T) {
 	counts := map[string]int{
 		"ProducerRange": len(ProducerRange), "ProducerChan": len(ProducerChan), "EarlyBreak": len(EarlyBreak),
 		"FanOut": len(FanOut), "OrderedMap": len(OrderedMap), "RoundTrip": len(RoundTrip),
+		"RoundTripLoaded": len(RoundTrip), "SparseCalls": len(RoundTrip), "Idle": len(RoundTrip),
+		"SharedResource": len(SharedResource),
 	}
 	if len(Jobs) != len(counts) {
 		t.Errorf("%d jobs described, %d benchmarked", len(Jobs), len(counts))

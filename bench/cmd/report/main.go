@@ -250,7 +250,11 @@ func markdown(res results) string {
 			if spread[bench.Library] > swings || spread[peer] > swings {
 				rough = " (a figure that swings: rough)"
 			}
-			fmt.Fprintf(&b, "\n%s takes %.2f× the time of the fastest other implementation doing the same job, %s%s.\n", bench.Library, lib/med[peer], peer, rough)
+			what := "takes %.2f× the time of the fastest"
+			if !strings.HasPrefix(j.Unit, "ns/") {
+				what = "burns %.2f× the " + j.Unit + " of the thriftiest"
+			}
+			fmt.Fprintf(&b, "\n%s "+what+" other implementation doing the same job, %s%s.\n", bench.Library, lib/med[peer], peer, rough)
 		}
 	}
 	return b.String()
