@@ -90,7 +90,7 @@ func TestGoidMatchesStack(t *testing.T) {
 func bothContexts(t *testing.T, test func(*testing.T)) {
 	t.Run("probed", test)
 	t.Run("plain", func(t *testing.T) {
-		defer sy.ForceContextFallback()()
+		t.Cleanup(sy.ForceContextFallback())
 		test(t)
 	})
 }
@@ -100,7 +100,7 @@ func bothContexts(t *testing.T, test func(*testing.T)) {
 func goidsRead(t *testing.T, test func(*testing.T)) {
 	t.Run("goid", test)
 	t.Run("stack-goid", func(t *testing.T) {
-		defer sy.ForceGoidFromStack()()
+		t.Cleanup(sy.ForceGoidFromStack()) // after the test's loops have closed
 		test(t)
 	})
 }
@@ -110,7 +110,7 @@ func goidsRead(t *testing.T, test func(*testing.T)) {
 func bothGoids(t *testing.T, test func(*testing.T)) {
 	goidsRead(t, test)
 	t.Run("no-goid", func(t *testing.T) {
-		defer sy.ForceGoidFallback()()
+		t.Cleanup(sy.ForceGoidFallback())
 		test(t)
 	})
 }
