@@ -199,66 +199,52 @@ func BenchmarkCall(b *testing.B) {
 			}
 		})
 	}
-	// The async form, a future waited for at once, per hop as a Call is.
-	for _, c := range []struct {
-		name string
-		loop *sy.Loop
-	}{{"serial-go", serial}, {"locked-go", locked}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for range b.N {
-				v, _ := sy.Go(ctx, c.loop, work).Result()
-				sink += v
-			}
-		})
-	}
-	// A range over a producer of two values, beside the Call on the same
-	// loop: setup, two values and the end, in lockstep.
+	// The other forms on the serial and locked loops, beside their Call:
+	// each op is one use of the form, of as many hops as its comment says.
 	two := func(ctx context.Context, yield func(int) bool) error {
 		_ = yield(1) && yield(2)
 		return nil
 	}
-	for _, c := range []struct {
-		name string
-		loop *sy.Loop
-	}{{"serial-seq2", serial}, {"locked-seq2", locked}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for range b.N {
-				for v := range sy.Seq(ctx, c.loop, two) {
-					sink += v
-				}
-			}
-		})
-	}
-	// A Map of four inputs on the same loops: its calls run there one by one.
 	four := []int{1, 2, 3, 4}
 	double := func(_ context.Context, v int) (int, error) { return 2 * v, nil }
-	for _, c := range []struct {
+	forms := []struct {
 		name string
-		loop *sy.Loop
-	}{{"serial-map4", serial}, {"locked-map4", locked}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for range b.N {
-				for v := range sy.Map(ctx, c.loop, slices.Values(four), double) {
-					sink += v
-				}
+		use  func(l *sy.Loop, cm sy.ContextManager[int])
+	}{
+		// A future waited for at once: one hop, as a Call.
+		{"go", func(l *sy.Loop, _ sy.ContextManager[int]) {
+			v, _ := sy.Go(ctx, l, work).Result()
+			sink += v
+		}},
+		// A range over a producer of two values: setup, two values and the
+		// end, in lockstep; three hops.
+		{"seq2", func(l *sy.Loop, _ sy.ContextManager[int]) {
+			for v := range sy.Seq(ctx, l, two) {
+				sink += v
 			}
-		})
+		}},
+		// A Map of four inputs: its calls run on the loop one by one.
+		{"map4", func(l *sy.Loop, _ sy.ContextManager[int]) {
+			for v := range sy.Map(ctx, l, slices.Values(four), double) {
+				sink += v
+			}
+		}},
+		// A manager's Enter and exit, run on the loop: two hops.
+		{"enter", func(_ *sy.Loop, cm sy.ContextManager[int]) { _ = useManager(ctx, cm) }},
 	}
-	// Enter and exit of a manager run on the same loops: two hops.
-	for _, c := range []struct {
-		name string
-		loop *sy.Loop
-	}{{"serial-enter", serial}, {"locked-enter", locked}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			cm := sy.OnLoop[int](c.loop, &benchCM{})
-			for range b.N {
-				_ = useManager(ctx, cm)
-			}
-		})
+	for _, f := range forms {
+		for _, l := range []struct {
+			name string
+			loop *sy.Loop
+		}{{"serial", serial}, {"locked", locked}} {
+			b.Run(l.name+"-"+f.name, func(b *testing.B) {
+				b.ReportAllocs()
+				cm := sy.OnLoop[int](l.loop, &benchCM{})
+				for range b.N {
+					f.use(l.loop, cm)
+				}
+			})
+		}
 	}
 	// The hand-written serial call: a request and a reply channel to one
 	// dedicated goroutine. The reply channel is reused, its cheapest form.
