@@ -77,7 +77,8 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 	l.track(ctx, &t.work, viaCall, fn)
 	defer l.untrack(&t.work)
 	c.ctx = t
-	c.reply.wait(l, l.submit(c))
+	l.submit(c)
+	c.reply.wait(l)
 	v, err, p := c.v, c.err, c.p
 	var zero T
 	c.loop, c.ctx, c.fn, c.v, c.err, c.p = nil, nil, nil, zero, nil, nil // empty again, so reusable

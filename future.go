@@ -16,7 +16,6 @@ import (
 type Future[T any] struct {
 	state   atomic.Uint32 // pending → settling → settled
 	promise bool          // made by NewPromise, so without a loop
-	woke    bool          // its job woke its serial loop's goroutine; see reply
 	val     T
 	err     error
 	rec     *panicRecord // how the task panicked, and whether that was observed
@@ -146,7 +145,7 @@ func (f *Future[T]) Result() (T, error) {
 // the task a thread-locked loop runs for a call.
 func (f *Future[T]) spun() bool {
 	l := f.ctx.loop
-	return l != nil && l.lockOS && !f.woke && spinUntil(spinBudget, func() bool { return f.state.Load() == settled })
+	return l != nil && l.lockOS && spinUntil(func() bool { return f.state.Load() == settled })
 }
 
 // ranHere runs the future's task on the spot, if the caller is the goroutine
@@ -313,7 +312,7 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 	// fn travels with the goroutine, not in f, so that it is let go of
 	// when the task ends: one small allocation, the closure with both.
 	if l.serial {
-		f.woke = l.submit(&futureJob[T]{f, fn})
+		l.submit(&futureJob[T]{f, fn})
 	} else {
 		go f.run(fn)
 	}

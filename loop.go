@@ -62,10 +62,8 @@ type Loop struct {
 	callPools sync.Map                  // see callPool
 	lastPool  atomic.Pointer[typedPool] // see callPool
 	replies   sync.Pool                 // see replyChan
-	// With LockOSThread: the queue has jobs (set under mu), and how long
-	// the loop's goroutine spins for the next one; see idleSpin.
+	// With LockOSThread: the queue has jobs (set under mu); see idleSpin.
 	pending atomic.Bool
-	idleFor time.Duration
 
 	work    atomic.Pointer[workTable] // the work in flight, see track
 	clock   atomic.Int64              // a recent clock reading, see clockEvery

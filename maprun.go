@@ -98,7 +98,6 @@ type mapWorker[R any] struct {
 
 	// Serial loops: the call's outcome, and a signal that it has run.
 	reply reply
-	woke  bool // the call's job woke the loop's goroutine
 	r     R
 	err   error
 	p     *PanicError

@@ -145,7 +145,7 @@ func (m *mapRun[A, R]) settle(t uint64, r R, err error) {
 func (m *mapRun[A, R]) call(w *mapWorker[R], v A) (r R, p *PanicError, err error) {
 	l := m.loop
 	if l.serial {
-		w.reply.wait(l, w.woke)
+		w.reply.wait(l)
 		w.reply.reset()
 		return w.r, w.p, w.err
 	}
@@ -170,7 +170,7 @@ func (m *mapRun[A, R]) exitedResult(v A) (r R) {
 func (m *mapRun[A, R]) enqueue(w *mapWorker[R], v A) {
 	// What stays if fn calls runtime.Goexit; w holds the previous call's.
 	w.r, w.p, w.err = m.exitedResult(v), nil, errGoexit
-	w.woke = m.loop.enqueue(func() {
+	m.loop.enqueue(func() {
 		defer w.reply.ready()
 		w.r, w.p, w.err = mapCall(m.ctx, m.fn, v)
 	})

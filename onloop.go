@@ -124,11 +124,11 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 		// with a done ctx. The count held since Enter keeps the loop's
 		// goroutine serving.
 		done := reply{done: x.loop.replyChan()}
-		woke := x.loop.enqueue(func() {
+		x.loop.enqueue(func() {
 			defer done.ready()
 			exit()
 		})
-		done.wait(x.loop, woke)
+		done.wait(x.loop)
 		x.loop.replies.Put(done.done)
 	} else if s := x.loop.lentTo(); s != nil {
 		s.do(exit) // on the loop's thread

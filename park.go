@@ -19,13 +19,11 @@ func (w *waiter) park(ch chan struct{}, ready func() bool) {
 	<-ch
 }
 
-// wake wakes the parked side, if any, and reports whether it did.
-func (w *waiter) wake(ch chan struct{}) bool {
+// wake wakes the parked side, if any.
+func (w *waiter) wake(ch chan struct{}) {
 	if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
 		ch <- struct{}{}
-		return true
 	}
-	return false
 }
 
 // spin looks at ready for a while before its caller parks: with more than
@@ -53,16 +51,13 @@ func spin(ready func() bool) bool {
 // two sides of a call to such a loop spin briefly before they block: the
 // loop for the next job after it has run one, the caller for the result.
 // The spin is bounded by spinBudget, so a loop that has gone idle blocks
-// again within it, and an idle loop, which ran nothing, does not spin; a
-// loop's own spin for its next job adapts below that (see idleSpin).
+// again within it, and an idle loop, which ran nothing, does not spin.
 const spinBudget = 20 * time.Microsecond
 
 // A reply is a caller's wait for a job it queued on a serial loop, reusable
 // once reset: the loop's goroutine marks it ready, and wakes the caller
 // through its channel only if the caller blocked. On a LockOSThread loop
-// the caller spins first (see spinUntil), unless its job had to wake the
-// loop's goroutine: a thread that sleeps takes longer to wake than a spin
-// lasts.
+// the caller spins first (see spinUntil).
 type reply struct {
 	state atomic.Uint32
 	done  chan struct{} // capacity one: carries the wake-up of a caller that blocked
@@ -81,9 +76,9 @@ func (r *reply) ready() {
 	}
 }
 
-// wait waits for ready; woke is what submitting the job reported.
-func (r *reply) wait(l *Loop, woke bool) {
-	if l.lockOS && !woke && spinUntil(spinBudget, func() bool { return r.state.Load() == replyReady }) {
+// wait waits for ready.
+func (r *reply) wait(l *Loop) {
+	if l.lockOS && spinUntil(func() bool { return r.state.Load() == replyReady }) {
 		return
 	}
 	if r.state.CompareAndSwap(replyPending, replyBlocked) {
@@ -94,7 +89,7 @@ func (r *reply) wait(l *Loop, woke bool) {
 // reset makes the reply reusable for the next job.
 func (r *reply) reset() { r.state.Store(replyPending) }
 
-// spinUntil polls cond until it holds or budget has passed, and reports
+// spinUntil polls cond until it holds or spinBudget has passed, and reports
 // whether it holds. The spinner keeps its processor: a goroutine locked to
 // a thread must not yield it, or its thread would sleep until the
 // scheduler hands the goroutine back. So with one processor (GOMAXPROCS=1)
@@ -102,7 +97,7 @@ func (r *reply) reset() { r.state.Store(replyPending) }
 // needs to make cond true, and every call would pay the whole budget. The
 // number of polls is bounded too, since inside a testing/synctest bubble
 // the clock stands still while anything runs.
-func spinUntil(budget time.Duration, cond func() bool) bool {
+func spinUntil(cond func() bool) bool {
 	if runtime.GOMAXPROCS(0) == 1 {
 		return cond()
 	}
@@ -115,7 +110,7 @@ func spinUntil(budget time.Duration, cond func() bool) bool {
 		if i%64 == 0 { // the clock costs more than a poll
 			if start.IsZero() {
 				start = time.Now()
-			} else if time.Since(start) > budget {
+			} else if time.Since(start) > spinBudget {
 				break
 			}
 		}

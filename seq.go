@@ -311,14 +311,14 @@ func (s *stepper[T]) put(v T) bool {
 
 // do runs the next step on the loop's goroutine and returns once it has.
 func (s *stepper[T]) do() {
-	woke := s.loop.submit(s)
+	s.loop.submit(s)
 	if k := s.r.kick; k != nil {
 		select {
 		case k <- struct{}{}:
 		default:
 		}
 	}
-	s.reply.wait(s.loop, woke)
+	s.reply.wait(s.loop)
 	s.reply.reset()
 }
 

@@ -168,12 +168,11 @@ func (j jobFunc) run()  { j() }
 func (jobFunc) finish() {}
 
 // enqueue hands fn to a serial loop's goroutine; see submit.
-func (l *Loop) enqueue(fn func()) (woke bool) { return l.submit(jobFunc(fn)) }
+func (l *Loop) enqueue(fn func()) { l.submit(jobFunc(fn)) }
 
-// submit hands a job to a serial loop's goroutine, and reports whether the
-// goroutine was parked, and woken. The queue is unbounded, so a job may
-// submit more work without deadlocking.
-func (l *Loop) submit(j job) (woke bool) {
+// submit hands a job to a serial loop's goroutine. The queue is unbounded,
+// so a job may submit more work without deadlocking.
+func (l *Loop) submit(j job) {
 	l.mu.Lock()
 	l.queue = append(l.queue, j)
 	l.queued++
@@ -181,12 +180,12 @@ func (l *Loop) submit(j job) (woke bool) {
 		l.pending.Store(true)
 	}
 	l.mu.Unlock()
-	return l.poke()
+	l.poke()
 }
 
 // poke wakes a serial loop's goroutine if it is parked: a busy loop, or
 // one spinning for work, costs its callers a look at one flag.
-func (l *Loop) poke() bool { return l.idle.wake(l.wake) }
+func (l *Loop) poke() { l.idle.wake(l.wake) }
 
 // onLoop reports whether the caller is the goroutine running the serial
 // loop's current job.
@@ -256,19 +255,6 @@ func callStandIn[T any](s *standIn, l *Loop, ctx *task, fn func(context.Context)
 // idleSpin is what a thread-locked loop does when its queue is empty, before
 // it blocks: it spins for new work or the loop's end. It has not parked, so
 // submit does not wake it.
-//
-// How long it spins adapts to how the loop is called: the spin halves each
-// time it runs out with no job, down to a sixteenth of spinBudget, and
-// doubles each time a job comes in it. A loop called in bursts catches the
-// next call of each caller; one called now and then burns little CPU
-// after each call before its thread sleeps.
 func (l *Loop) idleSpin() {
-	if l.idleFor == 0 {
-		l.idleFor = spinBudget
-	}
-	if spinUntil(l.idleFor, func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 }) {
-		l.idleFor = min(2*l.idleFor, spinBudget)
-	} else {
-		l.idleFor = max(l.idleFor/2, spinBudget/16)
-	}
+	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 })
 }
