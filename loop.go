@@ -57,7 +57,7 @@ type Loop struct {
 	idle      waiter // the loop's goroutine waits for a job on wake
 	batch     []job  // jobs taken from queue, run from next on; owned by the runner
 	next      int
-	owner     atomic.Uint64             // id of the goroutine running a job, 0 when idle
+	owner     atomic.Uint64             // id of the goroutine running the loop's jobs; see runQueue
 	standIn   atomic.Pointer[standIn]   // with LockOSThread, see standIn
 	callPools sync.Map                  // see callPool
 	lastPool  atomic.Pointer[typedPool] // see callPool
