@@ -264,7 +264,6 @@ func (l *Loop) timeWork(w *inflight) {
 func (l *Loop) Stats() Stats {
 	l = orDefault(l)
 	var s Stats
-	var ended uint64
 	if t := l.work.Load(); t != nil {
 		for i := range t {
 			sh := &t[i]
@@ -274,11 +273,10 @@ func (l *Loop) Stats() Stats {
 			s.Failed += sh.ended[failed]
 			s.Canceled += sh.ended[canceled]
 			s.Panicked += sh.ended[panicked]
-			ended += sh.ended[succeeded] + sh.ended[failed] + sh.ended[canceled] + sh.ended[panicked]
 			sh.mu.Unlock()
 		}
 	}
-	s.InFlight = int(s.Started - ended)
+	s.InFlight = int(s.Started - s.Succeeded - s.Failed - s.Canceled - s.Panicked)
 	s.Waiting = int(l.waiting.Load())
 	if l.serial {
 		s.Waiting += int(l.queuedJobs())
