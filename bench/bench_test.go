@@ -87,44 +87,82 @@ func BenchmarkRoundTrip(b *testing.B) {
 
 // BenchmarkRoundTripLoaded is BenchmarkRoundTrip with a CPU-bound goroutine
 // per processor running beside the calls, as in a busy service: a waiter
-// that spins competes with them for the processors.
+// that spins competes with them for the processors. It reports the share
+// of the processors' time the load got (load-%): the scheduler may leave
+// the load waiting while two goroutines hand a processor back and forth,
+// and then the calls are fast because the load, not the caller, was
+// starved.
 func BenchmarkRoundTripLoaded(b *testing.B) {
 	for _, im := range RoundTrip {
 		b.Run(im.Name, func(b *testing.B) {
 			call, stop := im.Run()
 			defer stop()
-			defer loadProcessors()()
+			rate := loadRate()
+			unload := loadProcessors()
 			b.ResetTimer()
 			for i := range b.N {
 				sink = call(i)
 			}
+			b.StopTimer()
+			rounds, window := unload()
+			cpus := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+			b.ReportMetric(100*float64(rounds)/(rate*window.Seconds()*float64(cpus)), "load-%")
 		})
 	}
 }
 
 // loadProcessors starts a CPU-bound goroutine per processor, and returns a
-// function that stops them and waits for them.
-func loadProcessors() (stop func()) {
+// function that stops them, waits for them, and returns the rounds of work
+// they did and the time they had.
+//
+// It returns once every one of them has run: a goroutine made runnable and
+// then displaced by a ping-pong of two others on one processor can wait
+// behind them indefinitely (the scheduler runs the goroutine just readied
+// next, and the displaced one sits in the processor's local queue), so a
+// round trip measured beside load that has never run would measure no
+// load at all.
+func loadProcessors() (stop func() (rounds int64, window time.Duration)) {
 	var halt atomic.Bool
-	var wg sync.WaitGroup
+	var total atomic.Int64
+	var wg, running sync.WaitGroup
+	start := time.Now()
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
+		running.Add(1)
 		go func() {
 			defer wg.Done()
-			x := 0
-			for !halt.Load() {
-				for i := range 1000 {
-					x ^= i * x
-				}
-			}
-			spent.Add(int64(x))
+			running.Done()
+			total.Add(loadRounds(&halt))
 		}()
 	}
-	return func() {
+	running.Wait()
+	return func() (int64, time.Duration) {
 		halt.Store(true)
 		wg.Wait()
+		return total.Load(), time.Since(start)
 	}
 }
+
+// loadRounds burns CPU in rounds until halt, and returns how many it did.
+func loadRounds(halt *atomic.Bool) int64 {
+	x, rounds := 0, int64(0)
+	for ; !halt.Load(); rounds++ {
+		for i := range 1000 {
+			x ^= i * x
+		}
+	}
+	spent.Add(int64(x))
+	return rounds
+}
+
+// loadRate returns the rounds a second of loadRounds on a processor of its
+// own, measured once.
+var loadRate = sync.OnceValue(func() float64 {
+	var halt atomic.Bool
+	start := time.Now()
+	time.AfterFunc(50*time.Millisecond, func() { halt.Store(true) })
+	return float64(loadRounds(&halt)) / time.Since(start).Seconds()
+})
 
 var spent atomic.Int64 // what the load computed, so that it is computed
 

@@ -72,7 +72,7 @@ var Jobs = []Job{
 		Apart: map[string]bool{"errgroup": true, "conc-iter.Map": true}},
 	{Bench: "RoundTrip", Title: "Call round trip to one dedicated goroutine", Unit: "ns/op", Also: "cpu-ns/op", Sizing: "one call",
 		Notes: notLocked, Apart: apart},
-	{Bench: "RoundTripLoaded", Title: "Call round trip under load", Unit: "ns/op", Sizing: "one call, a CPU-bound goroutine per processor beside it",
+	{Bench: "RoundTripLoaded", Title: "Call round trip under load", Unit: "ns/op", Also: "load-%", Sizing: "one call, a CPU-bound goroutine per processor beside it",
 		Notes: notLocked, Apart: apart},
 	{Bench: "SparseCalls", Title: "One call a millisecond: CPU burned per call, the wait between calls included", Unit: "cpu-ns/op", Sizing: "one call",
 		Notes: notLocked, Apart: apart},
