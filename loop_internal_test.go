@@ -186,13 +186,15 @@ func TestCrowded(t *testing.T) {
 	}
 
 	saved := crowdMetrics
-	t.Cleanup(func() { crowdMetrics = saved })
+	t.Cleanup(func() { crowdMetrics = saved; crowd.blind.Store(false) })
 	crowdMetrics = []string{"/no/such/count:goroutines", saved[1]}
 	crowdedNow, known := sampleCrowd(s)
 	assert.False(t, known)
 	assert.False(t, crowdedNow)
-	crowd.crowded.Store(false)
+	crowd.crowded.Store(true) // as if a sample had found a crowd
+	crowd.asks.Store(0)       // the next ask samples
 	for range 2 * crowdEvery {
 		require.False(t, crowded(), "with counts the runtime does not know")
 	}
+	assert.True(t, crowd.blind.Load(), "sampling stops")
 }

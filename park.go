@@ -127,6 +127,7 @@ func spinUntil(cond func() bool) bool {
 var crowd struct {
 	asks    atomic.Uint32 // crowded's calls; it samples every crowdEvery
 	crowded atomic.Bool
+	blind   atomic.Bool      // the runtime does not count: no more samples
 	looking atomic.Bool      // one sampler at a time; it owns samples
 	samples []metrics.Sample // of crowdMetrics
 }
@@ -146,13 +147,16 @@ var crowdMetrics = []string{"/sched/goroutines/running:goroutines", "/sched/goro
 // mean the spin takes a processor from work. Where the runtime does not
 // count them it answers false, and a spin is as long as it always was.
 func crowded() bool {
+	if crowd.blind.Load() {
+		return false
+	}
 	if crowd.asks.Add(1)%crowdEvery == 1 && crowd.looking.CompareAndSwap(false, true) {
 		if crowd.samples == nil {
 			crowd.samples = make([]metrics.Sample, len(crowdMetrics))
 		}
-		if c, known := sampleCrowd(crowd.samples); known {
-			crowd.crowded.Store(c)
-		}
+		c, known := sampleCrowd(crowd.samples)
+		crowd.crowded.Store(c)
+		crowd.blind.Store(!known)
 		crowd.looking.Store(false)
 	}
 	return crowd.crowded.Load()
