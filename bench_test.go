@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"iter"
+	"runtime"
 	"runtime/trace"
 	"slices"
 	"sync"
@@ -262,6 +263,72 @@ func BenchmarkCall(b *testing.B) {
 			reqs <- work
 			sink += <-reply
 		}
+	})
+}
+
+// BenchmarkCallShared has several goroutines call one serial or locked
+// loop at once, as the goroutines of a program share a resource that is
+// not safe for concurrent use, or bound to a thread: an op is one call.
+func BenchmarkCallShared(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name    string
+		opt     sy.Option
+		callers int
+	}{
+		{"serial-g4", sy.Serial(), 4},
+		{"locked-g4", sy.LockOSThread(), 4},
+		{"locked-g16", sy.LockOSThread(), 16},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			l := sy.New(c.opt)
+			defer l.Close()
+			n := 0 // the resource: touched on the loop only
+			var wg sync.WaitGroup
+			for range c.callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range b.N / c.callers {
+						_, _ = sy.Call(ctx, l, func(context.Context) (int, error) { n++; return n, nil })
+					}
+				}()
+			}
+			wg.Wait()
+			if n != b.N/c.callers*c.callers {
+				b.Fatalf("%d calls applied, want %d", n, b.N/c.callers*c.callers)
+			}
+		})
+	}
+	// The hand-written form: a goroutine locked to its thread serving a
+	// channel of requests, each with its reply channel.
+	b.Run("handwritten-locked-g4", func(b *testing.B) {
+		type req struct {
+			fn    func() int
+			reply chan int
+		}
+		reqs := make(chan req)
+		go func() {
+			runtime.LockOSThread()
+			for r := range reqs {
+				r.reply <- r.fn()
+			}
+		}()
+		defer close(reqs)
+		n := 0
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				reply := make(chan int)
+				for range b.N / 4 {
+					reqs <- req{func() int { n++; return n }, reply}
+					<-reply
+				}
+			}()
+		}
+		wg.Wait()
 	})
 }
 

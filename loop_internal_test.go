@@ -3,10 +3,8 @@ package synchronicity
 import (
 	"context"
 	"runtime"
-	"runtime/metrics"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -152,49 +150,4 @@ func TestUnobservedPanicsAreNeverSilent(t *testing.T) {
 		require.NoError(t, l.Close())
 		assert.Empty(t, w.String())
 	})
-}
-
-// A locked loop's spins go by the runtime's count of goroutines that want a
-// processor: goroutines kept busy beyond the processors make a crowd, a
-// quiet process none, and where the runtime does not count them (before
-// Go 1.26, or a name it does not know) there is never a crowd and spins
-// are as long as ever.
-func TestCrowded(t *testing.T) {
-	s := make([]metrics.Sample, len(crowdMetrics))
-	if _, known := sampleCrowd(s); known {
-		var stop atomic.Bool
-		var started, done sync.WaitGroup
-		for range runtime.GOMAXPROCS(0) + 2 {
-			started.Add(1)
-			done.Add(1)
-			go func() {
-				defer done.Done()
-				started.Done()
-				for !stop.Load() {
-				}
-			}()
-		}
-		started.Wait()
-		crowdedNow, _ := sampleCrowd(s)
-		stop.Store(true)
-		done.Wait()
-		assert.True(t, crowdedNow, "%d busy goroutines on %d processors", runtime.GOMAXPROCS(0)+2, runtime.GOMAXPROCS(0))
-		crowdedNow, _ = sampleCrowd(s)
-		assert.False(t, crowdedNow, "a quiet process")
-	} else {
-		t.Log("the runtime does not count running and runnable goroutines")
-	}
-
-	saved := crowdMetrics
-	t.Cleanup(func() { crowdMetrics = saved; crowd.blind.Store(false) })
-	crowdMetrics = []string{"/no/such/count:goroutines", saved[1]}
-	crowdedNow, known := sampleCrowd(s)
-	assert.False(t, known)
-	assert.False(t, crowdedNow)
-	crowd.crowded.Store(true) // as if a sample had found a crowd
-	crowd.asks.Store(0)       // the next ask samples
-	for range 2 * crowdEvery {
-		require.False(t, crowded(), "with counts the runtime does not know")
-	}
-	assert.True(t, crowd.blind.Load(), "sampling stops")
 }

@@ -31,10 +31,7 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // next one. A loop called now and then so burns up to 20µs of CPU after
 // each call; one with nothing to do burns none. Neither side spins with
 // GOMAXPROCS=1, where a spinner would hold the only processor the other
-// side needs, nor, from Go 1.26 on, while the runtime counts more
-// goroutines running or ready to run than there are processors, plus one:
-// on a busy process a spinner would take a processor from other work, or
-// from the other side itself, waiting behind it (sampled every 128 spins).
+// side needs.
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
 // Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run

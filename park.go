@@ -2,7 +2,6 @@ package synchronicity
 
 import (
 	"runtime"
-	"runtime/metrics"
 	"sync/atomic"
 	"time"
 )
@@ -98,12 +97,8 @@ func (r *reply) reset() { r.state.Store(replyPending) }
 // needs to make cond true, and every call would pay the whole budget. The
 // number of polls is bounded too, since inside a testing/synctest bubble
 // the clock stands still while anything runs.
-//
-// Nor does it spin while more goroutines want a processor than there are
-// (see crowded): then the other side, woken, may be queued behind the
-// spinner, and the spin takes the processor from it or from other work.
 func spinUntil(cond func() bool) bool {
-	if runtime.GOMAXPROCS(0) == 1 || crowded() {
+	if runtime.GOMAXPROCS(0) == 1 {
 		return cond()
 	}
 	const maxPolls = 1 << 14
@@ -121,60 +116,4 @@ func spinUntil(cond func() bool) bool {
 		}
 	}
 	return cond()
-}
-
-// crowd is what crowded last found, and when to look again.
-var crowd struct {
-	asks    atomic.Uint32 // crowded's calls; it samples every crowdEvery
-	crowded atomic.Bool
-	blind   atomic.Bool      // the runtime does not count: no more samples
-	looking atomic.Bool      // one sampler at a time; it owns samples
-	samples []metrics.Sample // of crowdMetrics
-}
-
-// crowdEvery is how many of crowded's answers one sample serves: a sample
-// takes a microsecond or two and the scheduler's lock.
-const crowdEvery = 128
-
-// crowdMetrics are the runtime's counts of goroutines running and ready to
-// run, which it keeps from Go 1.26 on.
-var crowdMetrics = []string{"/sched/goroutines/running:goroutines", "/sched/goroutines/runnable:goroutines"}
-
-// crowded reports whether, when last sampled, more goroutines wanted a
-// processor than there are processors, plus one: the spinner's other side,
-// woken and waiting for a processor, may be one of them, and a spin is how
-// the two sides come to run side by side (see spinBudget); others waiting
-// mean the spin takes a processor from work. Where the runtime does not
-// count them it answers false, and a spin is as long as it always was.
-func crowded() bool {
-	if crowd.blind.Load() {
-		return false
-	}
-	if crowd.asks.Add(1)%crowdEvery == 1 && crowd.looking.CompareAndSwap(false, true) {
-		if crowd.samples == nil {
-			crowd.samples = make([]metrics.Sample, len(crowdMetrics))
-		}
-		c, known := sampleCrowd(crowd.samples)
-		crowd.crowded.Store(c)
-		crowd.blind.Store(!known)
-		crowd.looking.Store(false)
-	}
-	return crowd.crowded.Load()
-}
-
-// sampleCrowd reads crowdMetrics into s and reports whether they show a
-// crowd, and whether the runtime knows them.
-func sampleCrowd(s []metrics.Sample) (crowded, known bool) {
-	for i, name := range crowdMetrics {
-		s[i].Name = name
-	}
-	metrics.Read(s)
-	var n uint64
-	for _, v := range s {
-		if v.Value.Kind() != metrics.KindUint64 {
-			return false, false
-		}
-		n += v.Value.Uint64()
-	}
-	return n > uint64(runtime.GOMAXPROCS(0))+1, true
 }
