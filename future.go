@@ -145,7 +145,12 @@ func (f *Future[T]) Result() (T, error) {
 // the task a thread-locked loop runs for a call.
 func (f *Future[T]) spun() bool {
 	l := f.ctx.loop
-	return l != nil && l.lockOS && spinUntil(func() bool { return f.state.Load() == settled })
+	if l == nil || !l.lockOS {
+		return false
+	}
+	l.callers.Add(1) // see crowded
+	defer l.callers.Add(-1)
+	return spinUntil(func() bool { return f.state.Load() == settled })
 }
 
 // ranHere runs the future's task on the spot, if the caller is the goroutine

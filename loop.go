@@ -64,6 +64,8 @@ type Loop struct {
 	replies   sync.Pool                 // see replyChan
 	// With LockOSThread: the queue has jobs (set under mu); see idleSpin.
 	pending atomic.Bool
+	// With LockOSThread: callers waiting for the loop; see crowded.
+	callers atomic.Int32
 
 	work    atomic.Pointer[workTable] // the work in flight, see track
 	clock   atomic.Int64              // a recent clock reading, see clockEvery

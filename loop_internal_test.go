@@ -3,8 +3,10 @@ package synchronicity
 import (
 	"context"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -150,4 +152,72 @@ func TestUnobservedPanicsAreNeverSilent(t *testing.T) {
 		require.NoError(t, l.Close())
 		assert.Empty(t, w.String())
 	})
+}
+
+// A locked loop's spins go by whether goroutines other than the locked
+// loops' own and their callers' want every processor: goroutines kept busy
+// beyond the processors are such a crowd, a quiet process is none, and a
+// locked loop's goroutine and callers are discounted.
+func TestCrowded(t *testing.T) {
+	s := make([]metrics.Sample, len(crowdMetrics))
+	if _, known := wanting(s); !known {
+		t.Skip("the runtime does not count running and runnable goroutines (before Go 1.26); TestNotCrowdedWhereUncounted covers that")
+	}
+	procs := int64(runtime.GOMAXPROCS(0))
+
+	var stop atomic.Bool
+	var started, done sync.WaitGroup
+	for range procs + 2 {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			for !stop.Load() {
+				runtime.KeepAlive(&stop)
+			}
+		}()
+	}
+	started.Wait()
+	// The test's goroutine counts itself; in a spin the sampler is a
+	// locked loop's goroutine or caller, and discounted.
+	busy, _ := wanting(s)
+	stop.Store(true)
+	done.Wait()
+	assert.GreaterOrEqual(t, busy-1-lockedWanting(), procs, "%d busy goroutines on %d processors", procs+2, procs)
+	if procs > 1 { // with one processor there is no spin to decide
+		runtime.Gosched() // the busy goroutines finish exiting
+		quiet, _ := wanting(s)
+		assert.Less(t, quiet-1-lockedWanting(), procs, "a quiet process")
+	}
+
+	l := New(LockOSThread())
+	_, err := Call(context.Background(), l, func(context.Context) (int, error) { return 1, nil })
+	require.NoError(t, err)
+	for !l.idle.asleep.Load() { // the loop parks once its spin for more work ends
+		runtime.Gosched()
+	}
+	assert.Equal(t, int64(0), lockedWanting(), "a parked loop")
+	l.callers.Add(3)
+	assert.Equal(t, int64(3), lockedWanting(), "its waiting callers")
+	l.callers.Add(-3)
+	require.NoError(t, l.Close())
+	assert.Equal(t, int64(0), lockedWanting(), "a closed loop")
+}
+
+// Where the runtime does not count goroutines (before Go 1.26, or a name it
+// does not know) there is never a crowd, spins are as long as ever, and
+// sampling stops.
+func TestNotCrowdedWhereUncounted(t *testing.T) {
+	saved := crowdMetrics
+	t.Cleanup(func() { crowdMetrics = saved; crowd.blind.Store(false) })
+	crowdMetrics = []string{"/no/such/count:goroutines", saved[1]}
+	_, known := wanting(make([]metrics.Sample, len(crowdMetrics)))
+	assert.False(t, known)
+	crowd.crowded.Store(true) // as if a sample had found a crowd
+	crowd.asks.Store(0)       // the next ask samples
+	for range 2 * crowdEvery {
+		require.False(t, crowded(), "with counts the runtime does not know")
+	}
+	assert.True(t, crowd.blind.Load(), "sampling stops")
 }

@@ -31,7 +31,11 @@ func Serial() Option { return func(l *Loop) { l.serial = true } }
 // next one. A loop called now and then so burns up to 20µs of CPU after
 // each call; one with nothing to do burns none. Neither side spins with
 // GOMAXPROCS=1, where a spinner would hold the only processor the other
-// side needs.
+// side needs, nor, from Go 1.26 on, while other goroutines could fill every
+// processor: on a busy process the other side, woken, may be waiting behind
+// the spinner. Goroutines waiting on a locked loop are not counted as such
+// work: their spins are what keep a busy loop's hand-offs fast. The count
+// is the runtime's (runtime/metrics), sampled once per 128 spins.
 func LockOSThread() Option { return func(l *Loop) { l.serial, l.lockOS = true, true } }
 
 // Limit bounds how many calls of a concurrent loop ([Call], [Go], [Map]) run

@@ -2,13 +2,17 @@ package synchronicity
 
 import (
 	"runtime"
+	"runtime/metrics"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // waiter is one side's "I am parked" flag; paired with a channel of
 // capacity one, it lets the other side wake it without losing a wake-up.
-type waiter struct{ parked atomic.Bool }
+// Its asleep flag is up while the side is blocked, from before it blocks
+// until its waker has woken it.
+type waiter struct{ parked, asleep atomic.Bool }
 
 // park blocks until woken, unless ready already holds once the flag is up.
 func (w *waiter) park(ch chan struct{}, ready func() bool) {
@@ -16,12 +20,14 @@ func (w *waiter) park(ch chan struct{}, ready func() bool) {
 	if ready() && w.parked.CompareAndSwap(true, false) {
 		return
 	}
+	w.asleep.Store(true)
 	<-ch
 }
 
 // wake wakes the parked side, if any.
 func (w *waiter) wake(ch chan struct{}) {
 	if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
+		w.asleep.Store(false) // it wants a processor again
 		ch <- struct{}{}
 	}
 }
@@ -76,10 +82,15 @@ func (r *reply) ready() {
 	}
 }
 
-// wait waits for ready.
+// wait waits for ready. A caller of a LockOSThread loop counts among its
+// callers meanwhile (see crowded).
 func (r *reply) wait(l *Loop) {
-	if l.lockOS && spinUntil(func() bool { return r.state.Load() == replyReady }) {
-		return
+	if l.lockOS {
+		l.callers.Add(1)
+		defer l.callers.Add(-1)
+		if spinUntil(func() bool { return r.state.Load() == replyReady }) {
+			return
+		}
 	}
 	if r.state.CompareAndSwap(replyPending, replyBlocked) {
 		<-r.done
@@ -97,8 +108,12 @@ func (r *reply) reset() { r.state.Store(replyPending) }
 // needs to make cond true, and every call would pay the whole budget. The
 // number of polls is bounded too, since inside a testing/synctest bubble
 // the clock stands still while anything runs.
+//
+// Nor does it spin while goroutines other than the locked loops' own and
+// their callers' could fill every processor (see crowded): then the other
+// side, woken, may wait behind the spinner, which keeps it from running.
 func spinUntil(cond func() bool) bool {
-	if runtime.GOMAXPROCS(0) == 1 {
+	if runtime.GOMAXPROCS(0) == 1 || crowded() {
 		return cond()
 	}
 	const maxPolls = 1 << 14
@@ -116,4 +131,95 @@ func spinUntil(cond func() bool) bool {
 		}
 	}
 	return cond()
+}
+
+// lockedLoops are the LockOSThread loops whose goroutines run.
+var lockedLoops struct {
+	sync.Mutex
+	all map[*Loop]struct{}
+}
+
+// countLocked adds l to lockedLoops, or takes it out.
+func countLocked(l *Loop, in bool) {
+	lockedLoops.Lock()
+	defer lockedLoops.Unlock()
+	if !in {
+		delete(lockedLoops.all, l)
+		return
+	}
+	if lockedLoops.all == nil {
+		lockedLoops.all = make(map[*Loop]struct{})
+	}
+	lockedLoops.all[l] = struct{}{}
+}
+
+// crowd is what crowded last found, and when to look again.
+var crowd struct {
+	asks    atomic.Uint32 // crowded's calls; it samples every crowdEvery
+	crowded atomic.Bool
+	blind   atomic.Bool      // the runtime does not count: no more samples
+	looking atomic.Bool      // one sampler at a time; it owns samples
+	samples []metrics.Sample // of crowdMetrics
+}
+
+// crowdEvery is how many of crowded's answers one sample serves: a sample
+// takes a microsecond or two and the scheduler's lock.
+const crowdEvery = 128
+
+// crowdMetrics are the runtime's counts of goroutines running and ready to
+// run, which it keeps from Go 1.26 on.
+var crowdMetrics = []string{"/sched/goroutines/running:goroutines", "/sched/goroutines/runnable:goroutines"}
+
+// crowded reports whether, when last sampled, goroutines other than the
+// locked loops' own and their callers' wanted as many processors as there
+// are: then a spin takes a processor that the other side, or that work,
+// needs. A loop's callers are left out because their spins are what keep
+// a busy loop's hand-offs fast. Where the runtime does not count
+// goroutines (before Go 1.26) it answers false: spins as long as ever.
+func crowded() bool {
+	if crowd.blind.Load() {
+		return false
+	}
+	if crowd.asks.Add(1)%crowdEvery == 1 && crowd.looking.CompareAndSwap(false, true) {
+		if crowd.samples == nil {
+			crowd.samples = make([]metrics.Sample, len(crowdMetrics))
+		}
+		n, known := wanting(crowd.samples)
+		crowd.crowded.Store(known && n-lockedWanting() >= int64(runtime.GOMAXPROCS(0)))
+		crowd.blind.Store(!known)
+		crowd.looking.Store(false)
+	}
+	return crowd.crowded.Load()
+}
+
+// wanting reads crowdMetrics into s and returns how many goroutines are
+// running or ready to run, and whether the runtime counts them.
+func wanting(s []metrics.Sample) (n int64, known bool) {
+	for i, name := range crowdMetrics {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	for _, v := range s {
+		if v.Value.Kind() != metrics.KindUint64 {
+			return 0, false
+		}
+		n += int64(v.Value.Uint64())
+	}
+	return n, true
+}
+
+// lockedWanting returns how many of the goroutines that want a processor
+// may be the locked loops' own and their callers': a loop's goroutine
+// unless it sleeps, and its callers waiting for it.
+func lockedWanting() int64 {
+	lockedLoops.Lock()
+	defer lockedLoops.Unlock()
+	var n int64
+	for l := range lockedLoops.all {
+		n += int64(l.callers.Load())
+		if !l.idle.asleep.Load() {
+			n++
+		}
+	}
+	return n
 }

@@ -13,6 +13,8 @@ func (l *Loop) serve() {
 		// Never unlocked: the thread ends with this goroutine, so no other
 		// goroutine inherits state a thread-affine library left on it.
 		runtime.LockOSThread()
+		countLocked(l, true)
+		defer countLocked(l, false)
 	}
 	l.wearLabels()
 	l.runQueue(goid())
