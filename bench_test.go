@@ -252,13 +252,15 @@ func BenchmarkCall(b *testing.B) {
 	b.Run("roundtrip", func(b *testing.B) {
 		b.ReportAllocs()
 		reqs, reply := make(chan func(context.Context) (int, error)), make(chan int)
+		done := make(chan struct{})
 		go func() {
+			defer close(done)
 			for fn := range reqs {
 				v, _ := fn(ctx)
 				reply <- v
 			}
 		}()
-		defer close(reqs)
+		defer func() { close(reqs); <-done }()
 		for range b.N {
 			reqs <- work
 			sink += <-reply
@@ -307,14 +309,15 @@ func BenchmarkCallShared(b *testing.B) {
 			fn    func() int
 			reply chan int
 		}
-		reqs := make(chan req)
+		reqs, done := make(chan req), make(chan struct{})
 		go func() {
+			defer close(done)
 			runtime.LockOSThread()
 			for r := range reqs {
 				r.reply <- r.fn()
 			}
 		}()
-		defer close(reqs)
+		defer func() { close(reqs); <-done }()
 		n := 0
 		var wg sync.WaitGroup
 		for range 4 {

@@ -10,17 +10,19 @@ import (
 
 // waiter is one side's "I am parked" flag; paired with a channel of
 // capacity one, it lets the other side wake it without losing a wake-up.
-// Its asleep flag is up while the side is blocked, from before it blocks
-// until its waker has woken it.
+// Its asleep flag is up while the side neither runs nor wants to: raised
+// before the parked flag, so that a waker, which lowers it, always comes
+// after.
 type waiter struct{ parked, asleep atomic.Bool }
 
 // park blocks until woken, unless ready already holds once the flag is up.
 func (w *waiter) park(ch chan struct{}, ready func() bool) {
+	w.asleep.Store(true)
 	w.parked.Store(true)
 	if ready() && w.parked.CompareAndSwap(true, false) {
+		w.asleep.Store(false)
 		return
 	}
-	w.asleep.Store(true)
 	<-ch
 }
 

@@ -81,8 +81,8 @@ var Jobs = []Job{
 	{Bench: "SharedResource", Title: "A resource not safe for concurrent use, shared by 64 goroutines", Unit: "ns/op", Also: "p99-ns", Sizing: "one call"},
 }
 
-// notLocked marks the serial loop among the round trips to a locked thread:
-// a different job, shown beside them.
+// notLocked and apart mark the serial loop among the round trips to a
+// locked thread: a different job, shown beside them and not compared.
 var (
 	notLocked = map[string]string{"synchronicity-serial": "not locked to a thread"}
 	apart     = map[string]bool{"synchronicity-serial": true}
