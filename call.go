@@ -93,6 +93,7 @@ func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T
 // serialCall is a blocking call's job on a serial loop. The caller waits
 // for it, so it can be reused: one pool of them per result type.
 type serialCall[T any] struct {
+	q     jobLink
 	loop  *Loop
 	ctx   *task
 	fn    func(context.Context) (T, error)
@@ -132,6 +133,7 @@ type typedPool struct {
 
 func (c *serialCall[T]) run()               { c.v, c.p, c.err = runTask(c.loop, c.ctx, c.fn) }
 func (c *serialCall[T]) working() *inflight { return &c.ctx.work }
+func (c *serialCall[T]) link() *jobLink     { return &c.q }
 
 func (c *serialCall[T]) finish() {
 	c.loop.release()

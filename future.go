@@ -317,7 +317,7 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 	// fn travels with the goroutine, not in f, so that it is let go of
 	// when the task ends: one small allocation, the closure with both.
 	if l.serial {
-		l.submit(&futureJob[T]{f, fn})
+		l.submit(&futureJob[T]{f: f, fn: fn})
 	} else {
 		go f.run(fn)
 	}
@@ -328,6 +328,7 @@ func Go[T any](ctx context.Context, l *Loop, fn func(context.Context) (T, error)
 // future on the loop's own goroutine runs it there and then, if it has not
 // started (see Loop.runPending).
 type futureJob[T any] struct {
+	q  jobLink
 	f  *Future[T]
 	fn func(context.Context) (T, error)
 }
@@ -336,6 +337,7 @@ func (j *futureJob[T]) run()               { j.f.run(j.fn) }
 func (*futureJob[T]) finish()              {}
 func (j *futureJob[T]) of() any            { return &j.f.ctx }
 func (j *futureJob[T]) working() *inflight { return &j.f.ctx.work }
+func (j *futureJob[T]) link() *jobLink     { return &j.q }
 
 func (f *Future[T]) run(fn func(context.Context) (T, error)) {
 	l := f.ctx.loop

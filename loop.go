@@ -38,9 +38,16 @@ type Loop struct {
 	labeled context.Context // a labelsOnly, see wearLabels
 	cancel  context.CancelCauseFunc
 
-	// state counts tasks in flight, with closedBit set once the loop refuses
-	// new work and drainedBit once the count reached zero after that.
-	state   atomic.Int64
+	// What each call writes, on a cache line of its own: state counts tasks
+	// in flight, with closedBit set once the loop refuses new work and
+	// drainedBit once the count reached zero after that; a serial loop's
+	// queue and the flag of its goroutine's wait for it.
+	_     [64]byte
+	state atomic.Int64
+	queue jobQueue
+	idle  waiter // a serial loop's goroutine waits for a job on wake
+	_     [64 - 8 - 16 - 2]byte
+
 	drained chan struct{}
 	born    int64          // wall clock when made, in ns: see foreign
 	bg      sync.WaitGroup // the serial runner
@@ -49,28 +56,23 @@ type Loop struct {
 	interrupt bool
 	watcher   *watcher // with CancelOnInterrupt
 
-	// Serial loops: a queue the runner goroutine drains in order.
-	mu        sync.Mutex
-	queue     []job
-	queued    int64 // jobs ever queued, under mu; see queuedJobs
-	wake      chan struct{}
-	idle      waiter // the loop's goroutine waits for a job on wake
-	batch     []job  // jobs taken from queue, run from next on; owned by the runner
+	// Serial loops: what the runner goroutine owns, and what callers read.
+	batch     []job // jobs taken from queue, run from next on
 	next      int
+	ran       atomic.Int64 // jobs taken from the queue; Stats reads it
+	_         [64 - 24 - 8 - 8]byte
+	wake      chan struct{}
 	owner     atomic.Uint64             // id of the goroutine running the loop's jobs; see runQueue
 	standIn   atomic.Pointer[standIn]   // with LockOSThread, see standIn
 	callPools sync.Map                  // see callPool
 	lastPool  atomic.Pointer[typedPool] // see callPool
 	replies   sync.Pool                 // see replyChan
-	// With LockOSThread: the queue has jobs (set under mu); see idleSpin.
-	pending atomic.Bool
 	// With LockOSThread: callers waiting for the loop; see crowded.
 	callers atomic.Int32
 
 	work    atomic.Pointer[workTable] // the work in flight, see track
 	clock   atomic.Int64              // a recent clock reading, see clockEvery
 	waiting atomic.Int64              // calls waiting for a turn under Limit
-	ran     atomic.Int64              // jobs a serial loop has taken from its queue
 	timing  timing                    // the durations Stats shows
 	holding holding                   // what the serial goroutine runs, with ReportSlow
 

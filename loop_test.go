@@ -204,6 +204,50 @@ func testSerialLoopKeepsOrder(t *testing.T) {
 	}
 }
 
+// Work queued by many goroutines at once runs one at a time, each
+// goroutine's in the order it queued it, and none is lost or run twice.
+func TestSerialLoopKeepsEachCallersOrder(t *testing.T) {
+	for _, opts := range [][]sy.Option{{sy.Serial()}, {sy.LockOSThread()}} {
+		l := sy.New(opts...)
+		const callers, each = 8, 500
+		last := make([]int, callers) // touched by the loop's goroutine only
+		for g := range last {
+			last[g] = -1
+		}
+		var running atomic.Int32
+		var wg sync.WaitGroup
+		for g := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fs := make([]*sy.Future[int], each)
+				for i := range fs {
+					fs[i] = sy.Go(context.Background(), l, func(ctx context.Context) (int, error) {
+						if running.Add(1) != 1 {
+							t.Error("two jobs ran at once")
+						}
+						defer running.Add(-1)
+						if last[g] != i-1 {
+							t.Errorf("caller %d: job %d ran after job %d", g, i, last[g])
+						}
+						last[g] = i
+						return i, nil
+					})
+				}
+				vs, err := sy.All(context.Background(), fs...)
+				assert.NoError(t, err)
+				assert.Len(t, vs, each)
+			}()
+		}
+		wg.Wait()
+		require.NoError(t, l.Close())
+		for g := range last {
+			assert.Equal(t, each-1, last[g])
+		}
+		assert.Equal(t, uint64(callers*each), l.Stats().Succeeded)
+	}
+}
+
 // Close cancels a task whose context carries the loop's values but not its
 // cancellation.
 func TestCloseCancelsTaskWithLoopValuesOnly(t *testing.T) {

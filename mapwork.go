@@ -170,11 +170,24 @@ func (m *mapRun[A, R]) exitedResult(v A) (r R) {
 func (m *mapRun[A, R]) enqueue(w *mapWorker[R], v A) {
 	// What stays if fn calls runtime.Goexit; w holds the previous call's.
 	w.r, w.p, w.err = m.exitedResult(v), nil, errGoexit
-	m.loop.enqueue(func() {
-		defer w.reply.ready()
-		w.r, w.p, w.err = mapCall(m.ctx, m.fn, v)
-	})
+	m.loop.submit(&mapJob[A, R]{m: m, w: w, v: v})
 }
+
+// mapJob is the call of a Map's fn with one input on a serial loop.
+type mapJob[A, R any] struct {
+	q jobLink
+	m *mapRun[A, R]
+	w *mapWorker[R]
+	v A
+}
+
+func (j *mapJob[A, R]) run() {
+	defer j.w.reply.ready()
+	j.w.r, j.w.p, j.w.err = mapCall(j.m.ctx, j.m.fn, j.v)
+}
+
+func (*mapJob[A, R]) finish()          {}
+func (j *mapJob[A, R]) link() *jobLink { return &j.q }
 
 // idleUntilNeeded waits while there is nothing to take and another worker
 // reads (or the ring is full): briefly looking again, then parked until the

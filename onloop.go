@@ -123,13 +123,10 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 		// Not through Call: teardown must run even on a closing loop and
 		// with a done ctx. The count held since Enter keeps the loop's
 		// goroutine serving.
-		done := reply{done: x.loop.replyChan()}
-		x.loop.enqueue(func() {
-			defer done.ready()
-			exit()
-		})
-		done.wait(x.loop)
-		x.loop.replies.Put(done.done)
+		j := &waitedJob{fn: exit, reply: reply{done: x.loop.replyChan()}}
+		x.loop.submit(j)
+		j.reply.wait(x.loop)
+		x.loop.replies.Put(j.reply.done)
 	} else if s := x.loop.lentTo(); s != nil {
 		s.do(exit) // on the loop's thread
 	} else {

@@ -249,6 +249,7 @@ func (r *run[T]) serial(l *Loop, n int, body func(T, error) bool) (broke bool) {
 // for the stream on the loop's own goroutine can run them (see
 // stream.pump).
 type stepper[T any] struct {
+	q        jobLink
 	r        *run[T]
 	loop     *Loop
 	next     func() ([]T, bool) // the coroutine, from the first step on
@@ -278,8 +279,9 @@ func (s *stepper[T]) run() {
 	_, s.more = s.next()
 }
 
-func (*stepper[T]) finish()   {}
-func (s *stepper[T]) of() any { return s.r.key }
+func (*stepper[T]) finish()          {}
+func (s *stepper[T]) link() *jobLink { return &s.q }
+func (s *stepper[T]) of() any        { return s.r.key }
 
 // steps is the coroutine: it runs p, handing over buf each time it fills.
 func (s *stepper[T]) steps(yield func([]T) bool) {

@@ -3,6 +3,8 @@ package synchronicity
 import (
 	"context"
 	"runtime"
+	"slices"
+	"sync/atomic"
 )
 
 // serve is a serial loop's goroutine: it runs queued jobs in order until the
@@ -93,28 +95,48 @@ func (l *Loop) runQueue(id uint64) {
 // take makes the queued jobs the batch to run, and reports whether there
 // are any.
 func (l *Loop) take() bool {
-	l.mu.Lock()
-	l.batch, l.queue, l.next = l.queue, l.batch[:0], 0
-	if l.lockOS {
-		l.pending.Store(false)
-	}
-	l.mu.Unlock()
+	l.batch, l.next = l.batch[:0], 0
+	l.drain()
 	return len(l.batch) > 0
 }
 
-// hasQueued reports whether jobs are queued.
-func (l *Loop) hasQueued() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.queue) > 0
+// drain moves the queued jobs to the end of the batch, in the order they
+// were queued.
+func (l *Loop) drain() {
+	if l.queue.head.Load() == nil {
+		return
+	}
+	from := len(l.batch)
+	for q := l.queue.head.Swap(nil); q != nil; {
+		l.batch = append(l.batch, q.job)
+		q, q.next, q.job = q.next, nil, nil
+	}
+	slices.Reverse(l.batch[from:])
 }
+
+// hasQueued reports whether jobs are queued.
+func (l *Loop) hasQueued() bool { return l.queue.head.Load() != nil }
 
 // queuedJobs returns how many jobs are queued and have not started.
 func (l *Loop) queuedJobs() int64 {
 	ran := l.ran.Load() // first: ran never passes queued
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.queued - ran
+	return l.queue.count.Load() - ran
+}
+
+// jobQueue is a serial loop's queue: a stack that callers push jobs onto
+// without a lock, and that the loop's goroutine takes whole and reverses.
+// Callers contend for one cache line, which each push takes once, and the
+// loop takes many jobs with one swap.
+type jobQueue struct {
+	head  atomic.Pointer[jobLink]
+	count atomic.Int64 // jobs ever queued; see queuedJobs
+}
+
+// jobLink is a job's place in the queue. A job is queued at most once at a
+// time, so it carries its own, and queueing it allocates nothing.
+type jobLink struct {
+	next *jobLink
+	job  job
 }
 
 // A job is a piece of a serial loop's work: run runs on the loop goroutine,
@@ -122,6 +144,7 @@ func (l *Loop) queuedJobs() int64 {
 type job interface {
 	run()
 	finish()
+	link() *jobLink
 }
 
 // A taskJob is a job of one piece of work, which a wait for that work on
@@ -131,8 +154,8 @@ type taskJob interface {
 	of() any
 }
 
-// noJob takes the place in the queue of a job that ran ahead of its turn.
-var noJob = jobFunc(func() {})
+// noJob takes the place in the batch of a job that ran ahead of its turn.
+var noJob job = &funcJob{fn: func() {}}
 
 // runPending runs the queued job of the work named key here and now, on
 // the loop's goroutine, and reports whether it found one: a wait there for
@@ -149,11 +172,11 @@ func (l *Loop) runPending(key any) bool {
 		}
 		return nil
 	}
-	j := take(l.batch[l.next:]) // the loop goroutine's own: no lock
+	j := take(l.batch[l.next:])
 	if j == nil {
-		l.mu.Lock()
-		j = take(l.queue)
-		l.mu.Unlock()
+		from := len(l.batch)
+		l.drain() // behind the batch: the rest keep their turn
+		j = take(l.batch[from:])
 	}
 	if j == nil {
 		return false
@@ -163,25 +186,47 @@ func (l *Loop) runPending(key any) bool {
 	return true
 }
 
-// jobFunc is a job with nothing to do at its finish.
-type jobFunc func()
+// funcJob is a job that calls a function, with nothing to do at its finish.
+type funcJob struct {
+	q  jobLink
+	fn func()
+}
 
-func (j jobFunc) run()  { j() }
-func (jobFunc) finish() {}
+func (j *funcJob) run()           { j.fn() }
+func (*funcJob) finish()          {}
+func (j *funcJob) link() *jobLink { return &j.q }
+
+// waitedJob is a job that calls a function, for a caller waiting on its
+// reply.
+type waitedJob struct {
+	q     jobLink
+	fn    func()
+	reply reply
+}
+
+func (j *waitedJob) run() {
+	defer j.reply.ready()
+	j.fn()
+}
+
+func (*waitedJob) finish()          {}
+func (j *waitedJob) link() *jobLink { return &j.q }
 
 // enqueue hands fn to a serial loop's goroutine; see submit.
-func (l *Loop) enqueue(fn func()) { l.submit(jobFunc(fn)) }
+func (l *Loop) enqueue(fn func()) { l.submit(&funcJob{fn: fn}) }
 
 // submit hands a job to a serial loop's goroutine. The queue is unbounded,
 // so a job may submit more work without deadlocking.
 func (l *Loop) submit(j job) {
-	l.mu.Lock()
-	l.queue = append(l.queue, j)
-	l.queued++
-	if l.lockOS {
-		l.pending.Store(true)
+	l.queue.count.Add(1) // before the job can run: ran never passes it
+	q := j.link()
+	q.job = j
+	for {
+		q.next = l.queue.head.Load()
+		if l.queue.head.CompareAndSwap(q.next, q) {
+			break
+		}
 	}
-	l.mu.Unlock()
 	l.poke()
 }
 
@@ -258,5 +303,5 @@ func callStandIn[T any](s *standIn, l *Loop, ctx *task, fn func(context.Context)
 // it blocks: it spins for new work or the loop's end. It has not parked, so
 // submit does not wake it.
 func (l *Loop) idleSpin() {
-	spinUntil(func() bool { return l.pending.Load() || l.state.Load()&drainedBit != 0 })
+	spinUntil(func() bool { return l.hasQueued() || l.state.Load()&drainedBit != 0 })
 }
