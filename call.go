@@ -69,6 +69,10 @@ func (l *Loop) callCtx(ctx context.Context) *task {
 // callSerial runs fn on a serial loop's goroutine and waits for it. The
 // caller has counted the task in.
 func callSerial[T any](l *Loop, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	// Counted out here, not by the loop's goroutine once fn has run: that
+	// goroutine is what every caller waits for, and the count's cache line
+	// is what every caller writes.
+	defer l.release()
 	pool := callPool[T](l)
 	c := pool.Get().(*serialCall[T])
 	c.loop, c.fn, c.err = l, fn, errGoexit
@@ -135,7 +139,4 @@ func (c *serialCall[T]) run()               { c.v, c.p, c.err = runTask(c.loop, 
 func (c *serialCall[T]) working() *inflight { return &c.ctx.work }
 func (c *serialCall[T]) link() *jobLink     { return &c.q }
 
-func (c *serialCall[T]) finish() {
-	c.loop.release()
-	c.reply.ready()
-}
+func (c *serialCall[T]) finish() { c.reply.ready() }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Close and Shutdown wait for every piece of the loop's work to return. On
@@ -57,10 +57,13 @@ func (e entry) String() string {
 }
 
 // A loop keeps its work in flight in lists, one under each of tableSize
-// locks; a piece of work joins a list picked at random and leaves it in
-// constant time. Work starting on many cores at once seldom meets at a lock,
-// and a fan-out of any size costs each task the same.
-const tableSize = 64
+// locks; a piece of work joins a list picked as at random (see spread) and
+// leaves it in constant time. Work starting on many cores at once seldom
+// meets at a lock, and a fan-out of any size costs each task the same.
+const (
+	tableBits = 6
+	tableSize = 1 << tableBits
+)
 
 type workTable [tableSize]shard
 
@@ -87,7 +90,10 @@ func now() int64 { return int64(time.Since(clockBase)) }
 // reading is never later than the start, so a report gives each piece of
 // work an upper bound on its age: tight on a busy loop, loose on a loop
 // whose starts are sparse.
-const clockEvery = 32
+const (
+	clockBits  = 5
+	clockEvery = 1 << clockBits
+)
 
 // track adds w to l's work in flight.
 //
@@ -105,8 +111,8 @@ func (l *Loop) track(ctx context.Context, w *inflight, kind entry, what any) {
 	if l.noting() {
 		l.note(ctx, w)
 	}
-	r := rand.Uint32()
-	if r%clockEvery == 0 {
+	h := spread(w)
+	if h>>(64-clockBits) == 0 { // one in clockEvery
 		l.clock.Store(now())
 		w.timed = true
 	}
@@ -115,7 +121,7 @@ func (l *Loop) track(ctx context.Context, w *inflight, kind entry, what any) {
 	if t == nil {
 		t = l.makeTable()
 	}
-	w.list = uint8(r / clockEvery % tableSize)
+	w.list = uint8(h >> (64 - clockBits - tableBits) % tableSize)
 	s := &t[w.list]
 	s.mu.Lock()
 	w.next = s.head
@@ -125,6 +131,14 @@ func (l *Loop) track(ctx context.Context, w *inflight, kind entry, what any) {
 	s.head = w
 	s.started++
 	s.mu.Unlock()
+}
+
+// spread returns well-mixed bits of w's address (Fibonacci hashing), which
+// pick its list and whether it is timed: each piece of work is a new
+// allocation, so they differ from one to the next like random numbers,
+// and cost a multiplication instead of a draw from the runtime's generator.
+func spread(w *inflight) uint64 {
+	return uint64(uintptr(unsafe.Pointer(w))) * 0x9E3779B97F4A7C15
 }
 
 // makeTable makes l's table on its first piece of work: a loop made for

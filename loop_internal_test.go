@@ -221,3 +221,34 @@ func TestNotCrowdedWhereUncounted(t *testing.T) {
 	}
 	assert.True(t, crowd.blind.Load(), "sampling stops")
 }
+
+// Work in flight spreads over every list of the table, and about one piece
+// in clockEvery is timed, though nothing draws a random number.
+func TestTrackSpreads(t *testing.T) {
+	l := New()
+	defer l.Close()
+	const n = 64 * tableSize
+	ws := make([]*inflight, n)
+	for i := range ws {
+		ws[i] = &(&task{}).work // a new allocation each, as work's is
+		l.track(context.Background(), ws[i], viaCall, TestTrackSpreads)
+	}
+	var lists [tableSize]int
+	timed := 0
+	for _, w := range ws {
+		lists[w.list]++
+		if w.timed {
+			timed++
+		}
+	}
+	for i, c := range lists {
+		assert.Greater(t, c, n/tableSize/4, "list %d", i)
+		assert.Less(t, c, n/tableSize*4, "list %d", i)
+	}
+	assert.Greater(t, timed, n/clockEvery/4)
+	assert.Less(t, timed, n/clockEvery*4)
+	for _, w := range ws {
+		l.untrack(w)
+	}
+	assert.Zero(t, l.Stats().InFlight)
+}
