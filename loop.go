@@ -42,11 +42,11 @@ type Loop struct {
 	// in flight, with closedBit set once the loop refuses new work and
 	// drainedBit once the count reached zero after that; a serial loop's
 	// queue and the flag of its goroutine's wait for it.
-	_     [64]byte
+	_     [64]byte // apart from what calls only read
 	state atomic.Int64
 	queue jobQueue
 	idle  waiter // a serial loop's goroutine waits for a job on wake
-	_     [64 - 8 - 16 - 2]byte
+	_     [64 - 8 - 16 - 8]byte
 
 	drained chan struct{}
 	born    int64          // wall clock when made, in ns: see foreign

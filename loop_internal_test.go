@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -251,4 +252,16 @@ func TestTrackSpreads(t *testing.T) {
 		l.untrack(w)
 	}
 	assert.Zero(t, l.Stats().InFlight)
+}
+
+// What every call writes fills one cache line, padded from the fields
+// around it, and a serial loop's own counter is on a line of its own.
+func TestHotFieldsHaveTheirLine(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the padding is sized for 64-bit words")
+	}
+	var l Loop
+	assert.EqualValues(t, 64, unsafe.Offsetof(l.state)-unsafe.Offsetof(l.cancel)-unsafe.Sizeof(l.cancel), "padding before state")
+	assert.EqualValues(t, 64, unsafe.Offsetof(l.drained)-unsafe.Offsetof(l.state), "state, queue and idle")
+	assert.EqualValues(t, 64, unsafe.Offsetof(l.wake)-unsafe.Offsetof(l.batch), "batch, next and ran")
 }

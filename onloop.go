@@ -138,3 +138,19 @@ func (x *loopExit) Exit(ctx context.Context, err error) error {
 	}
 	return res
 }
+
+// waitedJob is a job that calls a function, for a caller waiting on its
+// reply.
+type waitedJob struct {
+	q     jobLink
+	fn    func()
+	reply reply
+}
+
+func (j *waitedJob) run() {
+	defer j.reply.ready()
+	j.fn()
+}
+
+func (*waitedJob) finish()          {}
+func (j *waitedJob) link() *jobLink { return &j.q }

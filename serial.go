@@ -108,8 +108,10 @@ func (l *Loop) drain() {
 	}
 	from := len(l.batch)
 	for q := l.queue.head.Swap(nil); q != nil; {
+		next := q.next
 		l.batch = append(l.batch, q.job)
-		q, q.next, q.job = q.next, nil, nil
+		q.next, q.job = nil, nil // no longer queued: it may be queued again
+		q = next
 	}
 	slices.Reverse(l.batch[from:])
 }
@@ -195,22 +197,6 @@ type funcJob struct {
 func (j *funcJob) run()           { j.fn() }
 func (*funcJob) finish()          {}
 func (j *funcJob) link() *jobLink { return &j.q }
-
-// waitedJob is a job that calls a function, for a caller waiting on its
-// reply.
-type waitedJob struct {
-	q     jobLink
-	fn    func()
-	reply reply
-}
-
-func (j *waitedJob) run() {
-	defer j.reply.ready()
-	j.fn()
-}
-
-func (*waitedJob) finish()          {}
-func (j *waitedJob) link() *jobLink { return &j.q }
 
 // enqueue hands fn to a serial loop's goroutine; see submit.
 func (l *Loop) enqueue(fn func()) { l.submit(&funcJob{fn: fn}) }
