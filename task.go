@@ -20,7 +20,7 @@ import (
 type task struct {
 	parent context.Context // values, deadline and cancellation
 	loop   *Loop           // the loop the task belongs to
-	state  atomic.Uint32   // live, or which end came first
+	state  atomic.Uint32   // live, or which end came first; and watchedBit
 	apart  bool            // parent is not under loop: the loop's end is heard of separately
 	mu     sync.Mutex      // orders cancel with making the watch
 	w      atomic.Pointer[watch]
@@ -38,6 +38,11 @@ const (
 	endedParent
 	endedLoop
 )
+
+// watchedBit is set in a task's state, under mu, once it has a watch made
+// while it was live: from then on it ends under mu, which closes the
+// watch's Done. A task nobody watches ends with one compare-and-swap.
+const watchedBit uint32 = 1 << 31
 
 // watch is a task's part for those who wait for it.
 type watch struct {
@@ -80,7 +85,7 @@ func (t *task) Err() error {
 // a done context never changes its Err or Cause: a task its loop ended
 // stays so when its parent's deadline passes later.
 func (t *task) ended() uint32 {
-	if s := t.state.Load(); s != live {
+	if s := t.state.Load() &^ watchedBit; s != live {
 		if t.w.Load() != nil {
 			// An ender may be between setting the state and closing Done,
 			// which it does under mu: wait for it, so that a caller told
@@ -99,7 +104,7 @@ func (t *task) ended() uint32 {
 	default:
 		return live
 	}
-	return t.state.Load()
+	return t.state.Load() &^ watchedBit
 }
 
 func (t *task) Value(key any) any {
@@ -147,16 +152,33 @@ func (t *task) watching() *watch {
 		return w
 	}
 	w = &watch{done: make(chan struct{})}
-	if t.state.Load() != live {
-		close(w.done)
-	} else {
+	if t.watch() {
 		w.hook(t.parent, t.propagate)
 		if t.apart {
 			w.hook(t.loop.ctx, t.propagate)
 		}
+	} else {
+		close(w.done)
 	}
 	t.w.Store(w)
 	return w
+}
+
+// live reports whether t has not ended.
+func (t *task) live() bool { return t.state.Load()&^watchedBit == live }
+
+// watch sets watchedBit if t is live, and reports whether it was. Called
+// with t.mu held.
+func (t *task) watch() bool {
+	for {
+		s := t.state.Load()
+		if s&^watchedBit != live {
+			return false
+		}
+		if t.state.CompareAndSwap(s, s|watchedBit) {
+			return true
+		}
+	}
 }
 
 // hook has parent's end call f.
@@ -197,24 +219,20 @@ func (t *task) end(how uint32) {
 		}
 		t.cancelPlain(cause)
 	}
+	if t.state.CompareAndSwap(live, how) {
+		return // unwatched: no Done to close, nothing registered
+	}
 	t.mu.Lock()
-	if t.state.Load() != live {
+	if t.state.Load() != live|watchedBit {
 		t.mu.Unlock()
-		return
+		return // ended already
 	}
-	t.state.Store(how)
+	t.state.Store(how | watchedBit)
 	w := t.w.Load()
-	var hooks []func() bool
-	var afters map[*func()]struct{}
-	if w != nil {
-		hooks, afters = w.hooks, w.afters
-		w.hooks, w.afters = nil, nil
-		close(w.done) // under mu: see ended
-	}
+	hooks, afters := w.hooks, w.afters
+	w.hooks, w.afters = nil, nil
+	close(w.done) // under mu: see ended
 	t.mu.Unlock()
-	if w == nil {
-		return
-	}
 	for _, stop := range hooks {
 		stop()
 	}
@@ -229,12 +247,17 @@ func (t *task) end(how uint32) {
 func (t *task) AfterFunc(f func()) (stop func() bool) {
 	key := &f
 	t.mu.Lock()
-	if t.state.Load() != live {
+	var w *watch
+	if t.live() {
+		w = t.watching()
+	}
+	// Ended before, or just now by an end that found it unwatched. Once
+	// watched, a task ends under mu, and so after this unlock.
+	if !t.live() {
 		t.mu.Unlock()
 		go f()
 		return func() bool { return false }
 	}
-	w := t.watching()
 	if w.afters == nil {
 		w.afters = make(map[*func()]struct{})
 	}

@@ -32,3 +32,51 @@ func TestTaskErrImpliesDone(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// A task ended while another goroutine starts watching it (Done, or an
+// AfterFunc as context.AfterFunc and derived contexts register) still
+// closes that Done and runs that function, once: the end that finds the
+// task unwatched and the watch that finds it ended meet in its state.
+func TestTaskEndRacesWatch(t *testing.T) {
+	l := New()
+	defer l.Close()
+	n := 20_000
+	if testing.Short() {
+		n = 2_000
+	}
+	for i := range n {
+		var tk task
+		tk.init(context.Background(), l)
+		ran := make(chan struct{}, 2)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); tk.cancel() }()
+		var done <-chan struct{}
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				done = tk.Done()
+			} else {
+				tk.AfterFunc(func() { ran <- struct{}{} })
+			}
+		}()
+		wg.Wait()
+		if i%2 == 0 {
+			select {
+			case <-done:
+			default:
+				t.Fatal("ended, but the Done made meanwhile is not closed")
+			}
+		} else {
+			<-ran // runs, in a goroutine of its own
+			select {
+			case <-ran:
+				t.Fatal("the AfterFunc ran twice")
+			default:
+			}
+		}
+		if tk.Err() == nil {
+			t.Fatal("cancelled, but Err is nil")
+		}
+	}
+}
