@@ -265,3 +265,16 @@ func TestHotFieldsHaveTheirLine(t *testing.T) {
 	assert.EqualValues(t, 64, unsafe.Offsetof(l.drained)-unsafe.Offsetof(l.state), "state, queue and idle")
 	assert.EqualValues(t, 64, unsafe.Offsetof(l.wake)-unsafe.Offsetof(l.batch), "batch, next and ran")
 }
+
+// A change of GOMAXPROCS reaches the spins within procsEvery waits.
+func TestProcsFollowsGOMAXPROCS(t *testing.T) {
+	was := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(was)
+	for _, n := range []int{1, 3, 2} {
+		runtime.GOMAXPROCS(n)
+		for range procsEvery {
+			procs()
+		}
+		assert.Equal(t, n, procs())
+	}
+}

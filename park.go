@@ -39,7 +39,7 @@ func (w *waiter) wake(ch chan struct{}) {
 // cost far more than a few looks. Mostly it looks in a tight loop; now and
 // then it lets other goroutines of this core run. It reports whether ready.
 func spin(ready func() bool) bool {
-	if runtime.GOMAXPROCS(0) == 1 {
+	if procs() == 1 {
 		return ready()
 	}
 	for i := range 128 {
@@ -102,6 +102,25 @@ func (r *reply) wait(l *Loop) {
 // reset makes the reply reusable for the next job.
 func (r *reply) reset() { r.state.Store(replyPending) }
 
+// procs returns GOMAXPROCS as last read. Reading it takes the scheduler's
+// lock, and every wait that may spin asks, twice for each call to a locked
+// loop; so it is read afresh once in procsEvery asks, and a change is seen
+// within that many.
+func procs() int {
+	if procsRead.asks.Add(1)%procsEvery == 1 {
+		procsRead.n.Store(int32(runtime.GOMAXPROCS(0)))
+	}
+	return int(procsRead.n.Load())
+}
+
+// procsEvery is how many of procs's answers one read of GOMAXPROCS serves.
+const procsEvery = 64
+
+var procsRead struct {
+	asks atomic.Uint32
+	n    atomic.Int32
+}
+
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
 // whether it holds. The spinner keeps its processor: a goroutine locked to
 // a thread must not yield it, or its thread would sleep until the
@@ -115,7 +134,7 @@ func (r *reply) reset() { r.state.Store(replyPending) }
 // their callers' could fill every processor (see crowded): then the other
 // side, woken, may wait behind the spinner, which keeps it from running.
 func spinUntil(cond func() bool) bool {
-	if runtime.GOMAXPROCS(0) == 1 || crowded() {
+	if procs() == 1 || crowded() {
 		return cond()
 	}
 	const maxPolls = 1 << 14
