@@ -135,8 +135,10 @@ func (l *Loop) track(ctx context.Context, w *inflight, kind entry, what any) {
 
 // spread returns well-mixed bits of w's address (Fibonacci hashing), which
 // pick its list and whether it is timed: each piece of work is a new
-// allocation, so they differ from one to the next like random numbers,
-// and cost a multiplication instead of a draw from the runtime's generator.
+// allocation, so consecutive pieces spread evenly over the lists and one in
+// clockEvery is timed, for a multiplication instead of a draw from the
+// runtime's generator. Which pieces are timed follows from where they live,
+// not from chance.
 func spread(w *inflight) uint64 {
 	return uint64(uintptr(unsafe.Pointer(w))) * 0x9E3779B97F4A7C15
 }

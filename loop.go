@@ -38,15 +38,16 @@ type Loop struct {
 	labeled context.Context // a labelsOnly, see wearLabels
 	cancel  context.CancelCauseFunc
 
-	// What each call writes, on a cache line of its own: state counts tasks
-	// in flight, with closedBit set once the loop refuses new work and
-	// drainedBit once the count reached zero after that; a serial loop's
-	// queue and the flag of its goroutine's wait for it.
-	_     [64]byte // apart from what calls only read
+	// What each call writes, a cache line's width from any other field
+	// (wherever the line boundaries fall): state counts tasks in flight,
+	// with closedBit set once the loop refuses new work and drainedBit once
+	// the count reached zero after that; a serial loop's queue and the flag
+	// of its goroutine's wait for it.
+	_     [64]byte
 	state atomic.Int64
 	queue jobQueue
 	idle  waiter // a serial loop's goroutine waits for a job on wake
-	_     [64 - 8 - 16 - 8]byte
+	_     [64]byte
 
 	drained chan struct{}
 	born    int64          // wall clock when made, in ns: see foreign
@@ -56,11 +57,13 @@ type Loop struct {
 	interrupt bool
 	watcher   *watcher // with CancelOnInterrupt
 
-	// Serial loops: what the runner goroutine owns, and what callers read.
+	// Serial loops: what the runner goroutine owns, apart from what
+	// callers read.
+	_         [64]byte
 	batch     []job // jobs taken from queue, run from next on
 	next      int
 	ran       atomic.Int64 // jobs taken from the queue; Stats reads it
-	_         [64 - 24 - 8 - 8]byte
+	_         [64]byte
 	wake      chan struct{}
 	owner     atomic.Uint64             // id of the goroutine running the loop's jobs; see runQueue
 	standIn   atomic.Pointer[standIn]   // with LockOSThread, see standIn

@@ -254,16 +254,17 @@ func TestTrackSpreads(t *testing.T) {
 	assert.Zero(t, l.Stats().InFlight)
 }
 
-// What every call writes fills one cache line, padded from the fields
-// around it, and a serial loop's own counter is on a line of its own.
+// What every call writes is a cache line's width from the fields around
+// it, and so is what a serial loop's goroutine alone writes.
 func TestHotFieldsHaveTheirLine(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("the padding is sized for 64-bit words")
 	}
 	var l Loop
 	assert.EqualValues(t, 64, unsafe.Offsetof(l.state)-unsafe.Offsetof(l.cancel)-unsafe.Sizeof(l.cancel), "padding before state")
-	assert.EqualValues(t, 64, unsafe.Offsetof(l.drained)-unsafe.Offsetof(l.state), "state, queue and idle")
-	assert.EqualValues(t, 64, unsafe.Offsetof(l.wake)-unsafe.Offsetof(l.batch), "batch, next and ran")
+	assert.EqualValues(t, 32+64, unsafe.Offsetof(l.drained)-unsafe.Offsetof(l.state), "state, queue and idle, and padding")
+	assert.EqualValues(t, 64, unsafe.Offsetof(l.batch)-unsafe.Offsetof(l.watcher)-unsafe.Sizeof(l.watcher), "padding before batch")
+	assert.EqualValues(t, 40+64, unsafe.Offsetof(l.wake)-unsafe.Offsetof(l.batch), "batch, next and ran, and padding")
 }
 
 // A change of GOMAXPROCS reaches the spins within procsEvery waits.

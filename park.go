@@ -121,6 +121,8 @@ var procsRead struct {
 	n    atomic.Int32
 }
 
+func init() { procsRead.n.Store(int32(runtime.GOMAXPROCS(0))) }
+
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
 // whether it holds. The spinner keeps its processor: a goroutine locked to
 // a thread must not yield it, or its thread would sleep until the

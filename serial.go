@@ -127,8 +127,9 @@ func (l *Loop) queuedJobs() int64 {
 
 // jobQueue is a serial loop's queue: a stack that callers push jobs onto
 // without a lock, and that the loop's goroutine takes whole and reverses.
-// Callers contend for one cache line, which each push takes once, and the
-// loop takes many jobs with one swap.
+// A push is two atomic writes to one cache line (the count, then the
+// compare-and-swap), with no lock held between them, and the loop takes
+// many jobs with one swap.
 type jobQueue struct {
 	head  atomic.Pointer[jobLink]
 	count atomic.Int64 // jobs ever queued; see queuedJobs
