@@ -108,49 +108,55 @@ func (x *loopExit) end() {
 
 func (x *loopExit) Exit(ctx context.Context, err error) error {
 	defer x.end()
-	res := errExitGoexit // stays if the inner Exit calls runtime.Goexit
-	var p *PanicError
-	exit := func() {
-		defer func() {
-			if r := recover(); r != nil {
-				p = newPanicError(r)
-			}
-		}()
-		defer trace.StartRegion(x.ctx, "Exit").End()
-		res = x.inner.Exit(ctx, err)
-	}
+	j := &exitJob{x: x, ctx: ctx, err: err, res: errExitGoexit}
 	if x.loop.serial && !x.loop.onLoop() {
 		// Not through Call: teardown must run even on a closing loop and
 		// with a done ctx. The count held since Enter keeps the loop's
 		// goroutine serving.
-		j := &waitedJob{fn: exit, reply: reply{done: x.loop.replyChan()}}
+		j.reply.done = x.loop.replyChan()
 		x.loop.submit(j)
 		j.reply.wait(x.loop)
 		x.loop.replies.Put(j.reply.done)
 	} else if s := x.loop.lentTo(); s != nil {
-		s.do(exit) // on the loop's thread
+		s.do(j.call) // on the loop's thread
 	} else {
-		exit()
+		j.call()
 	}
-	x.work.end = outcomeOf(res, p)
-	if p != nil {
-		panic(p)
+	x.work.end = outcomeOf(j.res, j.p)
+	if j.p != nil {
+		panic(j.p)
 	}
-	return res
+	return j.res
 }
 
-// waitedJob is a job that calls a function, for a caller waiting on its
-// reply.
-type waitedJob struct {
+// exitJob is one Exit of an OnLoop use, run on the loop's goroutine: queued
+// there (a serial loop's caller waits on its reply), handed to it by a
+// stand-in, or called there.
+type exitJob struct {
 	q     jobLink
-	fn    func()
+	x     *loopExit
+	ctx   context.Context
+	err   error
+	res   error // errExitGoexit stays if the inner Exit calls runtime.Goexit
+	p     *PanicError
 	reply reply
 }
 
-func (j *waitedJob) run() {
-	defer j.reply.ready()
-	j.fn()
+// call runs the inner manager's Exit, catching its panic.
+func (j *exitJob) call() {
+	defer func() {
+		if r := recover(); r != nil {
+			j.p = newPanicError(r)
+		}
+	}()
+	defer trace.StartRegion(j.x.ctx, "Exit").End()
+	j.res = j.x.inner.Exit(j.ctx, j.err)
 }
 
-func (*waitedJob) finish()          {}
-func (j *waitedJob) link() *jobLink { return &j.q }
+func (j *exitJob) run() {
+	defer j.reply.ready()
+	j.call()
+}
+
+func (*exitJob) finish()          {}
+func (j *exitJob) link() *jobLink { return &j.q }
