@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"runtime/pprof"
@@ -107,6 +108,28 @@ func TestStatsWaiting(t *testing.T) {
 			assert.Equal(t, 2, l.Stats().Waiting)
 			assert.Equal(t, 3, l.Stats().InFlight)
 			releaseAndDrain(t, l, release, first, second, third)
+		})
+	}
+}
+
+// A job that ran ahead of its turn (a wait for it on the loop's own
+// goroutine ran it there) no longer counts as waiting.
+func TestStatsWaitingAfterRunAhead(t *testing.T) {
+	ctx := context.Background()
+	for name, opt := range map[string]sy.Option{"serial": sy.Serial(), "locked": sy.LockOSThread()} {
+		t.Run(name, func(t *testing.T) {
+			l := sy.New(opt)
+			defer l.Close()
+			waiting, err := sy.Call(ctx, l, func(context.Context) (int, error) {
+				a := sy.Go(ctx, l, func(context.Context) (int, error) { return 1, nil })
+				sy.Go(ctx, l, func(context.Context) (int, error) { return 2, nil })
+				if v, err := a.Result(); v != 1 || err != nil { // runs a here, ahead of b
+					return 0, fmt.Errorf("a: %v, %v", v, err)
+				}
+				return l.Stats().Waiting, nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, 1, waiting, "b alone waits")
 		})
 	}
 }

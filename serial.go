@@ -60,7 +60,9 @@ func (l *Loop) runQueue(id uint64) {
 			cur = l.batch[l.next]
 			l.batch[l.next] = nil
 			l.next++
-			l.ran.Add(1)
+			if cur != noJob { // counted when it ran ahead
+				l.ran.Add(1)
+			}
 			if !always {
 				l.owner.Store(id)
 			}
@@ -184,6 +186,7 @@ func (l *Loop) runPending(key any) bool {
 	if j == nil {
 		return false
 	}
+	l.ran.Add(1)
 	j.run()
 	j.finish()
 	return true
