@@ -57,6 +57,10 @@ func loops(t *testing.T) map[string]*sy.Loop {
 	return ls
 }
 
+// serialKinds are the options of the loops that run their work on one
+// goroutine.
+var serialKinds = map[string]sy.Option{"serial": sy.Serial(), "locked": sy.LockOSThread()}
+
 // catch runs fn and returns what it panicked with.
 func recovered(fn func()) (r any) {
 	defer func() { r = recover() }()

@@ -95,7 +95,7 @@ func TestStatsCounts(t *testing.T) {
 // queue (TestStatsWaitingUnderLimit has the calls waiting under Limit).
 func TestStatsWaiting(t *testing.T) {
 	ctx := context.Background()
-	for name, opt := range map[string]sy.Option{"serial": sy.Serial(), "locked": sy.LockOSThread()} {
+	for name, opt := range serialKinds {
 		t.Run(name, func(t *testing.T) {
 			l := sy.New(opt)
 			defer l.Close()
@@ -116,7 +116,7 @@ func TestStatsWaiting(t *testing.T) {
 // goroutine ran it there) no longer counts as waiting.
 func TestStatsWaitingAfterRunAhead(t *testing.T) {
 	ctx := context.Background()
-	for name, opt := range map[string]sy.Option{"serial": sy.Serial(), "locked": sy.LockOSThread()} {
+	for name, opt := range serialKinds {
 		t.Run(name, func(t *testing.T) {
 			l := sy.New(opt)
 			defer l.Close()
