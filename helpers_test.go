@@ -57,9 +57,17 @@ func loops(t *testing.T) map[string]*sy.Loop {
 	return ls
 }
 
-// serialKinds are the options of the loops that run their work on one
-// goroutine.
-var serialKinds = map[string]sy.Option{"serial": sy.Serial(), "locked": sy.LockOSThread()}
+// eachSerialLoop runs test in a subtest for each kind of loop that runs its
+// work on one goroutine, with a new loop, closed when the subtest ends.
+func eachSerialLoop(t *testing.T, test func(t *testing.T, l *sy.Loop)) {
+	for name, opt := range map[string]sy.Option{"serial": sy.Serial(), "locked": sy.LockOSThread()} {
+		t.Run(name, func(t *testing.T) {
+			l := sy.New(opt)
+			t.Cleanup(func() { assert.NoError(t, l.Close()) })
+			test(t, l)
+		})
+	}
+}
 
 // catch runs fn and returns what it panicked with.
 func recovered(fn func()) (r any) {

@@ -216,7 +216,7 @@ func TestNotCrowdedWhereUncounted(t *testing.T) {
 	_, known := wanting(make([]metrics.Sample, len(crowdMetrics)))
 	assert.False(t, known)
 	crowd.crowded.Store(true) // as if a sample had found a crowd
-	crowd.asks.Store(0)       // the next ask samples
+	crowd.asks.asks.Store(0)  // the next ask samples
 	for range 2 * crowdEvery {
 		require.False(t, crowded(), "with counts the runtime does not know")
 	}

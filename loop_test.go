@@ -207,8 +207,7 @@ func testSerialLoopKeepsOrder(t *testing.T) {
 // Work queued by many goroutines at once runs one at a time, each
 // goroutine's in the order it queued it, and none is lost or run twice.
 func TestSerialLoopKeepsEachCallersOrder(t *testing.T) {
-	for _, opts := range [][]sy.Option{{sy.Serial()}, {sy.LockOSThread()}} {
-		l := sy.New(opts...)
+	eachSerialLoop(t, func(t *testing.T, l *sy.Loop) {
 		const callers, each = 8, 500
 		last := make([]int, callers) // touched by the loop's goroutine only
 		for g := range last {
@@ -245,7 +244,7 @@ func TestSerialLoopKeepsEachCallersOrder(t *testing.T) {
 			assert.Equal(t, each-1, last[g])
 		}
 		assert.Equal(t, uint64(callers*each), l.Stats().Succeeded)
-	}
+	})
 }
 
 // Close cancels a task whose context carries the loop's values but not its

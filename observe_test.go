@@ -95,43 +95,35 @@ func TestStatsCounts(t *testing.T) {
 // queue (TestStatsWaitingUnderLimit has the calls waiting under Limit).
 func TestStatsWaiting(t *testing.T) {
 	ctx := context.Background()
-	for name, opt := range serialKinds {
-		t.Run(name, func(t *testing.T) {
-			l := sy.New(opt)
-			defer l.Close()
-			started, release := make(chan struct{}), make(chan struct{})
-			first := sy.Go(ctx, l, blockedTask(started, release))
-			<-started // running: out of the queue
-			// Go queues its job before it returns.
-			second := sy.Go(ctx, l, func(context.Context) (int, error) { return 2, nil })
-			third := sy.Go(ctx, l, func(context.Context) (int, error) { return 3, nil })
-			assert.Equal(t, 2, l.Stats().Waiting)
-			assert.Equal(t, 3, l.Stats().InFlight)
-			releaseAndDrain(t, l, release, first, second, third)
-		})
-	}
+	eachSerialLoop(t, func(t *testing.T, l *sy.Loop) {
+		started, release := make(chan struct{}), make(chan struct{})
+		first := sy.Go(ctx, l, blockedTask(started, release))
+		<-started // running: out of the queue
+		// Go queues its job before it returns.
+		second := sy.Go(ctx, l, func(context.Context) (int, error) { return 2, nil })
+		third := sy.Go(ctx, l, func(context.Context) (int, error) { return 3, nil })
+		assert.Equal(t, 2, l.Stats().Waiting)
+		assert.Equal(t, 3, l.Stats().InFlight)
+		releaseAndDrain(t, l, release, first, second, third)
+	})
 }
 
 // A job that ran ahead of its turn (a wait for it on the loop's own
 // goroutine ran it there) no longer counts as waiting.
 func TestStatsWaitingAfterRunAhead(t *testing.T) {
 	ctx := context.Background()
-	for name, opt := range serialKinds {
-		t.Run(name, func(t *testing.T) {
-			l := sy.New(opt)
-			defer l.Close()
-			waiting, err := sy.Call(ctx, l, func(context.Context) (int, error) {
-				a := sy.Go(ctx, l, func(context.Context) (int, error) { return 1, nil })
-				sy.Go(ctx, l, func(context.Context) (int, error) { return 2, nil })
-				if v, err := a.Result(); v != 1 || err != nil { // runs a here, ahead of b
-					return 0, fmt.Errorf("a: %v, %v", v, err)
-				}
-				return l.Stats().Waiting, nil
-			})
-			require.NoError(t, err)
-			assert.Equal(t, 1, waiting, "b alone waits")
+	eachSerialLoop(t, func(t *testing.T, l *sy.Loop) {
+		waiting, err := sy.Call(ctx, l, func(context.Context) (int, error) {
+			a := sy.Go(ctx, l, func(context.Context) (int, error) { return 1, nil })
+			sy.Go(ctx, l, func(context.Context) (int, error) { return 2, nil })
+			if v, err := a.Result(); v != 1 || err != nil { // runs a here, ahead of b
+				return 0, fmt.Errorf("a: %v, %v", v, err)
+			}
+			return l.Stats().Waiting, nil
 		})
-	}
+		require.NoError(t, err)
+		assert.Equal(t, 1, waiting, "b alone waits")
+	})
 }
 
 // releaseAndDrain lets the held work go, waits for fs, and checks that

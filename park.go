@@ -107,7 +107,7 @@ func (r *reply) reset() { r.state.Store(replyPending) }
 // loop; so it is read afresh once in procsEvery asks, and a change is seen
 // within that many.
 func procs() int {
-	if procsRead.asks.Add(1)%procsEvery == 1 {
+	if procsRead.asks.due(procsEvery) {
 		procsRead.n.Store(int32(runtime.GOMAXPROCS(0)))
 	}
 	return int(procsRead.n.Load())
@@ -117,11 +117,17 @@ func procs() int {
 const procsEvery = 64
 
 var procsRead struct {
-	asks atomic.Uint32
+	asks oneIn
 	n    atomic.Int32
 }
 
 func init() { procsRead.n.Store(int32(runtime.GOMAXPROCS(0))) }
+
+// oneIn counts asks, and answers yes to the first and then one in n: a
+// costly reading is taken afresh at that rate and reused in between.
+type oneIn struct{ asks atomic.Uint32 }
+
+func (o *oneIn) due(n uint32) bool { return o.asks.Add(1)%n == 1 }
 
 // spinUntil polls cond until it holds or spinBudget has passed, and reports
 // whether it holds. The spinner keeps its processor: a goroutine locked to
@@ -178,7 +184,7 @@ func countLocked(l *Loop, in bool) {
 
 // crowd is what crowded last found, and when to look again.
 var crowd struct {
-	asks    atomic.Uint32 // crowded's calls; it samples every crowdEvery
+	asks    oneIn // crowded's calls; it samples one in crowdEvery
 	crowded atomic.Bool
 	blind   atomic.Bool      // the runtime does not count: no more samples
 	looking atomic.Bool      // one sampler at a time; it owns samples
@@ -203,7 +209,7 @@ func crowded() bool {
 	if crowd.blind.Load() {
 		return false
 	}
-	if crowd.asks.Add(1)%crowdEvery == 1 && crowd.looking.CompareAndSwap(false, true) {
+	if crowd.asks.due(crowdEvery) && crowd.looking.CompareAndSwap(false, true) {
 		if crowd.samples == nil {
 			crowd.samples = make([]metrics.Sample, len(crowdMetrics))
 		}

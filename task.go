@@ -85,7 +85,7 @@ func (t *task) Err() error {
 // a done context never changes its Err or Cause: a task its loop ended
 // stays so when its parent's deadline passes later.
 func (t *task) ended() uint32 {
-	if s := t.state.Load() &^ watchedBit; s != live {
+	if s := t.how(); s != live {
 		if t.w.Load() != nil {
 			// An ender may be between setting the state and closing Done,
 			// which it does under mu: wait for it, so that a caller told
@@ -104,7 +104,7 @@ func (t *task) ended() uint32 {
 	default:
 		return live
 	}
-	return t.state.Load() &^ watchedBit
+	return t.how()
 }
 
 func (t *task) Value(key any) any {
@@ -164,8 +164,11 @@ func (t *task) watching() *watch {
 	return w
 }
 
+// how returns how t ended, or live, without watchedBit.
+func (t *task) how() uint32 { return t.state.Load() &^ watchedBit }
+
 // live reports whether t has not ended.
-func (t *task) live() bool { return t.state.Load()&^watchedBit == live }
+func (t *task) live() bool { return t.how() == live }
 
 // watch sets watchedBit if t is live, and reports whether it was. Called
 // with t.mu held.
