@@ -266,6 +266,46 @@ func BenchmarkCall(b *testing.B) {
 			sink += <-reply
 		}
 	})
+	// The same round trip with what Call promises besides: fn gets a
+	// context of its own, done once the call returns, and a panic in fn
+	// comes back to the caller. What the library adds beyond this is the
+	// accounting that Stats, Close's report and the loop's count need.
+	b.Run("roundtrip-guarded", func(b *testing.B) {
+		b.ReportAllocs()
+		type request struct {
+			ctx context.Context
+			fn  func(context.Context) (int, error)
+		}
+		type result struct {
+			v   int
+			err error
+			p   any
+		}
+		reqs, reply := make(chan request), make(chan result)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for r := range reqs {
+				var res result
+				func() {
+					defer func() { res.p = recover() }()
+					res.v, res.err = r.fn(r.ctx)
+				}()
+				reply <- res
+			}
+		}()
+		defer func() { close(reqs); <-done }()
+		for range b.N {
+			cctx, cancel := context.WithCancel(ctx)
+			reqs <- request{cctx, work}
+			res := <-reply
+			cancel()
+			if res.p != nil {
+				panic(res.p)
+			}
+			sink += res.v
+		}
+	})
 }
 
 // BenchmarkCallShared has several goroutines call one serial or locked
